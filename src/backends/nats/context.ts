@@ -1,0 +1,64 @@
+/**
+ * What the parts of the NATS backend share: the connection, the subject layout, how a
+ * category finds its JetStream stream, and how a stored message becomes a RecordedMessage.
+ * `index.ts` builds one context per store; writes, reads, consumers, tails and dead letters
+ * each take it, so none of them reaches into another.
+ */
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import type { MsgHdrs, NatsConnection } from "@nats-io/transport-node";
+import type { RecordedMessage } from "../../message.ts";
+import type { ResolvedOptions } from "../../options.ts";
+import type { ParsedStream, ParsedTarget } from "../../stream-name.ts";
+
+/** Where message-store puts things on NATS (DESIGN §3). */
+export interface SubjectLayout {
+  /** JetStream stream name of a category: `{prefix}-{category}` (no prefix: `{category}`). */
+  storageName(category: string): string;
+  /** Every subject of a category: `{prefix}.{category}.>`. */
+  categoryFilter(category: string): string;
+  /** Filter subjects for a target: the category filter, or `{…}.{category}.{id}` and `{…}.{category}.{id}.>`. */
+  targetFilters(target: ParsedTarget): string[];
+  /** `{prefix}.{category}.{id}.{position}`. */
+  positionSubject(stream: ParsedStream, position: number): string;
+  /** Wildcard over a stream's position subjects: `{prefix}.{category}.{id}.*`. */
+  positionWildcard(stream: ParsedStream): string;
+  /** `{prefix}.{deadLetterCategory}.{original subject without prefix}`. */
+  deadLetterSubject(deadLetterCategory: string, originalSubject: string): string;
+  /**
+   * Reads a subject of `category` back: the stream id is the token after the category, the
+   * position the last token when it is a non-negative integer, else `-1` (other writers).
+   */
+  parse(category: string, subject: string): { id: string | undefined; position: number };
+}
+
+/** A message as JetStream stored it, whichever API fetched it. */
+export interface StoredMessage {
+  /** JetStream stream name. */
+  readonly storage: string;
+  readonly subject: string;
+  readonly sequence: number;
+  readonly data: Uint8Array;
+  readonly time: Date;
+  readonly headers: MsgHdrs | undefined;
+}
+
+export interface NatsContext {
+  readonly connection: NatsConnection;
+  readonly jetstream: JetStreamClient;
+  readonly manager: JetStreamManager;
+  readonly options: ResolvedOptions;
+  readonly subjects: SubjectLayout;
+  /**
+   * The JetStream stream that holds `category`: one named by the layout, or an existing
+   * stream whose subjects cover the category (Zencastr may have made it). Cached. When none
+   * exists: created if `create` (honouring `createMissingStreams`; `StreamNotFoundError`
+   * otherwise), else `undefined` (reads of a missing category yield nothing).
+   */
+  storageFor(category: string, create: boolean): Promise<string | undefined>;
+  /**
+   * A stored message as a RecordedMessage of `category`. Dead letters (which carry the
+   * `Ms-Original-Stream` header) keep their original category, stream id and position.
+   * Throws `MalformedMessageError` for a body that is not a JSON object with a string type.
+   */
+  decode(category: string, stored: StoredMessage): RecordedMessage;
+}

@@ -1,0 +1,76 @@
+// The public surface, listed by name. Internals stay behind the module boundary.
+export type {
+  Backend,
+  CategorySettings,
+  CategoryStats,
+  ConsumerSource,
+  ConsumerSpec,
+  DeadLetter,
+  DeadLetterReason,
+  Delivery,
+  RawMessage,
+  TailStart,
+  WriteResult,
+} from "./backend.ts";
+export { connect, MESSAGE_STORE_URL_ENV } from "./connect.ts";
+export {
+  ClosedError,
+  ConnectionError,
+  ExpectedVersionError,
+  InvalidMessageError,
+  InvalidOptionsError,
+  InvalidStreamNameError,
+  isClosedError,
+  isConnectionError,
+  isExpectedVersionError,
+  isInvalidMessageError,
+  isInvalidOptionsError,
+  isInvalidStreamNameError,
+  isMalformedMessageError,
+  isMessageStoreError,
+  isStreamFullError,
+  isStreamNotFoundError,
+  isTimeoutError,
+  isUnsupportedError,
+  isUnsupportedServerError,
+  MalformedMessageError,
+  MessageStoreError,
+  type MessageStoreErrorCode,
+  StreamFullError,
+  StreamNotFoundError,
+  TimeoutError,
+  UnsupportedError,
+  UnsupportedServerError,
+} from "./errors.ts";
+export { type ExpectedVersion, matchesExpectedVersion } from "./expected-version.ts";
+export type { JsonValue, Message, Metadata, RecordedMessage } from "./message.ts";
+export type { Logger, MessageStoreOptions, ResolvedOptions } from "./options.ts";
+export {
+  type EnsureCategoryOptions,
+  type FetchOptions,
+  MessageStore,
+  type Projection,
+  type ReadCategoryOptions,
+  type ReadOptions,
+  type TailOptions,
+  type WaitForOptions,
+  type WriteOptions,
+} from "./store.ts";
+export {
+  cardinalId,
+  category,
+  categoryTypes,
+  id,
+  isCategory,
+  type StreamRef,
+  streamName,
+  type TargetRef,
+} from "./stream-name.ts";
+export type {
+  Handler,
+  HandlerContext,
+  Handlers,
+  RetryDelay,
+  SubscribeOptions,
+  Subscription,
+} from "./subscribe/types.ts";

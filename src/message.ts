@@ -1,0 +1,81 @@
+/**
+ * Messages as callers write them and as the store hands them back, and the validation that
+ * runs before anything reaches a backend.
+ */
+import { randomUUID } from "node:crypto";
+import { InvalidMessageError } from "./errors.ts";
+
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+export type Metadata = Record<string, unknown>;
+
+/** A message to write. `id` is made by the store when missing; `data` defaults to `{}`. */
+export interface Message<Type extends string = string, Data = unknown> {
+  id?: string | undefined;
+  type: Type;
+  data?: Data;
+  metadata?: Metadata | undefined;
+}
+
+/** A stored message. `position` is dense per stream; `globalPosition` increases per category. */
+export interface RecordedMessage<Type extends string = string, Data = unknown> {
+  readonly id: string;
+  readonly type: Type;
+  readonly data: Data;
+  /** `{}` when none was written. */
+  readonly metadata: Metadata;
+  /** Always `category-streamId`. */
+  readonly streamName: string;
+  readonly category: string;
+  readonly streamId: string;
+  /** 0-based, dense within the stream; `-1` for a message from another writer outside the position layout. */
+  readonly position: number;
+  /** Increases within one category; not comparable across categories. */
+  readonly globalPosition: number;
+  readonly time: Date;
+}
+
+/** A validated message with its id assigned and its body encoded, ready for a backend. */
+export interface PreparedMessage {
+  readonly id: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: Metadata;
+  /** The wire body (see `body.ts`); its length is what `maxMessageSize` limits. */
+  readonly body: Uint8Array;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Checks one message's shape. Throws `InvalidMessageError`; `index` names it in an array write. */
+export function checkMessage(message: unknown, index?: number): Message {
+  const where = index === undefined ? "message" : `message [${index}]`;
+  if (!isPlainObject(message))
+    throw new InvalidMessageError(`${where} must be an object { type, data, metadata? }`);
+  const { id, type, metadata } = message as { id?: unknown; type?: unknown; metadata?: unknown };
+  if (typeof type !== "string" || type.length === 0) {
+    throw new InvalidMessageError(`${where}: type must be a non-empty string`);
+  }
+  if (id !== undefined && (typeof id !== "string" || !UUID.test(id))) {
+    throw new InvalidMessageError(`${where}: id must be a UUID string, got ${JSON.stringify(id)}`);
+  }
+  if (metadata !== undefined && !isPlainObject(metadata)) {
+    throw new InvalidMessageError(`${where}: metadata must be a plain object when present`);
+  }
+  return { id, type, data: message.data, metadata } as Message;
+}
+
+export function newMessageId(): string {
+  return randomUUID();
+}

@@ -1,0 +1,126 @@
+/**
+ * Options are checked and resolved once, at `connect`; everything after reads the resolved
+ * shape, which has nothing optional. Unknown keys are refused so a typo is not silently ignored.
+ */
+import { InvalidOptionsError } from "./errors.ts";
+
+/** pino-shaped: any pino, bunyan or console-like logger fits. */
+export interface Logger {
+  debug(object: unknown, message?: string): void;
+  info(object: unknown, message?: string): void;
+  warn(object: unknown, message?: string): void;
+  error(object: unknown, message?: string): void;
+}
+
+export interface MessageStoreOptions {
+  /**
+   * Namespace for every subject and JetStream stream: category `account` lives in the
+   * JetStream stream `{prefix}-account` on subjects `{prefix}.account.>`.
+   * @default ""
+   */
+  prefix?: string | undefined;
+  /**
+   * Create a category's JetStream stream on its first write. When `false`, a write to a
+   * category without a stream throws `StreamNotFoundError`; `ensureCategory` still creates.
+   * @default true
+   */
+  createMissingStreams?: boolean | undefined;
+  /** @default a silent logger */
+  logger?: Logger | undefined;
+  /**
+   * Byte limit of each category made by the store. A full category refuses writes with
+   * `StreamFullError`; it never drops stored events.
+   * @default undefined (no limit)
+   */
+  maxBytes?: number | undefined;
+  /**
+   * Largest encoded message accepted, in bytes.
+   * @default 1 MiB on memory; the server's `max_payload` on NATS
+   */
+  maxMessageSize?: number | undefined;
+  /**
+   * Replicas of each JetStream stream the store creates.
+   * @default 1
+   */
+  replicas?: number | undefined;
+  /**
+   * How long `connect` waits for the first connection, and a write for a reconnect.
+   * @default 5000
+   */
+  timeoutMs?: number | undefined;
+}
+
+export interface ResolvedOptions {
+  readonly prefix: string;
+  readonly createMissingStreams: boolean;
+  readonly logger: Logger;
+  readonly maxBytes: number | undefined;
+  /** `undefined` until the backend knows its limit (NATS reads `max_payload` at connect). */
+  readonly maxMessageSize: number | undefined;
+  readonly replicas: number;
+  readonly timeoutMs: number;
+}
+
+export const DEFAULT_PREFIX = "";
+export const DEFAULT_TIMEOUT_MS = 5000;
+export const DEFAULT_REPLICAS = 1;
+export const MEMORY_MAX_MESSAGE_SIZE: number = 1024 * 1024;
+/** Transient backend failures (no responders, 503) are retried this many times... */
+export const TRANSIENT_RETRIES = 3;
+/** ...starting at this delay and doubling. */
+export const TRANSIENT_RETRY_DELAY_MS = 250;
+
+const noop = (): void => {};
+export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };
+
+const KNOWN_KEYS = new Set([
+  "prefix",
+  "createMissingStreams",
+  "logger",
+  "maxBytes",
+  "maxMessageSize",
+  "replicas",
+  "timeoutMs",
+]);
+
+function positiveInteger(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
+    throw new InvalidOptionsError(
+      `${name} must be a positive integer, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Resolves options, applying the defaults. Throws `InvalidOptionsError`. */
+export function resolveOptions(options: MessageStoreOptions = {}): ResolvedOptions {
+  if (options === null || typeof options !== "object") {
+    throw new InvalidOptionsError("options must be an object");
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_KEYS.has(key))
+      throw new InvalidOptionsError(`unknown option ${JSON.stringify(key)}`);
+  }
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  if (typeof prefix !== "string" || /[\s.*>]/.test(prefix)) {
+    throw new InvalidOptionsError(`prefix must be a string without whitespace, ".", "*" or ">"`);
+  }
+  const createMissingStreams = options.createMissingStreams ?? true;
+  if (typeof createMissingStreams !== "boolean") {
+    throw new InvalidOptionsError("createMissingStreams must be a boolean");
+  }
+  const logger = options.logger ?? silentLogger;
+  if (typeof logger.debug !== "function" || typeof logger.warn !== "function") {
+    throw new InvalidOptionsError("logger must have debug, info, warn and error methods");
+  }
+  return {
+    prefix,
+    createMissingStreams,
+    logger,
+    maxBytes: positiveInteger(options.maxBytes, "maxBytes"),
+    maxMessageSize: positiveInteger(options.maxMessageSize, "maxMessageSize"),
+    replicas: positiveInteger(options.replicas, "replicas") ?? DEFAULT_REPLICAS,
+    timeoutMs: positiveInteger(options.timeoutMs, "timeoutMs") ?? DEFAULT_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,403 @@
+/**
+ * `MessageStore`: the public API over a backend. It validates every argument before a
+ * backend sees it, assigns ids and encodes bodies, and owns the behaviours that must be the
+ * same on every backend: idempotent retries, `fetch`, `waitFor` and subscriptions.
+ */
+import type { NatsConnection } from "@nats-io/transport-node";
+import type {
+  Backend,
+  CategorySettings,
+  CategoryStats,
+  TailStart,
+  WriteResult,
+} from "./backend.ts";
+import { natsBackendFromConnection } from "./backends/nats/index.ts";
+import { encodeBody } from "./body.ts";
+import {
+  ClosedError,
+  InvalidMessageError,
+  InvalidOptionsError,
+  isExpectedVersionError,
+  TimeoutError,
+  UnsupportedError,
+} from "./errors.ts";
+import {
+  checkExpectedVersion,
+  type ExpectedVersion,
+  exactExpectedVersion,
+} from "./expected-version.ts";
+import { findRetriedWrite, RecentWrites } from "./idempotency.ts";
+import {
+  checkMessage,
+  type Message,
+  newMessageId,
+  type PreparedMessage,
+  type RecordedMessage,
+} from "./message.ts";
+import { type MessageStoreOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
+import { parseStream, parseTarget, type StreamRef, type TargetRef } from "./stream-name.ts";
+import { createSubscription } from "./subscribe/subscription.ts";
+import type { SubscribeOptions, Subscription } from "./subscribe/types.ts";
+
+export interface WriteOptions {
+  /** @default "any" */
+  expectedVersion?: ExpectedVersion | undefined;
+}
+
+export interface ReadOptions {
+  /** Inclusive. @default 0 */
+  fromPosition?: number | undefined;
+  /** Caps the total; without it everything is returned, paging internally. */
+  maxCount?: number | undefined;
+}
+
+export interface ReadCategoryOptions {
+  /** Inclusive. @default 1 */
+  fromGlobalPosition?: number | undefined;
+  maxCount?: number | undefined;
+}
+
+export interface EnsureCategoryOptions {
+  /**
+   * Refuse a second write to a stream position (the store's concurrency check). Turn off for
+   * categories shared with writers that put several messages on one subject.
+   * @default true
+   */
+  positionGuard?: boolean | undefined;
+  /** @default the store's `maxBytes` */
+  maxBytes?: number | undefined;
+  /** @default the store's `replicas` */
+  replicas?: number | undefined;
+}
+
+export type Projection<State> = (state: State, message: RecordedMessage) => State;
+
+export interface FetchOptions<State> {
+  /** The starting state, or a function that makes one (called per fetch). */
+  init: State | (() => State);
+  /** Folds by message type; other types are skipped. */
+  handlers: Readonly<Record<string, Projection<State>>>;
+}
+
+export interface WaitForOptions {
+  /** @default 5000 */
+  timeoutMs?: number | undefined;
+  /** Consider the stream's existing messages from this position first (a stream target only). */
+  fromPosition?: number | undefined;
+  /** Consider the target's existing messages from this global position first. */
+  fromGlobalPosition?: number | undefined;
+}
+
+export interface TailOptions {
+  /** Inclusive. @default after the current last message: only new messages */
+  fromGlobalPosition?: number | undefined;
+  /** Ends the iteration. */
+  signal?: AbortSignal | undefined;
+}
+
+const DEFAULT_WAIT_TIMEOUT_MS = 5000;
+
+function nonNegativeInteger(value: number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new InvalidOptionsError(
+      `${name} must be a non-negative integer, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+function maxCountOf(value: number | undefined): number {
+  if (value === undefined) return Number.POSITIVE_INFINITY;
+  return nonNegativeInteger(value, "maxCount", 0);
+}
+
+export class MessageStore implements AsyncDisposable {
+  readonly #backend: Backend;
+  readonly #options: ResolvedOptions;
+  readonly #recentWrites = new RecentWrites();
+  readonly #subscriptions = new Set<Subscription>();
+  #closing: Promise<void> | undefined;
+
+  /** Use `connect()` or `MessageStore.fromNats()`; this is for custom backends and tests. */
+  constructor(backend: Backend, options: ResolvedOptions) {
+    this.#backend = backend;
+    this.#options = options;
+  }
+
+  /** A store over the caller's nats.js connection, which it never closes. */
+  static fromNats(connection: NatsConnection, options: MessageStoreOptions = {}): MessageStore {
+    const resolved = resolveOptions(options);
+    return new MessageStore(natsBackendFromConnection(connection, resolved), resolved);
+  }
+
+  /** `"memory"` or `"nats"`. */
+  get backendKind(): string {
+    return this.#backend.kind;
+  }
+
+  get options(): ResolvedOptions {
+    return this.#options;
+  }
+
+  async ensureCategory(categoryName: string, options: EnsureCategoryOptions = {}): Promise<void> {
+    this.#assertOpen();
+    const target = parseTarget(categoryName);
+    if (target.id !== undefined)
+      throw new InvalidOptionsError(`ensureCategory takes a category, got stream ${target.name}`);
+    const settings: CategorySettings = {
+      positionGuard: options.positionGuard ?? true,
+      maxBytes: options.maxBytes ?? this.#options.maxBytes,
+      replicas: options.replicas ?? this.#options.replicas,
+    };
+    await this.#backend.ensureCategory(target.category, settings);
+  }
+
+  /**
+   * Appends one message, or an array atomically (all or none). Returns the last message's
+   * place. Retrying with the same message `id` stores nothing and returns the first result.
+   */
+  async write(
+    stream: StreamRef,
+    messages: Message | readonly Message[],
+    options: WriteOptions = {},
+  ): Promise<WriteResult> {
+    this.#assertOpen();
+    const parsed = parseStream(stream);
+    const expected = checkExpectedVersion(options.expectedVersion ?? "any");
+    const prepared = this.#prepare(messages);
+    const firstId = (prepared[0] as PreparedMessage).id;
+    const remembered = this.#recentWrites.get(parsed.name, firstId);
+    if (remembered !== undefined) return remembered;
+    let result: WriteResult;
+    try {
+      result = await this.#backend.append(parsed, prepared, expected);
+    } catch (error) {
+      const afterVersion = exactExpectedVersion(expected);
+      if (!isExpectedVersionError(error) || afterVersion === undefined) throw error;
+      const earlier = await findRetriedWrite(this.#backend, parsed, afterVersion, prepared);
+      if (earlier === undefined) throw error;
+      result = earlier;
+    }
+    this.#recentWrites.remember(parsed.name, firstId, result);
+    return result;
+  }
+
+  /** The stream's messages in position order. Yields nothing for a stream never written. */
+  async *read(stream: StreamRef, options: ReadOptions = {}): AsyncGenerator<RecordedMessage> {
+    this.#assertOpen();
+    const parsed = parseStream(stream);
+    const from = nonNegativeInteger(options.fromPosition, "fromPosition", 0);
+    yield* this.#backend.readStream(parsed, from, maxCountOf(options.maxCount));
+  }
+
+  /** `read` as an array. */
+  async get(stream: StreamRef, options: ReadOptions = {}): Promise<RecordedMessage[]> {
+    const messages: RecordedMessage[] = [];
+    for await (const message of this.read(stream, options)) messages.push(message);
+    return messages;
+  }
+
+  /** The category's messages in global order (see `globalPosition`). */
+  async *readCategory(
+    categoryName: string,
+    options: ReadCategoryOptions = {},
+  ): AsyncGenerator<RecordedMessage> {
+    this.#assertOpen();
+    const target = parseTarget(categoryName);
+    if (target.id !== undefined)
+      throw new InvalidOptionsError(`readCategory takes a category, got stream ${target.name}`);
+    const from = nonNegativeInteger(options.fromGlobalPosition, "fromGlobalPosition", 1);
+    yield* this.#backend.readCategory(
+      target.category,
+      Math.max(from, 1),
+      maxCountOf(options.maxCount),
+    );
+  }
+
+  /** The stream's last message, or its last of `type`. */
+  async last(
+    stream: StreamRef,
+    options: { type?: string | undefined } = {},
+  ): Promise<RecordedMessage | undefined> {
+    this.#assertOpen();
+    return this.#backend.last(parseStream(stream), options.type);
+  }
+
+  /** The position of the stream's last message; `-1` when it has none. */
+  async version(stream: StreamRef): Promise<number> {
+    this.#assertOpen();
+    return this.#backend.version(parseStream(stream));
+  }
+
+  /** Folds the stream into a state. `version` is the stream's last position, whatever the handlers. */
+  async fetch<State>(
+    stream: StreamRef,
+    options: FetchOptions<State>,
+  ): Promise<{ state: State; version: number }> {
+    this.#assertOpen();
+    const parsed = parseStream(stream);
+    const { init, handlers } = options;
+    let state = typeof init === "function" ? (init as () => State)() : init;
+    let version = -1;
+    for await (const message of this.#backend.readStream(parsed, 0, Number.POSITIVE_INFINITY)) {
+      const handler = handlers[message.type];
+      if (handler !== undefined) state = handler(state, message);
+      version = message.position;
+    }
+    return { state, version };
+  }
+
+  /** A durable subscription; call `start()`. See `SubscribeOptions`. */
+  subscribe(target: TargetRef, options: SubscribeOptions): Subscription {
+    this.#assertOpen();
+    const subscription = createSubscription(
+      this.#backend,
+      parseTarget(target),
+      options,
+      this.#options.logger,
+    );
+    this.#subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** Every message of `target` from `fromGlobalPosition` (default: only new ones), live, until `signal` aborts. */
+  async *tail(target: TargetRef, options: TailOptions = {}): AsyncGenerator<RecordedMessage> {
+    this.#assertOpen();
+    const parsed = parseTarget(target);
+    const start: TailStart =
+      options.fromGlobalPosition === undefined
+        ? { afterGlobalPosition: await this.#backend.head(parsed.category) }
+        : {
+            afterGlobalPosition:
+              nonNegativeInteger(options.fromGlobalPosition, "fromGlobalPosition", 1) - 1,
+          };
+    const controller = new AbortController();
+    const stop = (): void => controller.abort();
+    options.signal?.addEventListener("abort", stop, { once: true });
+    try {
+      yield* this.#backend.tail(parsed, start, controller.signal);
+    } finally {
+      options.signal?.removeEventListener("abort", stop);
+      controller.abort();
+    }
+  }
+
+  /**
+   * Resolves with the first message of `target` that satisfies `predicate`. By default only
+   * messages written after the call count; `fromPosition`/`fromGlobalPosition` consider
+   * existing ones first. Throws `TimeoutError` after `timeoutMs`.
+   */
+  async waitFor(
+    target: TargetRef,
+    predicate: (message: RecordedMessage) => boolean,
+    options: WaitForOptions = {},
+  ): Promise<RecordedMessage> {
+    // Taken first, before any await: "after the call" is measured from here.
+    const calledAt = performance.timeOrigin + performance.now();
+    this.#assertOpen();
+    const parsed = parseTarget(target);
+    const timeoutMs = nonNegativeInteger(options.timeoutMs, "timeoutMs", DEFAULT_WAIT_TIMEOUT_MS);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      const found = await this.#waitForMatch(
+        parsed,
+        predicate,
+        options,
+        calledAt,
+        controller.signal,
+      );
+      if (found !== undefined) return found;
+      throw new TimeoutError(
+        `waitFor ${parsed.name}: no matching message within ${timeoutMs} ms`,
+        timeoutMs,
+      );
+    } finally {
+      clearTimeout(timer);
+      controller.abort();
+    }
+  }
+
+  async #waitForMatch(
+    target: ReturnType<typeof parseTarget>,
+    predicate: (message: RecordedMessage) => boolean,
+    options: WaitForOptions,
+    calledAt: number,
+    signal: AbortSignal,
+  ): Promise<RecordedMessage | undefined> {
+    let start: TailStart = { sinceTimeMs: calledAt };
+    let minPosition = 0;
+    if (options.fromPosition !== undefined) {
+      if (target.id === undefined)
+        throw new InvalidOptionsError("fromPosition needs a stream, not a category");
+      minPosition = nonNegativeInteger(options.fromPosition, "fromPosition", 0);
+      const stream = parseStream({ category: target.category, id: target.id });
+      let lastGlobal = 0;
+      for await (const message of this.#backend.readStream(
+        stream,
+        minPosition,
+        Number.POSITIVE_INFINITY,
+      )) {
+        if (predicate(message)) return message;
+        lastGlobal = message.globalPosition;
+      }
+      start = { afterGlobalPosition: lastGlobal };
+    } else if (options.fromGlobalPosition !== undefined) {
+      start = {
+        afterGlobalPosition:
+          nonNegativeInteger(options.fromGlobalPosition, "fromGlobalPosition", 1) - 1,
+      };
+    }
+    for await (const message of this.#backend.tail(target, start, signal)) {
+      if (message.position >= minPosition && predicate(message)) return message;
+    }
+    return undefined;
+  }
+
+  /** Every category with its message count, bytes and first/last time. */
+  async categories(): Promise<CategoryStats[]> {
+    this.#assertOpen();
+    if (this.#backend.categories === undefined) {
+      throw new UnsupportedError(`the ${this.#backend.kind} backend cannot list categories`);
+    }
+    return this.#backend.categories();
+  }
+
+  /** Stops every subscription made by this store, then releases the backend. Idempotent. */
+  async close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await Promise.allSettled([...this.#subscriptions].map((subscription) => subscription.stop()));
+      this.#subscriptions.clear();
+      this.#recentWrites.clear();
+      await this.#backend.close();
+    })();
+    return this.#closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closing !== undefined) throw new ClosedError();
+  }
+
+  #prepare(messages: Message | readonly Message[]): PreparedMessage[] {
+    const list: readonly unknown[] = Array.isArray(messages) ? messages : [messages];
+    if (list.length === 0) throw new InvalidMessageError("write needs at least one message");
+    return list.map((raw, index) => {
+      const message = checkMessage(raw, Array.isArray(messages) ? index : undefined);
+      const id = message.id ?? newMessageId();
+      const metadata = message.metadata ?? {};
+      const data = message.data === undefined ? {} : message.data;
+      const body = encodeBody(message.type, data, metadata, id);
+      if (body.length > this.#backend.maxMessageSize) {
+        throw new InvalidMessageError(
+          `message [${index}] is ${body.length} bytes encoded, over maxMessageSize ${this.#backend.maxMessageSize}`,
+        );
+      }
+      return { id, type: message.type, data, metadata, body };
+    });
+  }
+}
