@@ -42,9 +42,25 @@ export {
   UnsupportedError,
   UnsupportedServerError,
 } from "./errors.ts";
-export { type ExpectedVersion, matchesExpectedVersion } from "./expected-version.ts";
-export type { JsonValue, Message, Metadata, RecordedMessage } from "./message.ts";
-export type { Logger, MessageStoreOptions, ResolvedOptions } from "./options.ts";
+export {
+  assertExpectedVersion,
+  type ExpectedVersion,
+  matchesExpectedVersion,
+} from "./expected-version.ts";
+export { findRetriedWrite } from "./idempotency.ts";
+export type {
+  JsonValue,
+  Message,
+  Metadata,
+  PreparedMessage,
+  RecordedMessage,
+} from "./message.ts";
+export {
+  type Logger,
+  type MessageStoreOptions,
+  type ResolvedOptions,
+  resolveOptions,
+} from "./options.ts";
 export {
   type EnsureCategoryOptions,
   type FetchOptions,
@@ -62,6 +78,8 @@ export {
   categoryTypes,
   id,
   isCategory,
+  type ParsedStream,
+  type ParsedTarget,
   type StreamRef,
   streamName,
   type TargetRef,

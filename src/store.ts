@@ -386,9 +386,12 @@ export class MessageStore implements AsyncDisposable {
   #prepare(messages: Message | readonly Message[]): PreparedMessage[] {
     const list: readonly unknown[] = Array.isArray(messages) ? messages : [messages];
     if (list.length === 0) throw new InvalidMessageError("write needs at least one message");
+    const seen = new Set<string>();
     return list.map((raw, index) => {
       const message = checkMessage(raw, Array.isArray(messages) ? index : undefined);
       const id = message.id ?? newMessageId();
+      if (seen.has(id)) throw new InvalidMessageError(`message [${index}] repeats id ${id} of an earlier message in the same write`);
+      seen.add(id);
       const metadata = message.metadata ?? {};
       const data = message.data === undefined ? {} : message.data;
       const body = encodeBody(message.type, data, metadata, id);

@@ -1,14 +1,150 @@
-// Placeholder until subscriptions land.
-import type { Backend } from "../backend.ts";
+/**
+ * A subscription's lifecycle: open the backend's consumer source, hand its deliveries to
+ * `dispatch` one at a time, in order, and keep doing so until `stop()`. A source that fails
+ * or ends while the subscription runs is logged and reopened after a short pause, so the
+ * subscription never stalls silently.
+ */
+import type { Backend, ConsumerSource, Delivery } from "../backend.ts";
 import type { Logger } from "../options.ts";
 import type { ParsedTarget } from "../stream-name.ts";
+import { type DispatchDeps, dispatch } from "./dispatch.ts";
+import { resolveSubscribeOptions } from "./options.ts";
+import { backoffDelay, pause } from "./pause.ts";
 import type { SubscribeOptions, Subscription } from "./types.ts";
 
+/** First pause before reopening a failed source; doubles per failure in a row. */
+export const REOPEN_DELAY_MS = 250;
+/** Longest pause between reopen attempts. */
+export const MAX_REOPEN_DELAY_MS = 5000;
+
+class BackendSubscription implements Subscription {
+  readonly consumer: string;
+  readonly #backend: Backend;
+  readonly #target: ParsedTarget;
+  readonly #deps: DispatchDeps;
+  #loop: Promise<void> | undefined;
+  #source: ConsumerSource | undefined;
+  #stopRequested = new AbortController();
+  #starting: Promise<void> | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(backend: Backend, target: ParsedTarget, deps: DispatchDeps) {
+    this.consumer = deps.options.consumer;
+    this.#backend = backend;
+    this.#target = target;
+    this.#deps = deps;
+  }
+
+  get running(): boolean {
+    return this.#loop !== undefined && !this.#stopRequested.signal.aborted;
+  }
+
+  start(): Promise<void> {
+    this.#starting ??= this.#start().finally(() => {
+      this.#starting = undefined;
+    });
+    return this.#starting;
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop().finally(() => {
+      this.#stopping = undefined;
+    });
+    return this.#stopping;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  async #start(): Promise<void> {
+    // A start during a stop begins again once the stop has drained.
+    if (this.#stopping !== undefined) await this.#stopping;
+    if (this.#loop !== undefined) return;
+    this.#stopRequested = new AbortController();
+    this.#loop = this.#run(this.#stopRequested.signal);
+    this.#deps.logger.debug(
+      { consumer: this.consumer, target: this.#target.name },
+      "subscription started",
+    );
+  }
+
+  async #stop(): Promise<void> {
+    if (this.#starting !== undefined) await this.#starting;
+    const loop = this.#loop;
+    if (loop === undefined) return;
+    this.#stopRequested.abort();
+    await this.#closeSource();
+    // The loop ends after the delivery in flight is handled and settled.
+    await loop;
+    this.#loop = undefined;
+    this.#deps.logger.debug(
+      { consumer: this.consumer, target: this.#target.name },
+      "subscription stopped",
+    );
+  }
+
+  async #closeSource(): Promise<void> {
+    const source = this.#source;
+    this.#source = undefined;
+    try {
+      await source?.close();
+    } catch (error) {
+      this.#deps.logger.warn(
+        { consumer: this.consumer, err: error },
+        "closing the consumer source failed",
+      );
+    }
+  }
+
+  async #run(stopped: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!stopped.aborted) {
+      try {
+        this.#source = this.#backend.consume({
+          target: this.#target,
+          consumer: this.consumer,
+          batchSize: this.#deps.options.batchSize,
+          ackWaitMs: this.#deps.options.ackWaitMs,
+        });
+        for await (const delivery of this.#source) {
+          failures = 0;
+          await this.#handle(delivery, stopped);
+          if (stopped.aborted) break;
+        }
+        if (stopped.aborted) break;
+        this.#deps.logger.warn({ consumer: this.consumer }, "consumer source ended; reopening it");
+      } catch (error) {
+        if (stopped.aborted) break;
+        this.#deps.logger.error(
+          { consumer: this.consumer, err: error },
+          "consumer source failed; reopening it",
+        );
+      }
+      await this.#closeSource();
+      failures += 1;
+      await pause(backoffDelay(failures, REOPEN_DELAY_MS, MAX_REOPEN_DELAY_MS), stopped);
+    }
+    await this.#closeSource();
+  }
+
+  async #handle(delivery: Delivery, stopped: AbortSignal): Promise<void> {
+    if (stopped.aborted) {
+      // Fetched but not started: hand it straight back so another member can take it.
+      delivery.nak(0);
+      return;
+    }
+    await dispatch(delivery, this.#deps);
+  }
+}
+
+/** A subscription over `backend`; nothing is fetched until `start()`. Throws `InvalidOptionsError` at once for bad options. */
 export function createSubscription(
-  _backend: Backend,
-  _target: ParsedTarget,
-  _options: SubscribeOptions,
-  _logger: Logger,
+  backend: Backend,
+  target: ParsedTarget,
+  options: SubscribeOptions,
+  logger: Logger,
 ): Subscription {
-  throw new Error("subscriptions not built yet");
+  const resolved = resolveSubscribeOptions(options);
+  return new BackendSubscription(backend, target, { backend, options: resolved, logger });
 }

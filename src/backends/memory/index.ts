@@ -1,7 +1,167 @@
-// Placeholder until the memory backend lands.
-import type { Backend } from "../../backend.ts";
-import type { ResolvedOptions } from "../../options.ts";
+/**
+ * The embedded memory backend: the reference implementation of `src/backend.ts` and the oracle
+ * the NATS backend is compared against. Each category is an append-only log in this process;
+ * nothing survives the backend. Writes run without an await between checking and storing, so
+ * every write is atomic and writes apply in call order.
+ */
+import { setMaxListeners } from "node:events";
+import type {
+  Backend,
+  CategorySettings,
+  CategoryStats,
+  ConsumerSource,
+  ConsumerSpec,
+  DeadLetter,
+  TailStart,
+  WriteResult,
+} from "../../backend.ts";
+import { ClosedError, StreamFullError } from "../../errors.ts";
+import { assertExpectedVersion, type ExpectedVersion } from "../../expected-version.ts";
+import type { PreparedMessage, RecordedMessage } from "../../message.ts";
+import { MEMORY_MAX_MESSAGE_SIZE, type ResolvedOptions } from "../../options.ts";
+import type { ParsedStream, ParsedTarget } from "../../stream-name.ts";
+import { Categories } from "./category.ts";
+import { DurableConsumer } from "./consumer.ts";
+import { registerDeadLetterSource, storeDeadLetter } from "./dead-letter.ts";
+import { preciseNowMs } from "./log.ts";
+import { categoryStats, lastOf, readCategory, readStream } from "./reads.ts";
+import { tailCategory } from "./tail.ts";
 
-export function createMemoryBackend(_options: ResolvedOptions): Backend {
-  throw new Error("memory backend not built yet");
+export type { MemoryDeadLetterRecord } from "./dead-letter.ts";
+export { memoryDeadLetters } from "./dead-letter.ts";
+
+class MemoryBackend implements Backend {
+  readonly kind = "memory";
+  readonly maxMessageSize: number;
+  readonly #options: ResolvedOptions;
+  readonly #categories: Categories;
+  readonly #consumers = new Map<string, DurableConsumer>();
+  /** Aborted by `close()`: ends every tail. */
+  readonly #closed = new AbortController();
+
+  constructor(options: ResolvedOptions, categories: Categories) {
+    this.#options = options;
+    this.maxMessageSize = options.maxMessageSize ?? MEMORY_MAX_MESSAGE_SIZE;
+    this.#categories = categories;
+    // Every live tail listens here; many concurrent `waitFor`s are normal, not a leak.
+    setMaxListeners(0, this.#closed.signal);
+  }
+
+  async ensureCategory(category: string, settings: CategorySettings): Promise<void> {
+    this.#assertOpen();
+    this.#categories.ensure(category, settings);
+  }
+
+  async append(
+    stream: ParsedStream,
+    messages: readonly PreparedMessage[],
+    expected: ExpectedVersion,
+  ): Promise<WriteResult> {
+    this.#assertOpen();
+    const log = this.#categories.forWrite(stream.category);
+    if (expected !== "any") assertExpectedVersion(stream.name, expected, log.version(stream.name));
+    const bodies: Uint8Array[] = [];
+    let bytes = 0;
+    for (const message of messages) {
+      bodies.push(message.body);
+      bytes += message.body.length;
+    }
+    if (log.wouldOverflow(bytes)) {
+      throw new StreamFullError(
+        stream.category,
+        `category ${stream.category} is full: ${bytes} more bytes would pass maxBytes ${log.settings.maxBytes} (${log.bytes} stored)`,
+      );
+    }
+    const last = log.appendToStream(stream, bodies, preciseNowMs());
+    this.#categories.notify(stream.category);
+    return { position: last.position, globalPosition: last.globalPosition };
+  }
+
+  readStream(
+    stream: ParsedStream,
+    fromPosition: number,
+    maxCount: number,
+  ): AsyncIterable<RecordedMessage> {
+    return readStream(this.#categories, stream, fromPosition, maxCount, this.#options.logger);
+  }
+
+  readCategory(
+    category: string,
+    fromGlobalPosition: number,
+    maxCount: number,
+  ): AsyncIterable<RecordedMessage> {
+    return readCategory(
+      this.#categories,
+      category,
+      fromGlobalPosition,
+      maxCount,
+      this.#options.logger,
+    );
+  }
+
+  async version(stream: ParsedStream): Promise<number> {
+    return this.#categories.get(stream.category)?.version(stream.name) ?? -1;
+  }
+
+  async last(stream: ParsedStream, type: string | undefined): Promise<RecordedMessage | undefined> {
+    return lastOf(this.#categories, stream, type, this.#options.logger);
+  }
+
+  async head(category: string): Promise<number> {
+    return this.#categories.get(category)?.length ?? 0;
+  }
+
+  tail(
+    target: ParsedTarget,
+    start: TailStart,
+    signal: AbortSignal,
+  ): AsyncIterable<RecordedMessage> {
+    return tailCategory(
+      this.#categories,
+      target,
+      start,
+      [signal, this.#closed.signal],
+      this.#options.logger,
+    );
+  }
+
+  /** After `close()` the source is already ended. */
+  consume(spec: ConsumerSpec): ConsumerSource {
+    const key = `${spec.target.name}\u0000${spec.consumer}`;
+    let consumer = this.#consumers.get(key);
+    if (consumer === undefined) {
+      consumer = new DurableConsumer(this.#categories, spec.target);
+      if (this.#closed.signal.aborted) consumer.close();
+      else this.#consumers.set(key, consumer);
+    }
+    return consumer.join(spec.batchSize, spec.ackWaitMs);
+  }
+
+  async deadLetter(letter: DeadLetter): Promise<void> {
+    this.#assertOpen();
+    storeDeadLetter(this.#categories, letter);
+  }
+
+  async categories(): Promise<CategoryStats[]> {
+    return categoryStats(this.#categories);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed.signal.aborted) return;
+    this.#closed.abort();
+    for (const consumer of this.#consumers.values()) consumer.close();
+    this.#consumers.clear();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed.signal.aborted) throw new ClosedError("the memory backend is closed");
+  }
+}
+
+/** A new, isolated in-process store backend. */
+export function createMemoryBackend(options: ResolvedOptions): Backend {
+  const categories = new Categories(options);
+  const backend = new MemoryBackend(options, categories);
+  registerDeadLetterSource(backend, categories);
+  return backend;
 }

@@ -6,6 +6,7 @@
  */
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { MsgHdrs, NatsConnection } from "@nats-io/transport-node";
+import type { CategorySettings } from "../../backend.ts";
 import type { RecordedMessage } from "../../message.ts";
 import type { ResolvedOptions } from "../../options.ts";
 import type { ParsedStream, ParsedTarget } from "../../stream-name.ts";
@@ -55,6 +56,13 @@ export interface NatsContext {
    * otherwise), else `undefined` (reads of a missing category yield nothing).
    */
   storageFor(category: string, create: boolean): Promise<string | undefined>;
+  /**
+   * The JetStream stream of `category`, created with `settings` when none exists, whatever
+   * `createMissingStreams` says (as `ensureCategory`). Dead letters use it with
+   * `positionGuard: false`, since one message may be dead-lettered more than once. Cached
+   * like `storageFor`.
+   */
+  ensureStorage(category: string, settings: CategorySettings): Promise<string>;
   /**
    * A stored message as a RecordedMessage of `category`. Dead letters (which carry the
    * `Ms-Original-Stream` header) keep their original category, stream id and position.

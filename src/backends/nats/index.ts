@@ -1,18 +1,200 @@
-// Placeholder until the NATS backend lands.
+/**
+ * The NATS JetStream backend: one JetStream stream per category, one subject per stream
+ * position (DESIGN §3). This file wires the parts together; each part lives in its own file.
+ */
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { Backend } from "../../backend.ts";
+import type {
+  Backend,
+  CategorySettings,
+  CategoryStats,
+  ConsumerSource,
+  ConsumerSpec,
+  DeadLetter,
+  Delivery,
+  TailStart,
+  WriteResult,
+} from "../../backend.ts";
+import type { ExpectedVersion } from "../../expected-version.ts";
+import type { PreparedMessage, RecordedMessage } from "../../message.ts";
 import type { ResolvedOptions } from "../../options.ts";
+import type { ParsedStream, ParsedTarget } from "../../stream-name.ts";
+import { listCategories } from "./categories.ts";
+import { ConnectionWatch, checkServer, openConnection } from "./connection.ts";
+import { openNatsConsumer } from "./consumer.ts";
+import { writeNatsDeadLetter } from "./dead-letter.ts";
+import { decodeStored } from "./decode.ts";
+import type { NatsInternals } from "./internals.ts";
+import { categoryHead, readCategory } from "./read-category.ts";
+import { entityEnd, lastMessage, readStream } from "./read-stream.ts";
+import { CategoryStorage } from "./storage.ts";
+import { createSubjectLayout } from "./subjects.ts";
+import { tailNats } from "./tail.ts";
+import { EntityWriter } from "./write.ts";
 
-export async function connectNatsBackend(
-  _servers: string[],
-  _options: ResolvedOptions,
-): Promise<Backend> {
-  throw new Error("NATS backend not built yet");
+// `checkAPI: false`: the server was checked at connect; this resolves without a round trip.
+async function createInternals(
+  connection: NatsConnection,
+  options: ResolvedOptions,
+): Promise<NatsInternals> {
+  const subjects = createSubjectLayout(options.prefix);
+  const jetstreamOptions = { timeout: options.timeoutMs };
+  const manager = await jetstreamManager(connection, { ...jetstreamOptions, checkAPI: false });
+  const catalog = new CategoryStorage(manager, subjects, options);
+  return {
+    connection,
+    jetstream: jetstream(connection, jetstreamOptions),
+    manager,
+    options,
+    subjects,
+    catalog,
+    watch: new ConnectionWatch(connection),
+    async storageFor(category, create) {
+      const found = create ? await catalog.require(category) : await catalog.lookup(category);
+      return found?.name;
+    },
+    async ensureStorage(category, settings) {
+      return (await catalog.provide(category, settings)).name;
+    },
+    decode: (category, stored) => decodeStored(subjects, category, stored),
+  };
 }
 
+/** A consumer source whose JetStream parts are still being made; it opens once they are. */
+class DeferredConsumerSource implements ConsumerSource {
+  readonly #source: Promise<ConsumerSource>;
+
+  constructor(source: Promise<ConsumerSource>) {
+    this.#source = source;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Delivery> {
+    yield* await this.#source;
+  }
+
+  async close(): Promise<void> {
+    await (await this.#source).close();
+  }
+}
+
+class NatsBackend implements Backend {
+  readonly kind = "nats";
+  readonly maxMessageSize: number;
+  /** Ready at once in practice: nats.js makes a JetStream manager asynchronously. */
+  readonly #parts: Promise<NatsInternals>;
+  readonly #writer: Promise<EntityWriter>;
+  /** Only a connection we opened is ours to close. */
+  readonly #ownsConnection: boolean;
+  readonly #connection: NatsConnection;
+  #closing: Promise<void> | undefined;
+
+  constructor(
+    connection: NatsConnection,
+    options: ResolvedOptions,
+    maxMessageSize: number,
+    ownsConnection: boolean,
+  ) {
+    this.#connection = connection;
+    this.#parts = createInternals(connection, options);
+    this.#writer = this.#parts.then((parts) => new EntityWriter(parts));
+    this.maxMessageSize = maxMessageSize;
+    this.#ownsConnection = ownsConnection;
+  }
+
+  async ensureCategory(category: string, settings: CategorySettings): Promise<void> {
+    await (await this.#parts).catalog.ensure(category, settings);
+  }
+
+  async append(
+    stream: ParsedStream,
+    messages: readonly PreparedMessage[],
+    expected: ExpectedVersion,
+  ): Promise<WriteResult> {
+    return (await this.#writer).append(stream, messages, expected);
+  }
+
+  async *readStream(
+    stream: ParsedStream,
+    fromPosition: number,
+    maxCount: number,
+  ): AsyncGenerator<RecordedMessage> {
+    yield* readStream(await this.#parts, stream, fromPosition, maxCount);
+  }
+
+  async *readCategory(
+    category: string,
+    fromGlobalPosition: number,
+    maxCount: number,
+  ): AsyncGenerator<RecordedMessage> {
+    yield* readCategory(await this.#parts, category, fromGlobalPosition, maxCount);
+  }
+
+  async version(stream: ParsedStream): Promise<number> {
+    return (await entityEnd(await this.#parts, stream)).version;
+  }
+
+  async last(stream: ParsedStream, type: string | undefined): Promise<RecordedMessage | undefined> {
+    return lastMessage(await this.#parts, stream, type);
+  }
+
+  async head(category: string): Promise<number> {
+    return categoryHead(await this.#parts, category);
+  }
+
+  async *tail(
+    target: ParsedTarget,
+    start: TailStart,
+    signal: AbortSignal,
+  ): AsyncGenerator<RecordedMessage> {
+    yield* tailNats(await this.#parts, target, start, signal);
+  }
+
+  consume(spec: ConsumerSpec): ConsumerSource {
+    return new DeferredConsumerSource(this.#parts.then((parts) => openNatsConsumer(parts, spec)));
+  }
+
+  async deadLetter(letter: DeadLetter): Promise<void> {
+    await writeNatsDeadLetter(await this.#parts, letter);
+  }
+
+  async categories(): Promise<CategoryStats[]> {
+    const parts = await this.#parts;
+    return listCategories(parts.manager, parts.options.prefix);
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      (await this.#writer).clear();
+      (await this.#parts).watch.stop();
+      if (this.#ownsConnection && !this.#connection.isClosed()) {
+        await this.#connection.drain().catch(() => this.#connection.close());
+      }
+    })();
+    return this.#closing;
+  }
+}
+
+/** Connects to `servers` (DESIGN §2a): waits for the first connection up to `timeoutMs`, checks the server. */
+export async function connectNatsBackend(
+  servers: string[],
+  options: ResolvedOptions,
+): Promise<Backend> {
+  const connection = await openConnection(servers, options.timeoutMs);
+  let maxMessageSize: number;
+  try {
+    maxMessageSize = checkServer(connection, options);
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
+  return new NatsBackend(connection, options, maxMessageSize, true);
+}
+
+/** A backend over the caller's connection, which `close()` leaves open. */
 export function natsBackendFromConnection(
-  _connection: NatsConnection,
-  _options: ResolvedOptions,
+  connection: NatsConnection,
+  options: ResolvedOptions,
 ): Backend {
-  throw new Error("NATS backend not built yet");
+  const maxMessageSize = checkServer(connection, options);
+  return new NatsBackend(connection, options, maxMessageSize, false);
 }

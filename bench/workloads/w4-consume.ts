@@ -1,0 +1,114 @@
+/**
+ * W4: catch-up consumption of the whole seeded category by a new durable consumer, acking
+ * each message; timed until the last one is handled. W8 (RSS growth) is sampled meanwhile.
+ * - raw: durable pull consumer, `consume()` and `ack()` per message.
+ * - store: `subscribe` with a handler that only counts.
+ * Both times include creating the durable consumer.
+ */
+import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
+import { openRaw, openStore, type RawClient } from "../clients.ts";
+import { trackRss } from "../rss.ts";
+import { seedCategory } from "../seed.ts";
+import { nowMs } from "../stats.ts";
+import { CATEGORY, createCategoryStream, MESSAGE_TYPE, storageStreamOf } from "../wire.ts";
+import type { Environment, Measurement, Variant, Workload } from "./types.ts";
+
+async function seeded(environment: Environment, prefix: string): Promise<RawClient> {
+  const client = await openRaw(environment.url);
+  await createCategoryStream(client.manager, prefix, true);
+  await seedCategory(client, prefix, {
+    entities: environment.settings.entities,
+    messagesPerEntity: environment.settings.messagesPerEntity,
+    window: environment.settings.seedWindow,
+    positionSubjects: true,
+  });
+  return client;
+}
+
+function totalOf(environment: Environment): number {
+  return environment.settings.entities * environment.settings.messagesPerEntity;
+}
+
+const raw: Variant = {
+  name: "raw",
+  system: "raw",
+  reference: false,
+  async open(environment, prefix) {
+    const client = await seeded(environment, prefix);
+    const storage = storageStreamOf(prefix);
+    const total = totalOf(environment);
+    return {
+      async run(repetition): Promise<Measurement> {
+        const name = `catchup${repetition}`;
+        const rss = trackRss();
+        const started = nowMs();
+        await client.manager.consumers.add(storage, {
+          durable_name: name,
+          ack_policy: AckPolicy.Explicit,
+          deliver_policy: DeliverPolicy.All,
+          filter_subject: `${prefix}.${CATEGORY}.>`,
+        });
+        const consumer = await client.client.consumers.get(storage, name);
+        const messages = await consumer.consume();
+        let handled = 0;
+        for await (const message of messages) {
+          message.ack();
+          if (++handled === total) break;
+        }
+        await client.connection.flush();
+        const seconds = (nowMs() - started) / 1000;
+        const rssGrowthBytes = rss.stop();
+        await client.manager.consumers.delete(storage, name);
+        return { operations: handled, seconds, rssGrowthBytes };
+      },
+      close: () => client.connection.close(),
+    };
+  },
+};
+
+const store: Variant = {
+  name: "store",
+  system: "store",
+  reference: false,
+  async open(environment, prefix) {
+    const client = await seeded(environment, prefix);
+    const messageStore = await openStore(environment.url, prefix);
+    const total = totalOf(environment);
+    return {
+      async run(repetition): Promise<Measurement> {
+        let handled = 0;
+        let allHandled = (): void => {};
+        const finished = new Promise<void>((resolve) => {
+          allHandled = resolve;
+        });
+        const subscription = messageStore.subscribe(CATEGORY, {
+          consumer: `catchup${repetition}`,
+          handlers: {
+            [MESSAGE_TYPE]: () => {
+              if (++handled === total) allHandled();
+            },
+          },
+        });
+        const rss = trackRss();
+        const started = nowMs();
+        await subscription.start();
+        await finished;
+        const seconds = (nowMs() - started) / 1000;
+        await subscription.stop();
+        const rssGrowthBytes = rss.stop();
+        return { operations: handled, seconds, rssGrowthBytes };
+      },
+      close: async () => {
+        await messageStore.close();
+        await client.connection.close();
+      },
+    };
+  },
+};
+
+export const w4: Workload = {
+  id: "W4",
+  title: "catch-up consume of the category, durable, ack each",
+  metric: "throughput",
+  variants: [raw, store],
+};

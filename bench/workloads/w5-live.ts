@@ -1,0 +1,133 @@
+/**
+ * W5: one write at a time, timed from the start of the write until a live subscriber has the
+ * message. This is the delivery latency a reactive service sees.
+ * - raw: durable pull consumer with `DeliverPolicy.New`, `consume()`, publish to a position subject.
+ * - store: `subscribe` on the category, `write` to a stream.
+ */
+import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
+import { openRaw, openStore, randomEntities } from "../clients.ts";
+import { latencies, nowMs } from "../stats.ts";
+import {
+  CATEGORY,
+  createCategoryStream,
+  encodeSampleBody,
+  MESSAGE_TYPE,
+  positionSubject,
+  sampleData,
+  storageStreamOf,
+  streamNameOf,
+} from "../wire.ts";
+import type { Environment, Measurement, Variant, Workload } from "./types.ts";
+
+/** Hands each delivery to whoever waits for the next one. Writes are one at a time. */
+class NextDelivery {
+  #waiting: (() => void) | undefined;
+
+  next(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#waiting = resolve;
+    });
+  }
+
+  delivered(): void {
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    waiting?.();
+  }
+}
+
+/** Times `write` until `arrival` settles, one write at a time. */
+async function timeLiveWrites(
+  environment: Environment,
+  repetition: number,
+  deliveries: NextDelivery,
+  write: (entity: number, index: number) => Promise<unknown>,
+): Promise<Measurement> {
+  const picks = randomEntities(
+    environment.settings.liveWrites,
+    environment.settings.entities,
+    repetition + 3,
+  );
+  const samples: number[] = [];
+  const started = nowMs();
+  for (const [index, entity] of picks.entries()) {
+    const arrival = deliveries.next();
+    const before = nowMs();
+    await Promise.all([write(entity, index), arrival]);
+    samples.push(nowMs() - before);
+  }
+  return latencies(samples, nowMs() - started);
+}
+
+const raw: Variant = {
+  name: "raw",
+  system: "raw",
+  reference: false,
+  async open(environment, prefix) {
+    const client = await openRaw(environment.url);
+    const storage = storageStreamOf(prefix);
+    await createCategoryStream(client.manager, prefix, true);
+    await client.manager.consumers.add(storage, {
+      durable_name: "live",
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.New,
+      filter_subject: `${prefix}.${CATEGORY}.>`,
+    });
+    const consumer = await client.client.consumers.get(storage, "live");
+    const messages = await consumer.consume();
+    const deliveries = new NextDelivery();
+    const consuming = (async () => {
+      for await (const message of messages) {
+        message.ack();
+        deliveries.delivered();
+      }
+    })();
+    const nextPositions = new Map<number, number>();
+    return {
+      run: (repetition) =>
+        timeLiveWrites(environment, repetition, deliveries, (entity, index) => {
+          const position = nextPositions.get(entity) ?? 0;
+          nextPositions.set(entity, position + 1);
+          return client.client.publish(
+            positionSubject(prefix, entity, position),
+            encodeSampleBody(index),
+          );
+        }),
+      close: async () => {
+        await messages.close();
+        await consuming;
+        await client.connection.close();
+      },
+    };
+  },
+};
+
+const store: Variant = {
+  name: "store",
+  system: "store",
+  reference: false,
+  async open(environment, prefix) {
+    const messageStore = await openStore(environment.url, prefix);
+    await messageStore.ensureCategory(CATEGORY);
+    const deliveries = new NextDelivery();
+    const subscription = messageStore.subscribe(CATEGORY, {
+      consumer: "live",
+      handlers: { [MESSAGE_TYPE]: () => deliveries.delivered() },
+    });
+    await subscription.start();
+    return {
+      run: (repetition) =>
+        timeLiveWrites(environment, repetition, deliveries, (entity, index) =>
+          messageStore.write(streamNameOf(entity), { type: MESSAGE_TYPE, data: sampleData(index) }),
+        ),
+      close: () => messageStore.close(),
+    };
+  },
+};
+
+export const w5: Workload = {
+  id: "W5",
+  title: "one write at a time to a live subscriber",
+  metric: "latency",
+  variants: [raw, store],
+};

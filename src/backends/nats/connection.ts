@@ -1,0 +1,134 @@
+/**
+ * Opening a connection and checking the server it reached: nats-server ≥ 2.12 (atomic
+ * batches, batched direct gets), and a `maxMessageSize` the server can carry.
+ */
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { ConnectionError, InvalidOptionsError, UnsupportedServerError } from "../../errors.ts";
+import type { ResolvedOptions } from "../../options.ts";
+
+export const REQUIRED_SERVER_VERSION = "2.12.0";
+const CONNECT_RETRY_DELAY_MS = 250;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Connects to the first reachable server of `servers`, trying again until `timeoutMs` has
+ * passed. Once connected, the client reconnects forever. The retry loop is ours rather than
+ * nats.js `waitOnFirstConnect`, which would keep trying in the background after we gave up.
+ */
+export async function openConnection(
+  servers: string[],
+  timeoutMs: number,
+): Promise<NatsConnection> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) break;
+    try {
+      return await connect({
+        servers,
+        reconnect: true,
+        maxReconnectAttempts: -1,
+        timeout: remaining,
+      });
+    } catch (error) {
+      lastError = error;
+    }
+    await sleep(Math.min(CONNECT_RETRY_DELAY_MS, Math.max(0, deadline - Date.now())));
+  }
+  const reason = lastError instanceof Error ? `: ${lastError.message}` : "";
+  throw new ConnectionError(
+    `cannot connect to NATS at ${servers.join(",")} within ${timeoutMs} ms${reason}`,
+    { cause: lastError },
+  );
+}
+
+function versionParts(version: string): number[] {
+  return (version.split("-")[0] ?? "").split(".").map((part) => Number.parseInt(part, 10) || 0);
+}
+
+/** `true` when `found` is at least `required` (both `major.minor.patch`, pre-release tags ignored). */
+export function isVersionAtLeast(found: string, required: string): boolean {
+  const have = versionParts(found);
+  const need = versionParts(required);
+  for (let index = 0; index < need.length; index += 1) {
+    const difference = (have[index] ?? 0) - (need[index] ?? 0);
+    if (difference !== 0) return difference > 0;
+  }
+  return true;
+}
+
+/**
+ * Checks the server version and works out the largest message to accept. Throws
+ * `UnsupportedServerError` or `InvalidOptionsError`; the caller decides whether to close.
+ */
+export function checkServer(connection: NatsConnection, options: ResolvedOptions): number {
+  const info = connection.info;
+  const found = info?.version ?? "unknown";
+  if (info === undefined || !isVersionAtLeast(found, REQUIRED_SERVER_VERSION)) {
+    throw new UnsupportedServerError(found, REQUIRED_SERVER_VERSION);
+  }
+  const maxPayload = info.max_payload;
+  const configured = options.maxMessageSize;
+  if (configured === undefined) return maxPayload;
+  if (configured > maxPayload) {
+    throw new InvalidOptionsError(
+      `maxMessageSize ${configured} is larger than the server's max_payload ${maxPayload}`,
+    );
+  }
+  return configured;
+}
+
+/**
+ * Whether the connection is up, from its status events, so a write made while it is down
+ * waits for the reconnect instead of sending into a buffer that may never be answered.
+ */
+export class ConnectionWatch {
+  #connected = true;
+  #waiters = new Set<() => void>();
+  #stopped = false;
+
+  constructor(connection: NatsConnection) {
+    void this.#follow(connection);
+  }
+
+  async #follow(connection: NatsConnection): Promise<void> {
+    try {
+      for await (const status of connection.status()) {
+        if (this.#stopped) return;
+        if (status.type === "disconnect") this.#connected = false;
+        if (status.type === "reconnect") {
+          this.#connected = true;
+          for (const wake of this.#waiters) wake();
+          this.#waiters.clear();
+        }
+      }
+    } catch {
+      // The status feed ends with the connection; nothing to follow after that.
+    }
+  }
+
+  /** Resolves `true` once connected, or `false` if `deadline` (epoch ms) passes first. */
+  whenConnected(deadline: number): Promise<boolean> {
+    if (this.#connected) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(
+        () => {
+          this.#waiters.delete(wake);
+          resolve(this.#connected);
+        },
+        Math.max(0, deadline - Date.now()),
+      );
+      this.#waiters.add(wake);
+    });
+  }
+
+  stop(): void {
+    this.#stopped = true;
+  }
+}

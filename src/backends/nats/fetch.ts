@@ -1,0 +1,148 @@
+/**
+ * The four ways the backend pulls stored messages out of JetStream: one message by subject,
+ * a batched direct get (`multi_last`), a direct batch by sequence, and, for streams without
+ * direct gets or for scans with several filters, a short-lived consumer.
+ */
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type StoredMsg,
+} from "@nats-io/jetstream";
+import { nanos } from "@nats-io/transport-node";
+import type { StoredMessage } from "./context.ts";
+import type { StorageConfig } from "./storage.ts";
+
+/** The server's cap on subjects matched by one `multi_last` request. */
+export const MULTI_LAST_LIMIT = 1024;
+/** Messages per direct batch request or consumer fetch. */
+export const PAGE_SIZE = 1024;
+const TOO_MANY_RESULTS = 413;
+const NOT_FOUND = 404;
+
+// nats.js reports statuses as a JetStreamStatusError, which only its internal entry exports.
+function hasStatus(error: unknown, code: number): boolean {
+  return error instanceof Error && "code" in error && error.code === code;
+}
+const SCAN_INACTIVE_THRESHOLD_MS = 30_000;
+const SCAN_FETCH_EXPIRES_MS = 5_000;
+
+export function toStored(storage: string, message: StoredMsg): StoredMessage {
+  return {
+    storage,
+    subject: message.subject,
+    sequence: message.seq,
+    data: message.data,
+    time: message.time,
+    headers: message.header,
+  };
+}
+
+/** The last message on `subject` (a wildcard is fine), or `undefined`. */
+export async function lastOnSubject(
+  manager: JetStreamManager,
+  storage: StorageConfig,
+  subject: string,
+): Promise<StoredMessage | undefined> {
+  const found = storage.direct
+    ? await manager.direct.getMessage(storage.name, { last_by_subj: subject })
+    : await manager.streams.getMessage(storage.name, { last_by_subj: subject }).catch(() => null);
+  return found === null ? undefined : toStored(storage.name, found);
+}
+
+/**
+ * The last message of each subject matching `subjects`, in sequence order, or `"too-many"`
+ * when more than `MULTI_LAST_LIMIT` subjects match. Needs `allow_direct`.
+ */
+export async function multiLast(
+  manager: JetStreamManager,
+  storage: string,
+  subjects: string[],
+): Promise<StoredMessage[] | "too-many"> {
+  const found: StoredMessage[] = [];
+  try {
+    const messages = await manager.direct.getLastMessagesFor(storage, {
+      multi_last: subjects,
+      batch: MULTI_LAST_LIMIT,
+    });
+    for await (const message of messages) found.push(toStored(storage, message));
+  } catch (error) {
+    if (hasStatus(error, TOO_MANY_RESULTS)) return "too-many";
+    if (hasStatus(error, NOT_FOUND)) return found;
+    throw error;
+  }
+  return found;
+}
+
+/** Up to `count` messages from sequence `fromSequence` on, optionally only those on `filter`. Needs `allow_direct`. */
+export async function directBatch(
+  manager: JetStreamManager,
+  storage: string,
+  fromSequence: number,
+  count: number,
+  filter: string | undefined,
+): Promise<StoredMessage[]> {
+  const found: StoredMessage[] = [];
+  try {
+    const messages = await manager.direct.getBatch(storage, {
+      seq: fromSequence,
+      batch: count,
+      ...(filter === undefined ? {} : { next_by_subj: filter }),
+    });
+    for await (const message of messages) found.push(toStored(storage, message));
+  } catch (error) {
+    // Nothing at or after `fromSequence` (on `filter`).
+    if (!hasStatus(error, NOT_FOUND)) throw error;
+  }
+  return found;
+}
+
+/**
+ * Every message on `filters` from `fromSequence` on, through a temporary consumer that
+ * knows at creation how many messages it will deliver, so the scan ends without waiting.
+ */
+export async function* scanWithConsumer(
+  jetstream: JetStreamClient,
+  manager: JetStreamManager,
+  storage: string,
+  filters: string[],
+  fromSequence: number,
+): AsyncGenerator<StoredMessage> {
+  const info = await manager.consumers.add(storage, {
+    ack_policy: AckPolicy.None,
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: Math.max(1, fromSequence),
+    filter_subjects: filters,
+    inactive_threshold: nanos(SCAN_INACTIVE_THRESHOLD_MS),
+    mem_storage: true,
+    num_replicas: 1,
+  });
+  try {
+    let remaining = info.num_pending;
+    if (remaining === 0) return;
+    const consumer = await jetstream.consumers.get(storage, info.name);
+    while (remaining > 0) {
+      const batch = await consumer.fetch({
+        max_messages: Math.min(remaining, PAGE_SIZE),
+        expires: SCAN_FETCH_EXPIRES_MS,
+      });
+      let received = 0;
+      for await (const message of batch) {
+        received += 1;
+        yield {
+          storage,
+          subject: message.subject,
+          sequence: message.seq,
+          data: message.data,
+          time: message.time,
+          headers: message.headers,
+        };
+      }
+      if (received === 0) return;
+      remaining -= received;
+    }
+  } finally {
+    await manager.consumers.delete(storage, info.name).catch(() => false);
+  }
+}

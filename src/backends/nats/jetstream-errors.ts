@@ -1,0 +1,100 @@
+/**
+ * JetStream error codes, in one map, and their translation into the store's errors. Only
+ * this file looks at server codes and descriptions; everything else sees `MessageStoreError`s.
+ */
+import { NoRespondersError, RequestError } from "@nats-io/transport-node";
+import {
+  InvalidMessageError,
+  MessageStoreError,
+  StreamFullError,
+  StreamNotFoundError,
+} from "../../errors.ts";
+
+export const JetStreamCode = {
+  /** `Nats-Expected-Last-Subject-Sequence` did not match: someone wrote to the entity first. */
+  WrongLastSequence: 10071,
+  /** A discard-new limit refused the message: per subject (a taken position) or bytes/messages (full). */
+  StoreFailed: 10077,
+  StreamNotFound: 10059,
+  StreamNameInUse: 10058,
+  MessageTooLarge: 10054,
+} as const;
+
+/** The error object JetStream puts in a publish acknowledgement. */
+export interface JetStreamApiFailure {
+  readonly code: number;
+  readonly err_code: number;
+  readonly description: string;
+}
+
+/** What a refused publish means to a writer: a conflict to resolve, or an error to throw. */
+export type PublishRefusal =
+  | { readonly kind: "conflict"; readonly failure: JetStreamApiFailure }
+  | { readonly kind: "error"; readonly error: MessageStoreError };
+
+// JetStream reports a taken position and a full stream with the same code; only the
+// description tells them apart (DESIGN §3).
+const PER_SUBJECT_LIMIT = /maximum messages per subject/i;
+
+/** Classifies a refused publish to the JetStream stream `storage`. */
+export function classifyPublishFailure(
+  storage: string,
+  failure: JetStreamApiFailure,
+): PublishRefusal {
+  const cause = { cause: failure };
+  switch (failure.err_code) {
+    case JetStreamCode.WrongLastSequence:
+      return { kind: "conflict", failure };
+    case JetStreamCode.StoreFailed:
+      if (PER_SUBJECT_LIMIT.test(failure.description)) return { kind: "conflict", failure };
+      return {
+        kind: "error",
+        error: new StreamFullError(
+          storage,
+          `JetStream stream ${storage} is full (${failure.description}); nothing was written`,
+          cause,
+        ),
+      };
+    case JetStreamCode.StreamNotFound:
+      return { kind: "error", error: new StreamNotFoundError(storage) };
+    case JetStreamCode.MessageTooLarge:
+      return {
+        kind: "error",
+        error: new InvalidMessageError(
+          `JetStream stream ${storage} refused the message: ${failure.description}`,
+          cause,
+        ),
+      };
+    default:
+      return {
+        kind: "error",
+        error: new MessageStoreError(
+          `JetStream refused the write to ${storage}: ${failure.description} (${failure.err_code})`,
+          "BACKEND",
+          cause,
+        ),
+      };
+  }
+}
+
+/**
+ * A failure worth retrying after a pause: nobody answered (JetStream restarting, or a
+ * stream leader election), as opposed to an answer that refused the request.
+ */
+export function isTransientFailure(error: unknown): boolean {
+  if (error instanceof NoRespondersError) return true;
+  return error instanceof RequestError && error.isNoResponders();
+}
+
+/** The `error` member of a JetStream API response, when it has one. */
+export function apiFailureOf(response: unknown): JetStreamApiFailure | undefined {
+  if (typeof response !== "object" || response === null || !("error" in response)) return undefined;
+  const failure = (response as { error: unknown }).error;
+  if (typeof failure !== "object" || failure === null) return undefined;
+  const { code, err_code, description } = failure as Record<string, unknown>;
+  return {
+    code: typeof code === "number" ? code : 0,
+    err_code: typeof err_code === "number" ? err_code : 0,
+    description: typeof description === "string" ? description : "unknown JetStream error",
+  };
+}

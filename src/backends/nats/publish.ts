@@ -1,0 +1,96 @@
+/**
+ * Publishing to JetStream with our own request, so the acknowledgement's error code reaches
+ * `jetstream-errors.ts` untouched, and retrying what is worth retrying.
+ */
+import {
+  type MsgHdrs,
+  type NatsConnection,
+  TimeoutError as NatsTimeoutError,
+} from "@nats-io/transport-node";
+import { TimeoutError } from "../../errors.ts";
+import { TRANSIENT_RETRIES, TRANSIENT_RETRY_DELAY_MS } from "../../options.ts";
+import type { ConnectionWatch } from "./connection.ts";
+import {
+  apiFailureOf,
+  classifyPublishFailure,
+  isTransientFailure,
+  type PublishRefusal,
+} from "./jetstream-errors.ts";
+
+export type PublishOutcome =
+  | { readonly stored: true; readonly sequence: number }
+  | { readonly stored: false; readonly refusal: PublishRefusal };
+
+/** Reads a publish acknowledgement: `{ stream, seq }` or `{ error }`. */
+export function readAck(storage: string, reply: Uint8Array): PublishOutcome {
+  const ack: unknown = JSON.parse(new TextDecoder().decode(reply));
+  const failure = apiFailureOf(ack);
+  if (failure !== undefined)
+    return { stored: false, refusal: classifyPublishFailure(storage, failure) };
+  const sequence = (ack as { seq?: unknown }).seq;
+  if (typeof sequence !== "number") throw new Error(`unexpected JetStream acknowledgement`);
+  return { stored: true, sequence };
+}
+
+/** One message, acknowledged. */
+export async function publishOne(
+  connection: NatsConnection,
+  storage: string,
+  subject: string,
+  body: Uint8Array,
+  headers: MsgHdrs | undefined,
+  timeoutMs: number,
+): Promise<PublishOutcome> {
+  const reply = await connection.request(subject, body, {
+    timeout: timeoutMs,
+    ...(headers === undefined ? {} : { headers }),
+  });
+  return readAck(storage, reply.data);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One attempt waits at most this long for its answer before it is sent again. */
+export const PUBLISH_ATTEMPT_TIMEOUT_MS = 2000;
+
+/**
+ * Runs `attempt` until it answers or `timeoutMs` has passed: while the connection is down it
+ * waits for the reconnect; an attempt without an answer is sent again (a message that did
+ * land makes the next attempt conflict, which the writer resolves as a retry); nobody
+ * answering (JetStream restarting) is retried a few times with a doubling pause. Running out
+ * of time is `TimeoutError`: the write may or may not have landed, and a retry with the same
+ * message ids is safe.
+ */
+export async function withTransientRetries<T>(
+  what: string,
+  timeoutMs: number,
+  watch: ConnectionWatch,
+  attempt: (attemptTimeoutMs: number) => Promise<T>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  const timedOut = (cause?: unknown): TimeoutError =>
+    new TimeoutError(
+      `${what}: no answer from NATS within ${timeoutMs} ms; retrying with the same message ids is safe`,
+      timeoutMs,
+      { cause },
+    );
+  let delay = TRANSIENT_RETRY_DELAY_MS;
+  let transientFailures = 0;
+  for (;;) {
+    if (!(await watch.whenConnected(deadline))) throw timedOut();
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) throw timedOut();
+    try {
+      return await attempt(Math.min(remaining, PUBLISH_ATTEMPT_TIMEOUT_MS));
+    } catch (error) {
+      if (error instanceof NatsTimeoutError) {
+        if (Date.now() >= deadline) throw timedOut(error);
+        continue;
+      }
+      if (!isTransientFailure(error) || transientFailures >= TRANSIENT_RETRIES) throw error;
+      transientFailures += 1;
+    }
+    await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
+    delay *= 2;
+  }
+}

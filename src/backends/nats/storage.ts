@@ -1,0 +1,187 @@
+/**
+ * Which JetStream stream holds a category, what it allows, and creating it when missing.
+ * Lookups are cached per category: a write path should not pay a stream-info request.
+ */
+import {
+  DiscardPolicy,
+  JetStreamApiError,
+  type JetStreamManager,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig,
+} from "@nats-io/jetstream";
+import type { CategorySettings } from "../../backend.ts";
+import { StreamNotFoundError } from "../../errors.ts";
+import type { ResolvedOptions } from "../../options.ts";
+import type { SubjectLayout } from "./context.ts";
+import { JetStreamCode } from "./jetstream-errors.ts";
+
+/** Zencastr's limit, kept for compatibility; the server's `max_payload` still caps each message. */
+export const STREAM_MAX_MESSAGE_SIZE: number = 4 * 1024 * 1024;
+
+/** What the store needs to know about a category's JetStream stream. */
+export interface StorageConfig {
+  readonly name: string;
+  /** One message per subject, new ones refused: a taken position is a conflict (10077). */
+  readonly guarded: boolean;
+  /** Direct gets work (`allow_direct`); otherwise reads use an ordered consumer. */
+  readonly direct: boolean;
+  /** Atomic batches work (`allow_atomic`): needed for array writes. */
+  readonly atomic: boolean;
+  /** The stream's subjects are exactly the category's, so a category read needs no filter. */
+  readonly exclusive: boolean;
+}
+
+function isStreamNotFound(error: unknown): boolean {
+  return error instanceof JetStreamApiError && error.code === JetStreamCode.StreamNotFound;
+}
+
+function configOf(config: StreamConfig, categoryFilter: string): StorageConfig {
+  return {
+    name: config.name,
+    guarded: config.max_msgs_per_subject === 1 && config.discard_new_per_subject === true,
+    direct: config.allow_direct === true,
+    atomic: config.allow_atomic === true,
+    exclusive: config.subjects?.length === 1 && config.subjects[0] === categoryFilter,
+  };
+}
+
+/** The config of a new category stream (DESIGN §3). */
+export function newStreamConfig(
+  name: string,
+  categoryFilter: string,
+  settings: CategorySettings,
+): Partial<StreamConfig> & { name: string } {
+  return {
+    name,
+    subjects: [categoryFilter],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    // Never drop events to make room: a full stream refuses writes instead.
+    discard: DiscardPolicy.New,
+    max_bytes: settings.maxBytes ?? -1,
+    max_msg_size: STREAM_MAX_MESSAGE_SIZE,
+    max_msgs_per_subject: settings.positionGuard ? 1 : -1,
+    discard_new_per_subject: settings.positionGuard,
+    allow_direct: true,
+    allow_atomic: true,
+    num_replicas: settings.replicas,
+  };
+}
+
+export class CategoryStorage {
+  readonly #manager: JetStreamManager;
+  readonly #subjects: SubjectLayout;
+  readonly #options: ResolvedOptions;
+  readonly #known = new Map<string, Promise<StorageConfig | undefined>>();
+
+  constructor(manager: JetStreamManager, subjects: SubjectLayout, options: ResolvedOptions) {
+    this.#manager = manager;
+    this.#subjects = subjects;
+    this.#options = options;
+  }
+
+  /** The category's stream, or `undefined` when there is none (not cached: it may appear later). */
+  lookup(category: string): Promise<StorageConfig | undefined> {
+    const cached = this.#known.get(category);
+    if (cached !== undefined) return cached;
+    const pending = this.#find(category).then((found) => {
+      if (found === undefined) this.#known.delete(category);
+      return found;
+    });
+    pending.catch(() => this.#known.delete(category));
+    this.#known.set(category, pending);
+    return pending;
+  }
+
+  /** The category's stream for a write: created with the store's defaults when missing, if allowed. */
+  async require(category: string): Promise<StorageConfig> {
+    const found = await this.lookup(category);
+    if (found !== undefined) return found;
+    if (!this.#options.createMissingStreams) {
+      throw new StreamNotFoundError(
+        this.#subjects.storageName(category),
+        `category ${category} has no JetStream stream and createMissingStreams is off: create stream ${this.#subjects.storageName(category)} (ensureCategory does)`,
+      );
+    }
+    return this.#create(category, {
+      positionGuard: true,
+      maxBytes: this.#options.maxBytes,
+      replicas: this.#options.replicas,
+    });
+  }
+
+  /** The category's stream, created with `settings` when missing whatever `createMissingStreams` says. */
+  async provide(category: string, settings: CategorySettings): Promise<StorageConfig> {
+    return (await this.lookup(category)) ?? this.#create(category, settings);
+  }
+
+  /**
+   * Creates the category's stream with `settings`, or, when one exists (perhaps Zencastr's),
+   * switches on direct gets and atomic batches, which the store needs and Zencastr lacks.
+   */
+  async ensure(category: string, settings: CategorySettings): Promise<StorageConfig> {
+    this.forget(category);
+    const found = await this.#find(category);
+    if (found === undefined) return this.#create(category, settings);
+    if (found.direct && found.atomic) return this.#remember(category, found);
+    const info = await this.#manager.streams.info(found.name);
+    const updated = await this.#manager.streams.update(found.name, {
+      ...info.config,
+      allow_direct: true,
+      allow_atomic: true,
+    });
+    return this.#remember(
+      category,
+      configOf(updated.config, this.#subjects.categoryFilter(category)),
+    );
+  }
+
+  /** Drops the cached lookup, e.g. after the stream was deleted behind our back. */
+  forget(category: string): void {
+    this.#known.delete(category);
+  }
+
+  #remember(category: string, config: StorageConfig): StorageConfig {
+    this.#known.set(category, Promise.resolve(config));
+    return config;
+  }
+
+  async #find(category: string): Promise<StorageConfig | undefined> {
+    const filter = this.#subjects.categoryFilter(category);
+    const named = await this.#info(this.#subjects.storageName(category));
+    if (named !== undefined) return configOf(named, filter);
+    // Another writer (Zencastr) may have made the stream under its own name.
+    let other: string;
+    try {
+      other = await this.#manager.streams.find(filter);
+    } catch {
+      return undefined;
+    }
+    const config = await this.#info(other);
+    return config === undefined ? undefined : configOf(config, filter);
+  }
+
+  async #info(name: string): Promise<StreamConfig | undefined> {
+    try {
+      return (await this.#manager.streams.info(name)).config;
+    } catch (error) {
+      if (isStreamNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async #create(category: string, settings: CategorySettings): Promise<StorageConfig> {
+    const name = this.#subjects.storageName(category);
+    const filter = this.#subjects.categoryFilter(category);
+    try {
+      const info = await this.#manager.streams.add(newStreamConfig(name, filter, settings));
+      return this.#remember(category, configOf(info.config, filter));
+    } catch (error) {
+      // Another process created it first: use theirs.
+      const raced = await this.#find(category);
+      if (raced === undefined) throw error;
+      return this.#remember(category, raced);
+    }
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * Appending to an entity (DESIGN §3, "Optimistic concurrency"). The position guard is the
+ * check: version `v + 1` goes to position subject `v + 1`, which JetStream accepts once.
+ * Each entity's end (version, last subject sequence) is cached so a write costs one publish;
+ * writes to one entity from this process are queued, writes to different entities run side
+ * by side.
+ */
+import { type MsgHdrs, headers as newHeaders } from "@nats-io/transport-node";
+import type { WriteResult } from "../../backend.ts";
+import {
+  ExpectedVersionError,
+  isStreamNotFoundError,
+  MessageStoreError,
+  UnsupportedError,
+} from "../../errors.ts";
+import {
+  assertExpectedVersion,
+  type ExpectedVersion,
+  exactExpectedVersion,
+} from "../../expected-version.ts";
+import { findRetriedWrite } from "../../idempotency.ts";
+import type { PreparedMessage } from "../../message.ts";
+import type { ParsedStream } from "../../stream-name.ts";
+import { publishAtomicBatch } from "./atomic-batch.ts";
+import type { NatsInternals } from "./internals.ts";
+import { type PublishOutcome, publishOne, withTransientRetries } from "./publish.ts";
+import { entityEnd, readStream } from "./read-stream.ts";
+import type { StorageConfig } from "./storage.ts";
+
+interface KnownEnd {
+  readonly version: number;
+  /** For unguarded streams' `Nats-Expected-Last-Subject-Sequence`; `0` for a new entity. */
+  readonly lastSequence: number;
+}
+
+const ENTITIES_REMEMBERED = 10_000;
+/** A blind write that keeps losing races gives up eventually rather than spinning. */
+const MAX_CONFLICT_RETRIES = 100;
+
+export class EntityWriter {
+  readonly #parts: NatsInternals;
+  readonly #ends = new Map<string, KnownEnd>();
+  readonly #queues = new Map<string, Promise<unknown>>();
+
+  constructor(parts: NatsInternals) {
+    this.#parts = parts;
+  }
+
+  append(
+    stream: ParsedStream,
+    messages: readonly PreparedMessage[],
+    expected: ExpectedVersion,
+  ): Promise<WriteResult> {
+    const key = this.#parts.subjects.positionWildcard(stream);
+    const previous = this.#queues.get(key) ?? Promise.resolve();
+    const run = previous.then(
+      () => this.#append(key, stream, messages, expected),
+      () => this.#append(key, stream, messages, expected),
+    );
+    const settled = run.catch(() => undefined);
+    this.#queues.set(key, settled);
+    void settled.then(() => {
+      if (this.#queues.get(key) === settled) this.#queues.delete(key);
+    });
+    return run;
+  }
+
+  /** Forgets every cached entity end. */
+  clear(): void {
+    this.#ends.clear();
+  }
+
+  async #append(
+    key: string,
+    stream: ParsedStream,
+    messages: readonly PreparedMessage[],
+    expected: ExpectedVersion,
+  ): Promise<WriteResult> {
+    const storage = await this.#parts.catalog.require(stream.category);
+    if (messages.length > 1 && !storage.atomic) {
+      throw new UnsupportedError(
+        `JetStream stream ${storage.name} does not allow atomic batches, so a multi-message write to ${stream.name} cannot be atomic: run ensureCategory("${stream.category}") to enable atomic publish (allow_atomic) and direct gets on it`,
+      );
+    }
+    let end = await this.#startingEnd(key, stream, expected);
+    for (let conflicts = 0; ; conflicts += 1) {
+      const outcome = await this.#send(key, stream, storage, end, messages);
+      if (outcome.stored) {
+        const version = end.version + messages.length;
+        this.#remember(key, { version, lastSequence: outcome.sequence });
+        return { position: version, globalPosition: outcome.sequence };
+      }
+      const { refusal } = outcome;
+      if (refusal.kind === "error") {
+        this.#ends.delete(key);
+        if (isStreamNotFoundError(refusal.error)) this.#parts.catalog.forget(stream.category);
+        throw refusal.error;
+      }
+      const attemptedAfter = end.version;
+      end = await this.#refresh(key, stream);
+      if (exactExpectedVersion(expected) !== undefined) {
+        throw new ExpectedVersionError(stream.name, expected, end.version, {
+          cause: refusal.failure,
+        });
+      }
+      // "any" or "exists": the entity moved on. Unless this very write already landed
+      // (a retry), try again at the new end.
+      const earlier = await findRetriedWrite(
+        { readStream: (s, from, max) => readStream(this.#parts, s, from, max) },
+        stream,
+        attemptedAfter,
+        messages,
+      );
+      if (earlier !== undefined) return earlier;
+      if (conflicts >= MAX_CONFLICT_RETRIES) {
+        throw new MessageStoreError(
+          `write to ${stream.name} lost ${conflicts} races in a row to other writers`,
+          "BACKEND",
+          { cause: refusal.failure },
+        );
+      }
+    }
+  }
+
+  /** The end to write after, refreshed when the cache cannot be trusted for `expected`. */
+  async #startingEnd(
+    key: string,
+    stream: ParsedStream,
+    expected: ExpectedVersion,
+  ): Promise<KnownEnd> {
+    const exact = exactExpectedVersion(expected);
+    let end = this.#ends.get(key);
+    // Expecting a new entity needs no look: if it exists, the publish is refused anyway.
+    if (end === undefined && exact === -1) end = { version: -1, lastSequence: 0 };
+    if (end === undefined) end = await this.#refresh(key, stream);
+    // The cache is never ahead of the server, only behind: look again before refusing.
+    const behind =
+      (exact !== undefined && end.version < exact) || (expected === "exists" && end.version < 0);
+    if (behind) end = await this.#refresh(key, stream);
+    assertExpectedVersion(stream.name, expected, end.version);
+    return end;
+  }
+
+  async #refresh(key: string, stream: ParsedStream): Promise<KnownEnd> {
+    const { version, lastSequence } = await entityEnd(this.#parts, stream);
+    const end = { version, lastSequence };
+    this.#remember(key, end);
+    return end;
+  }
+
+  #remember(key: string, end: KnownEnd): void {
+    this.#ends.delete(key);
+    if (this.#ends.size >= ENTITIES_REMEMBERED) {
+      const oldest = this.#ends.keys().next().value;
+      if (oldest !== undefined) this.#ends.delete(oldest);
+    }
+    this.#ends.set(key, end);
+  }
+
+  async #send(
+    key: string,
+    stream: ParsedStream,
+    storage: StorageConfig,
+    end: KnownEnd,
+    messages: readonly PreparedMessage[],
+  ): Promise<PublishOutcome> {
+    const { connection, subjects, options, watch } = this.#parts;
+    try {
+      return await withTransientRetries(
+        `write to ${stream.name}`,
+        options.timeoutMs,
+        watch,
+        (remaining) => {
+          const headers = storage.guarded ? undefined : expectationHeaders(end, key);
+          if (messages.length === 1) {
+            const [message] = messages as [PreparedMessage];
+            const subject = subjects.positionSubject(stream, end.version + 1);
+            return publishOne(connection, storage.name, subject, message.body, headers, remaining);
+          }
+          const entries = messages.map((message, index) => ({
+            subject: subjects.positionSubject(stream, end.version + 1 + index),
+            body: message.body,
+          }));
+          return publishAtomicBatch(connection, storage.name, entries, headers, remaining);
+        },
+      );
+    } catch (error) {
+      // It may have landed: look at the server next time rather than trust the cache.
+      this.#ends.delete(key);
+      throw error;
+    }
+  }
+}
+
+/** Unguarded streams check the entity's last sequence instead of the position guard. */
+function expectationHeaders(end: KnownEnd, positionWildcard: string): MsgHdrs {
+  const headers = newHeaders();
+  headers.set("Nats-Expected-Last-Subject-Sequence", String(end.lastSequence));
+  headers.set("Nats-Expected-Last-Subject-Sequence-Subject", positionWildcard);
+  return headers;
+}

@@ -1,0 +1,72 @@
+/**
+ * `mstore dev`: a local nats-server with JetStream and a persistent store, in the
+ * foreground, for development. The binary is found (or fetched) as the test suite does it.
+ */
+import { mkdir } from "node:fs/promises";
+import { resolve } from "node:path";
+import { findNatsServer } from "../../server/find-nats-server.ts";
+import { startNatsServer } from "../../server/run-nats-server.ts";
+import type { Command } from "../command.ts";
+
+const DEFAULT_DATA_DIR = "./.message-store";
+const DEFAULT_PORT = 4222;
+
+function untilSignal(): Promise<string> {
+  return new Promise((done) => {
+    const stop = (signal: string): void => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      done(signal);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+export const devCommand: Command = {
+  name: "dev",
+  summary: "run a local nats-server with JetStream and a persistent store, until Ctrl-C",
+  synopsis: "[options]",
+  description: [
+    "Uses NATS_SERVER_BIN, then PATH, then the project's cache, and otherwise fetches",
+    "nats-server from Debian's archive into that cache. Prints the URL to use as --url.",
+  ].join("\n"),
+  options: {
+    data: { type: "string" },
+    port: { type: "string" },
+  },
+  optionHelp: [
+    ["--data <dir>", `JetStream's store directory (default ${DEFAULT_DATA_DIR})`],
+    ["--port <n>", `port to listen on, 0 for any free one (default ${DEFAULT_PORT})`],
+  ],
+  positionals: { min: 0, max: 0 },
+  async run(context) {
+    const storeDir = resolve(context.flags.string("data") ?? DEFAULT_DATA_DIR);
+    const port = context.flags.integer("port", 0) ?? DEFAULT_PORT;
+    // Listening before the server starts: a Ctrl-C during the start still stops it cleanly.
+    const signalled = untilSignal();
+    const binary = await findNatsServer({ log: (line) => context.note(line) });
+    await mkdir(storeDir, { recursive: true });
+    const server = await startNatsServer({
+      binary: binary.path,
+      storeDir,
+      port: port === 0 ? -1 : port,
+    });
+    try {
+      if (context.globals.json) {
+        const { url, version } = server;
+        await context.stdout.line(JSON.stringify({ url, port: server.port, storeDir, version }));
+      } else {
+        await context.stdout.line(server.url);
+        context.note(`nats-server ${server.version} with JetStream, store ${storeDir}`);
+        context.note("Ctrl-C to stop.");
+      }
+      await context.stdout.flush();
+      await signalled;
+    } finally {
+      await server.stop();
+    }
+    context.note("nats-server stopped.");
+    return undefined;
+  },
+};

@@ -1,0 +1,120 @@
+/**
+ * `mstore import <file|->`: write an export back, keeping ids and positions. Each message is
+ * written at its original position (`expectedVersion: position - 1`), so a second import of
+ * the same file finds every position taken by the same id and stores nothing, and a message
+ * that was replaced by a different one is reported, not overwritten.
+ */
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import {
+  type ExpectedVersionError,
+  isExpectedVersionError,
+  type MessageStore,
+} from "../../index.ts";
+import type { Command } from "../command.ts";
+import { ImportLineError, type ImportRecord, parseImportLine } from "../import-line.ts";
+import { KeyedPipeline } from "../pipeline.ts";
+import { Progress, totalsLine } from "../progress.ts";
+
+/** Writes in flight across streams; each stream still gets one write at a time. */
+const IN_FLIGHT = 64;
+
+function conflictMessage(record: ImportRecord, error: ExpectedVersionError): string {
+  if (error.actual < record.position - 1) {
+    return `${record.name} is at version ${error.actual}, so position ${record.position} cannot be written yet (does the file miss earlier messages of this stream?)`;
+  }
+  return `position ${record.position} of ${record.name} already holds a different message than id ${record.message.id ?? ""}; nothing was overwritten`;
+}
+
+async function writeRecord(store: MessageStore, record: ImportRecord): Promise<void> {
+  // Foreign messages (position -1) have no place to hold; they go to the end of their stream.
+  const expectedVersion = record.position >= 0 ? record.position - 1 : "any";
+  try {
+    await store.write(record.stream, record.message, { expectedVersion });
+  } catch (error) {
+    if (isExpectedVersionError(error)) {
+      throw new ImportLineError(record.line, conflictMessage(record, error), {
+        name: error.name,
+        cause: error,
+      });
+    }
+    const name = error instanceof Error ? error.name : "Error";
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ImportLineError(record.line, reason, { name, cause: error });
+  }
+}
+
+/** The earlier of two failures by line, so the report names the first line to fix. */
+function firstFailure(a: unknown, b: unknown): unknown {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  const lineOf = (error: unknown): number =>
+    error instanceof ImportLineError ? error.line : Number.POSITIVE_INFINITY;
+  return lineOf(b) < lineOf(a) ? b : a;
+}
+
+export const importCommand: Command = {
+  name: "import",
+  summary: "write messages from an NDJSON export (a file, or - for stdin), each exactly once",
+  synopsis: "<file|-> [options]",
+  description: [
+    "Keeps ids, positions and order within each stream; importing the same file twice stores",
+    "each message once. A bad line stops the import there: nothing after it is written,",
+    "what was written stays, and re-running after the fix writes each message exactly once.",
+  ].join("\n"),
+  options: {},
+  optionHelp: [],
+  positionals: { min: 1, max: 1 },
+  async run(context) {
+    const path = context.positionals[0] as string;
+    const fromStdin = path === "-";
+    const totalBytes = fromStdin ? undefined : (await stat(path)).size;
+    const input = fromStdin ? context.stdin : createReadStream(path, { encoding: "utf8" });
+    const store = await context.openStore();
+    const pipeline = new KeyedPipeline(IN_FLIGHT);
+    const progress = new Progress(context.stderr, "imported", !context.globals.quiet);
+    const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+    let lineNumber = 0;
+    let bytesRead = 0;
+    let badLine: unknown;
+    try {
+      for await (const text of lines) {
+        lineNumber++;
+        bytesRead += Buffer.byteLength(text) + 1;
+        if (pipeline.failure !== undefined) break;
+        if (text.trim() === "") continue;
+        let record: ImportRecord;
+        try {
+          record = parseImportLine(text, lineNumber);
+        } catch (error) {
+          badLine = error;
+          break;
+        }
+        const fraction = totalBytes ? Math.min(1, bytesRead / totalBytes) : undefined;
+        await pipeline.submit(record.name, async () => {
+          await writeRecord(store, record);
+          progress.advance(1, fraction);
+        });
+      }
+      await pipeline.drain();
+    } finally {
+      lines.close();
+      if (!fromStdin) input.destroy();
+      progress.finish();
+    }
+    const failure = firstFailure(pipeline.failure?.error, badLine);
+    if (context.globals.json) {
+      await context.stdout.line(
+        JSON.stringify({
+          messages: progress.count,
+          seconds: Number(progress.seconds.toFixed(3)),
+          ok: failure === undefined,
+        }),
+      );
+    }
+    context.note(totalsLine("imported", progress));
+    if (failure !== undefined) throw failure;
+    return undefined;
+  },
+};

@@ -1,0 +1,47 @@
+/** `mstore tail <stream-or-category>`: follow new messages live until Ctrl-C. */
+import type { Command } from "../command.ts";
+import { parseInteger } from "../flags.ts";
+import { messagePrinter } from "../records.ts";
+import { isCategoryTarget } from "../source.ts";
+
+/** `undefined`: only messages written from now on (the store's default). */
+function startOf(from: string | undefined): number | undefined {
+  if (from === undefined || from === "end") return undefined;
+  if (from === "beginning") return 1;
+  return parseInteger(from, "--from", 1, "tail");
+}
+
+export const tailCommand: Command = {
+  name: "tail",
+  summary: "follow a stream's or a category's messages live, until Ctrl-C",
+  synopsis: "<stream-or-category> [options]",
+  description:
+    "Prints as 'read' does (a table, or NDJSON with --json). Ctrl-C stops it and exits 0.",
+  options: { from: { type: "string" } },
+  optionHelp: [
+    ["--from <where>", "beginning, end (default: only new messages) or a global position n"],
+  ],
+  positionals: { min: 1, max: 1 },
+  async run(context) {
+    const target = context.positionals[0] as string;
+    isCategoryTarget(target);
+    const fromGlobalPosition = startOf(context.flags.string("from"));
+    const store = await context.openStore();
+    const controller = new AbortController();
+    const stop = (): void => controller.abort();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    try {
+      const printer = messagePrinter(context, 1);
+      const messages = store.tail(target, { fromGlobalPosition, signal: controller.signal });
+      for await (const message of messages) {
+        await printer.print(message);
+        await context.stdout.flush();
+      }
+    } finally {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+    }
+    return undefined;
+  },
+};

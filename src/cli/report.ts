@@ -1,0 +1,63 @@
+/**
+ * Turns a failure into the one line a person reads on stderr: the error's name, what
+ * happened, and what to do about it. Stack traces and causes only with `--debug`.
+ */
+import { inspect } from "node:util";
+import {
+  isConnectionError,
+  isExpectedVersionError,
+  isInvalidStreamNameError,
+  isMessageStoreError,
+  isStreamFullError,
+  isStreamNotFoundError,
+  isTimeoutError,
+  isUnsupportedServerError,
+} from "../index.ts";
+import { ImportLineError } from "./import-line.ts";
+import type { Styler } from "./style.ts";
+
+/** What to do next, by error kind; `undefined` when the message says enough. */
+function advice(error: unknown, url: string): string | undefined {
+  if (error instanceof ImportLineError) {
+    return `fix line ${error.line} and import again: messages already imported are not written twice`;
+  }
+  if (isConnectionError(error)) return "start one with 'mstore dev', or pass --url";
+  if (isInvalidStreamNameError(error))
+    return "stream names are category-id, without whitespace, '.', '*' or '>'";
+  if (isExpectedVersionError(error)) return "read the stream and retry with its current version";
+  if (isUnsupportedServerError(error)) return "upgrade nats-server, or run 'mstore dev'";
+  if (isStreamFullError(error)) return "raise the category's byte limit or move old messages away";
+  if (isStreamNotFoundError(error)) return "create the category first";
+  if (isTimeoutError(error)) return `check that the server at ${url} is up and retry`;
+  return undefined;
+}
+
+function headline(error: unknown, url: string): string {
+  // The underlying message varies with the transport; the fact that matters is the URL.
+  if (isConnectionError(error)) return `no NATS server at ${url}`;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+export function describeError(error: unknown, url: string): string {
+  const name = error instanceof Error ? error.name : "Error";
+  const tip = advice(error, url);
+  return `${name}: ${headline(error, url)}${tip === undefined ? "" : ` — ${tip}`}`;
+}
+
+export function reportError(
+  error: unknown,
+  options: { url: string; debug: boolean; style: Styler; stderr: NodeJS.WritableStream },
+): void {
+  const line = describeError(error, options.url);
+  options.stderr.write(`${options.style("red", line)}\n`);
+  if (options.debug) {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : inspect(error);
+    options.stderr.write(`${detail}\n`);
+    if (error instanceof Error && error.cause !== undefined) {
+      options.stderr.write(`cause: ${inspect(error.cause)}\n`);
+    }
+  } else if (!isMessageStoreError(error) && !(error instanceof Error)) {
+    options.stderr.write(`${inspect(error)}\n`);
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Subscription options are checked when `subscribe()` is called, so a typo fails at once
+ * instead of at the first message, and resolved into a shape with nothing optional.
+ */
+import { InvalidOptionsError } from "../errors.ts";
+import { type ParsedTarget, parseTarget } from "../stream-name.ts";
+import { retryDelayPolicy } from "./retry-delay.ts";
+import type { Handlers, SubscribeOptions } from "./types.ts";
+
+/** @default 3 */
+export const DEFAULT_MAX_ATTEMPTS = 3;
+/** @default 100 */
+export const DEFAULT_BATCH_SIZE = 100;
+/** @default 30000 */
+export const DEFAULT_ACK_WAIT_MS = 30_000;
+/** @default 10000 */
+export const DEFAULT_IN_PROGRESS_INTERVAL_MS = 10_000;
+
+export interface ResolvedSubscribeOptions {
+  readonly consumer: string;
+  readonly handlers: Handlers;
+  readonly maxAttempts: number;
+  /** Delay before redelivery after `attempt` failed, in milliseconds. */
+  readonly retryDelay: (attempt: number) => number;
+  readonly deadLetter: string | undefined;
+  readonly batchSize: number;
+  readonly ackWaitMs: number;
+  readonly inProgressIntervalMs: number;
+}
+
+const KNOWN_KEYS = new Set([
+  "consumer",
+  "handlers",
+  "maxAttempts",
+  "retryDelay",
+  "deadLetter",
+  "batchSize",
+  "ackWaitMs",
+  "inProgressIntervalMs",
+]);
+
+// The consumer name becomes a JetStream durable name, which cannot hold these.
+const UNSAFE_CONSUMER_NAME = /[\s.*>/\\]/;
+
+function fail(message: string): never {
+  throw new InvalidOptionsError(`subscribe: ${message}`);
+}
+
+function positiveInteger(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
+    fail(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+const isDelay = (value: unknown): value is number =>
+  typeof value === "number" && Number.isFinite(value) && value >= 0;
+
+function checkConsumer(consumer: unknown): string {
+  if (typeof consumer !== "string" || consumer.length === 0) {
+    fail("consumer must be a non-empty string");
+  }
+  if (UNSAFE_CONSUMER_NAME.test(consumer)) {
+    fail(
+      `consumer ${JSON.stringify(consumer)} must not contain whitespace, ".", "*", ">", "/" or "\\"`,
+    );
+  }
+  return consumer;
+}
+
+function checkHandlers(handlers: unknown): Handlers {
+  if (handlers === null || typeof handlers !== "object" || Array.isArray(handlers)) {
+    fail("handlers must be an object of functions by message type");
+  }
+  for (const [type, handler] of Object.entries(handlers)) {
+    if (typeof handler !== "function")
+      fail(`the handler for ${JSON.stringify(type)} is not a function`);
+  }
+  // A copy: a caller mutating their object later does not change a running subscription.
+  return { ...(handlers as Handlers) };
+}
+
+function checkRetryDelay(delay: unknown): void {
+  if (delay === undefined || typeof delay === "function" || isDelay(delay)) return;
+  if (Array.isArray(delay) && delay.length > 0 && delay.every(isDelay)) return;
+  fail("retryDelay must be milliseconds >= 0, a non-empty array of them, or (attempt) => ms");
+}
+
+function checkDeadLetter(deadLetter: unknown): string | undefined {
+  if (deadLetter === undefined) return undefined;
+  if (typeof deadLetter !== "string") fail("deadLetter must be a category name");
+  let target: ParsedTarget;
+  try {
+    target = parseTarget(deadLetter);
+  } catch (error) {
+    throw new InvalidOptionsError(
+      `subscribe: deadLetter ${JSON.stringify(deadLetter)} is not a valid category`,
+      { cause: error },
+    );
+  }
+  if (target.id !== undefined) fail(`deadLetter must be a category, got stream ${deadLetter}`);
+  return target.category;
+}
+
+/** Checks and resolves subscription options. Throws `InvalidOptionsError`. */
+export function resolveSubscribeOptions(options: SubscribeOptions): ResolvedSubscribeOptions {
+  if (options === null || typeof options !== "object") fail("options must be an object");
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_KEYS.has(key)) fail(`unknown option ${JSON.stringify(key)}`);
+  }
+  checkRetryDelay(options.retryDelay);
+  return {
+    consumer: checkConsumer(options.consumer),
+    handlers: checkHandlers(options.handlers),
+    maxAttempts: positiveInteger(options.maxAttempts, "maxAttempts", DEFAULT_MAX_ATTEMPTS),
+    retryDelay: retryDelayPolicy(options.retryDelay),
+    deadLetter: checkDeadLetter(options.deadLetter),
+    batchSize: positiveInteger(options.batchSize, "batchSize", DEFAULT_BATCH_SIZE),
+    ackWaitMs: positiveInteger(options.ackWaitMs, "ackWaitMs", DEFAULT_ACK_WAIT_MS),
+    inProgressIntervalMs: positiveInteger(
+      options.inProgressIntervalMs,
+      "inProgressIntervalMs",
+      DEFAULT_IN_PROGRESS_INTERVAL_MS,
+    ),
+  };
+}

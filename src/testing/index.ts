@@ -1,0 +1,48 @@
+/**
+ * `message-store/testing`: the one conformance suite every backend runs (DESIGN §4). Call
+ * `runConformance` from a vitest file; it registers one describe per contract area. A backend
+ * that cannot pass a test lists it under `skip` with a reason, and vitest shows it as skipped.
+ *
+ * ```ts
+ * runConformance({ name: "memory", create: (options) => connect("memory:", options) });
+ * ```
+ */
+import { describe, expect, it } from "vitest";
+import { badInputCases } from "./cases/bad-input.ts";
+import { concurrencyCases } from "./cases/concurrency.ts";
+import { deadLetterCases } from "./cases/dead-letter.ts";
+import { fetchCases } from "./cases/fetch.ts";
+import { readCases } from "./cases/read.ts";
+import { retryCases } from "./cases/retry.ts";
+import { subscribeCases } from "./cases/subscribe.ts";
+import { waitForCases } from "./cases/wait-for.ts";
+import { writeCases } from "./cases/write.ts";
+import { type ConformanceOptions, createSuiteContext, type SuiteContext } from "./suite.ts";
+
+export type { ConformanceOptions, ConformanceSkip } from "./suite.ts";
+
+const AREAS: readonly [string, (context: SuiteContext) => void][] = [
+  ["write", writeCases],
+  ["concurrency", concurrencyCases],
+  ["read", readCases],
+  ["fetch", fetchCases],
+  ["subscribe", subscribeCases],
+  ["retry", retryCases],
+  ["dead letter", deadLetterCases],
+  ["waitFor", waitForCases],
+  ["bad input", badInputCases],
+];
+
+/** Registers the conformance suite for one backend with vitest. */
+export function runConformance(options: ConformanceOptions): void {
+  describe(`conformance: ${options.name}`, () => {
+    const registration = createSuiteContext(options);
+    for (const [area, register] of AREAS) {
+      describe(area, () => register(registration.context));
+    }
+    const unused = registration.unusedSkips();
+    it("every skipped title names a test of the suite", () => {
+      expect(unused).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,165 @@
+/**
+ * Every numbered example runs to completion on the memory backend and prints what its
+ * comments promise. They run as users run them: a separate `tsx` process that imports the
+ * package by name (so through `exports` and `dist/`).
+ */
+import { execFile } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { hasNats, natsSkipReason, natsUrl } from "../support/nats.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const examplesDir = `${root}examples/`;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runExample(file: string, url: string): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", `${examplesDir}${file}`],
+      {
+        cwd: root,
+        // Set explicitly: the developer's shell may point MESSAGE_STORE_URL elsewhere.
+        env: { ...process.env, MESSAGE_STORE_URL: url },
+        timeout: 30_000,
+      },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === "number" ? error.code : null;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Lines each example must print; each is a substring of one line of its output. */
+const expectedLines: Record<string, readonly (string | RegExp)[]> = {
+  "01-bank-account.ts": [
+    "Opened     account-42 at position 0",
+    "Deposited  100 at position 1",
+    "Withdrawn   30 at position 2",
+    "both tellers see balance 70 at version 2",
+    "teller A deposits 50 at position 3",
+    "teller B conflicts: expected version 2, stream is at 3",
+    "teller B retries on version 3: withdraws 60 at position 4",
+    "Ada's balance is 60 at version 4",
+    "account-42 attempt 1/3: failed, mail server busy",
+    "account-42 attempt 2/3: failed, mail server busy",
+    "account-42 attempt 3/3: sent to ada@example.com",
+    "account-7 attempt 1/3: failed, no email address",
+    "account-7 attempt 3/3: failed, no email address",
+    "waitFor saw WelcomeEmailSent in welcomeEmail-42",
+    "waitFor saw the dead letter of account-7",
+    /dead letter 1: Opened of account-7 at position 0, id [0-9a-f-]{36}/,
+    "store closed",
+  ],
+  "02-stream-names.ts": [
+    /streamName\("account", \["123", "456"\]\) +-> "account-123\+456"/,
+    /cardinalId\("account-123\+456"\) +-> "123"/,
+    /id\("account-2024-01"\) +-> "2024-01"/,
+    `"account-1.2": invalid stream name`,
+    "category  import-podcast:command",
+    "streamId  65a1",
+    "version of the { category, id } stream: 0",
+  ],
+  "03-concurrency.ts": [
+    `expectedVersion "exists": ExpectedVersionError (stream cart-1 is at -1)`,
+    `expectedVersion "no_stream": written at position 0`,
+    `expectedVersion "no_stream": ExpectedVersionError (stream cart-1 is at 0)`,
+    "expectedVersion 0: written at position 1",
+    "expectedVersion 0: ExpectedVersionError (stream cart-1 is at 1)",
+    `expectedVersion "exists": written at position 2`,
+    `expectedVersion "any": written at position 3`,
+    "version is now 3",
+    "first write  -> position 4",
+    "same write again -> position 4 (nothing stored)",
+    "CheckedOut messages in the stream: 1",
+    "two messages written, the last at position 1",
+    "a conflicting array write stored none of its messages",
+    "order-9 holds 2 messages: OrderPlaced, PaymentRequested",
+  ],
+  "04-subscriptions-and-dead-letters.ts": [
+    "invoice-1 attempt 1: mailed",
+    "invoice-2 attempt 1: negative amount, terminate",
+    "invoice-3 attempt 1: printer offline",
+    "invoice-3 attempt 4: printer offline (last attempt)",
+    `invoice-2 InvoiceIssued {"amount":-5}`,
+    `invoice-3 InvoiceIssued {"amount":80}`,
+  ],
+  "05-wait-for.ts": [
+    `Deposited {"amount":25} in account-5 at position 0`,
+    "fromPosition 0 found Deposited at position 0 at once",
+    "TimeoutError after 200 ms",
+  ],
+  "06-nats.ts": ["This example needs NATS"],
+  "07-testing-your-projection.ts": [
+    "ok - an unknown sku has nothing on hand",
+    "ok - received stock can be reserved",
+    "ok - a reservation over the free stock is refused and writes nothing",
+    "ok - each test sees only its own messages",
+    "all tests passed",
+  ],
+};
+
+/** Checks exit code, stderr and the expected lines of one run. */
+function expectPrinted(file: string, run: Run, lines: readonly (string | RegExp)[]): void {
+  expect(run.stderr, `stderr of ${file}`).toBe("");
+  expect(run.code, `exit code of ${file}\n${run.stdout}`).toBe(0);
+  const printed = run.stdout.split("\n");
+  for (const expected of lines) {
+    const found = printed.some((line) =>
+      typeof expected === "string" ? line.includes(expected) : expected.test(line),
+    );
+    expect(found, `${file} printed ${String(expected)}\n--- output ---\n${run.stdout}`).toBe(true);
+  }
+}
+
+const examples = readdirSync(examplesDir).filter((file) => /^\d\d-.*\.ts$/.test(file));
+
+describe("examples", () => {
+  it("has expectations for every numbered example", () => {
+    expect(examples.sort()).toEqual(Object.keys(expectedLines).sort());
+  });
+
+  it("imports the built package", () => {
+    // The global test setup (and `npm ci`) build dist/; without it every run below fails
+    // with a resolution error that hides the real cause.
+    expect(existsSync(`${root}dist/index.js`)).toBe(true);
+  });
+
+  for (const file of examples) {
+    it(`${file} runs on memory and prints its key lines`, { timeout: 40_000 }, async () => {
+      const run = await runExample(file, "memory:");
+      const backendLine = file.startsWith("01-") ? ["demo on the memory backend"] : [];
+      expectPrinted(file, run, [...backendLine, ...(expectedLines[file] ?? [])]);
+    });
+  }
+});
+
+// The same code on NATS, unchanged. 07 is left out: it uses "memory:" whatever the URL says.
+describe.skipIf(!hasNats())(`examples on NATS${hasNats() ? "" : ` (${natsSkipReason()})`}`, () => {
+  const shared = examples.filter((file) => !file.startsWith("06-") && !file.startsWith("07-"));
+  for (const file of shared) {
+    it(`${file} runs on NATS and prints its key lines`, { timeout: 40_000 }, async () => {
+      const run = await runExample(file, natsUrl());
+      const backendLine = file.startsWith("01-") ? ["demo on the nats backend"] : [];
+      expectPrinted(file, run, [...backendLine, ...(expectedLines[file] ?? [])]);
+    });
+  }
+
+  it("06-nats.ts shows the JetStream layout", { timeout: 40_000 }, async () => {
+    const run = await runExample("06-nats.ts", natsUrl());
+    expectPrinted("06-nats.ts", run, [
+      "(nats backend)",
+      /JetStream stream example\d+-account, one subject per position/,
+      /example\d+\.account\.1\.0 +Opened/,
+      /example\d+\.account\.1\.2 +Deposited/,
+      "account: 3 messages",
+    ]);
+  });
+});

@@ -1,0 +1,91 @@
+// Connecting, the caller's own connection, and writes across a server restart.
+import { createServer } from "node:net";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  connect,
+  ConnectionError,
+  isInvalidOptionsError,
+  MessageStore,
+} from "../../src/index.ts";
+import type { RunningNatsServer } from "../../src/server/run-nats-server.ts";
+import { hasNats, natsUrl, startDedicatedServer, uniquePrefix } from "../support/nats.ts";
+import { openRawNats } from "./nats-helpers.ts";
+
+/** A port nothing listens on: bound, read, released. */
+async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+describe("connecting to NATS", () => {
+  it("throws ConnectionError naming the URL when nothing answers within timeoutMs", async () => {
+    const url = `nats://127.0.0.1:${await deadPort()}`;
+    const error = await connect(url, { timeoutMs: 600 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toContain(url);
+  });
+});
+
+describe.skipIf(!hasNats())("connecting to a NATS server", () => {
+  it("takes maxMessageSize from the server, and refuses a larger configured one", async () => {
+    const store = await connect(natsUrl(), { prefix: uniquePrefix("conn") });
+    const raw = await openRawNats();
+    try {
+      expect(store.options.maxMessageSize ?? raw.connection.info?.max_payload).toBe(
+        raw.connection.info?.max_payload,
+      );
+      const tooLarge = (raw.connection.info?.max_payload ?? 0) + 1;
+      const error = await connect(natsUrl(), { maxMessageSize: tooLarge }).catch(
+        (e: unknown) => e,
+      );
+      expect(isInvalidOptionsError(error)).toBe(true);
+      expect(() => MessageStore.fromNats(raw.connection, { maxMessageSize: tooLarge })).toThrow(
+        /max_payload/,
+      );
+    } finally {
+      await store.close();
+      await raw.close();
+    }
+  });
+
+  it("never closes the caller's connection", async () => {
+    const raw = await openRawNats();
+    try {
+      const store = MessageStore.fromNats(raw.connection, { prefix: uniquePrefix("own") });
+      await store.write("thing-1", { type: "A" });
+      await store.close();
+      expect(raw.connection.isClosed()).toBe(false);
+      const again = MessageStore.fromNats(raw.connection, { prefix: store.options.prefix });
+      expect(await again.version("thing-1")).toBe(0);
+      await again.close();
+    } finally {
+      await raw.close();
+    }
+  });
+});
+
+describe.skipIf(!hasNats())("writing across a server restart", () => {
+  let server: RunningNatsServer | undefined;
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("waits for the reconnect, then succeeds", async () => {
+    server = await startDedicatedServer();
+    const store = await connect(server.url, { prefix: uniquePrefix("restart"), timeoutMs: 15_000 });
+    try {
+      await store.write("job-1", { type: "Queued" });
+      await server.kill();
+      const pending = store.write("job-1", { type: "Started" }, { expectedVersion: 0 });
+      await server.restart();
+      await expect(pending).resolves.toMatchObject({ position: 1 });
+      expect((await store.get("job-1")).map((m) => m.type)).toEqual(["Queued", "Started"]);
+    } finally {
+      await store.close();
+    }
+  });
+});

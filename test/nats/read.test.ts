@@ -1,0 +1,97 @@
+// NATS-specific reads: paging past the server's 1024-subject cap, other writers' messages, category reads.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect, type MessageStore } from "../../src/index.ts";
+import { hasNats, natsUrl, uniquePrefix } from "../support/nats.ts";
+import { encode, openRawNats, type RawNats } from "./nats-helpers.ts";
+
+describe.skipIf(!hasNats())("NATS reads", () => {
+  let raw: RawNats;
+  const stores: MessageStore[] = [];
+  const open = async (options: Parameters<typeof connect>[1] = {}): Promise<MessageStore> => {
+    const store = await connect(natsUrl(), { prefix: uniquePrefix("read"), ...options });
+    stores.push(store);
+    return store;
+  };
+
+  beforeAll(async () => {
+    raw = await openRawNats();
+  });
+  afterAll(async () => {
+    await Promise.all(stores.map((store) => store.close()));
+    await raw.close();
+  });
+
+  it("reads a 5,000-message entity back complete and in order, also from a position", async () => {
+    const store = await open();
+    // Interleave another entity so the entity's sequences are not contiguous.
+    for (let start = 0; start < 5000; start += 100) {
+      const batch = Array.from({ length: 100 }, (_, offset) => ({
+        type: "Counted",
+        data: start + offset,
+      }));
+      await store.write("long-1", batch);
+      await store.write("long-2", { type: "Noise" });
+    }
+    const all = await store.get("long-1");
+    expect(all).toHaveLength(5000);
+    expect(all.every((message, index) => message.position === index && message.data === index)).toBe(
+      true,
+    );
+    const tail = await store.get("long-1", { fromPosition: 3000, maxCount: 1500 });
+    expect(tail.map((m) => m.position)).toEqual(Array.from({ length: 1500 }, (_, i) => 3000 + i));
+    expect(await store.version("long-1")).toBe(4999);
+    expect((await store.last("long-1"))?.data).toBe(4999);
+    const few = await store.get("long-1", { fromPosition: 4998 });
+    expect(few.map((m) => m.position)).toEqual([4998, 4999]);
+  });
+
+  it("merges other writers' messages in sequence order and counts their positions", async () => {
+    const store = await open();
+    const { prefix } = store.options;
+    await store.write("mix-1", { type: "Ours" });
+    // As Zencastr or `nats pub` would: on the entity subject, and on a non-position subject.
+    await raw.connection.request(`${prefix}.mix.1`, encode({ type: "Theirs", data: 1 }));
+    await raw.connection.request(`${prefix}.mix.1.note`, encode({ type: "Theirs", data: 2 }));
+    const read = await store.get("mix-1");
+    expect(read.map((m) => [m.type, m.position, m.globalPosition])).toEqual([
+      ["Ours", 0, 1],
+      ["Theirs", 1, 2],
+      ["Theirs", 2, 3],
+    ]);
+    // A stable id is derived for messages without one.
+    const again = await store.get("mix-1");
+    expect(again[1]?.id).toBe(read[1]?.id);
+    expect(read[1]?.id).not.toBe(read[2]?.id);
+    expect(await store.version("mix-1")).toBe(2);
+    const category = [];
+    for await (const message of store.readCategory("mix")) category.push(message.position);
+    expect(category).toEqual([0, -1, -1]);
+  });
+
+  it("skips malformed bodies in a category read and reads from a global position", async () => {
+    const store = await open();
+    const { prefix } = store.options;
+    await store.write("log-1", { type: "A" });
+    await raw.connection.request(`${prefix}.log.2.0`, encode("not json"));
+    await raw.connection.request(`${prefix}.log.3.0`, encode({ data: "no type" }));
+    await store.write("log-4", { type: "B" });
+    await store.write("log-5", { type: "C" });
+    const read = [];
+    for await (const message of store.readCategory("log")) read.push(message.type);
+    expect(read).toEqual(["A", "B", "C"]);
+    const later = [];
+    for await (const message of store.readCategory("log", { fromGlobalPosition: 4, maxCount: 1 }))
+      later.push([message.type, message.globalPosition, message.streamName]);
+    expect(later).toEqual([["B", 4, "log-4"]]);
+  });
+
+  it("reads nothing from a category or stream that was never written", async () => {
+    const store = await open();
+    expect(await store.get("ghost-1")).toEqual([]);
+    expect(await store.version("ghost-1")).toBe(-1);
+    expect(await store.last("ghost-1")).toBeUndefined();
+    const read = [];
+    for await (const message of store.readCategory("ghost")) read.push(message);
+    expect(read).toEqual([]);
+  });
+});

@@ -1,0 +1,116 @@
+// NATS-specific write behaviour: what lands on the server, and how JetStream refusals translate.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  connect,
+  ExpectedVersionError,
+  isExpectedVersionError,
+  isStreamFullError,
+  type MessageStore,
+} from "../../src/index.ts";
+import { hasNats, natsUrl, uniquePrefix } from "../support/nats.ts";
+import { openRawNats, type RawNats } from "./nats-helpers.ts";
+
+describe.skipIf(!hasNats())("NATS writes", () => {
+  let raw: RawNats;
+  const stores: MessageStore[] = [];
+  const open = async (options: Parameters<typeof connect>[1] = {}): Promise<MessageStore> => {
+    const store = await connect(natsUrl(), { prefix: uniquePrefix("write"), ...options });
+    stores.push(store);
+    return store;
+  };
+
+  beforeAll(async () => {
+    raw = await openRawNats();
+  });
+  afterAll(async () => {
+    await Promise.all(stores.map((store) => store.close()));
+    await raw.close();
+  });
+
+  it("stores a single message on its position subject, without headers, id in the body", async () => {
+    const store = await open();
+    const { prefix } = store.options;
+    const id = "5f0c1c1e-8d1b-4a53-9f7e-0c6a2b9d1e01";
+    await store.write("account-1", { type: "Opened", data: { owner: "ann" } });
+    await store.write("account-1", { id, type: "Deposited", data: 5, metadata: { by: "x" } });
+    const stored = await raw.manager.streams.getMessage(`${prefix}-account`, {
+      last_by_subj: `${prefix}.account.1.1`,
+    });
+    expect(stored?.subject).toBe(`${prefix}.account.1.1`);
+    expect(stored?.header === undefined || [...stored.header.keys()].length === 0).toBe(true);
+    expect(stored?.string()).toBe(
+      `{"type":"Deposited","data":5,"metadata":{"by":"x"},"id":"${id}"}`,
+    );
+  });
+
+  it("writes an array as one atomic batch on consecutive positions, or nothing on conflict", async () => {
+    const store = await open();
+    const other = await open({ prefix: store.options.prefix });
+    await other.write("cart-1", { type: "Created" });
+    const result = await store.write("cart-1", [{ type: "A" }, { type: "B" }, { type: "C" }], {
+      expectedVersion: 0,
+    });
+    expect(result.position).toBe(3);
+    // `other` still believes the version is 0, so its batch reaches the server and collides
+    // there (10077 on the commit), which must still read as ExpectedVersionError.
+    const error = await other
+      .write("cart-1", [{ type: "X" }, { type: "Y" }], { expectedVersion: 0 })
+      .catch((e: unknown) => e);
+    expect(isExpectedVersionError(error)).toBe(true);
+    expect((error as ExpectedVersionError).actual).toBe(3);
+    expect((await store.get("cart-1")).map((m) => m.type)).toEqual(["Created", "A", "B", "C"]);
+  });
+
+  it("turns a taken position into ExpectedVersionError with the actual version", async () => {
+    const first = await open();
+    const second = await open({ prefix: first.options.prefix });
+    await first.write("item-1", { type: "A" });
+    await second.write("item-1", { type: "B" }, { expectedVersion: 0 });
+    // `first` still believes the version is 0: the guard refuses position 1 (10077).
+    const error = await first
+      .write("item-1", { type: "C" }, { expectedVersion: 0 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExpectedVersionError);
+    expect((error as ExpectedVersionError).actual).toBe(1);
+  });
+
+  it("retries a blind write at the new end when another store wrote first", async () => {
+    const first = await open();
+    const second = await open({ prefix: first.options.prefix });
+    await first.write("queue-1", { type: "A" });
+    await second.write("queue-1", { type: "B" });
+    await expect(first.write("queue-1", { type: "C" })).resolves.toMatchObject({ position: 2 });
+    expect((await second.get("queue-1")).map((m) => m.type)).toEqual(["A", "B", "C"]);
+  });
+
+  it("keeps the writes of one process to one entity in call order", async () => {
+    const store = await open();
+    const writes = Array.from({ length: 20 }, (_, index) =>
+      store.write(index % 2 === 0 ? "seq-1" : "seq-2", { type: "N", data: index }),
+    );
+    await Promise.all(writes);
+    expect((await store.get("seq-1")).map((m) => m.data)).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18]);
+    expect((await store.get("seq-2")).map((m) => m.position)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it("refuses writes to a full category with StreamFullError and drops nothing", async () => {
+    const store = await open({ maxBytes: 4096 });
+    const data = "x".repeat(900);
+    let error: unknown;
+    let written = 0;
+    for (let index = 0; index < 20 && error === undefined; index += 1) {
+      try {
+        await store.write(`big-${index}`, { type: "Filler", data });
+        written += 1;
+      } catch (caught) {
+        error = caught;
+      }
+    }
+    expect(isStreamFullError(error)).toBe(true);
+    expect(written).toBeGreaterThan(0);
+    const kept: number[] = [];
+    for await (const message of store.readCategory("big")) kept.push(message.globalPosition);
+    expect(kept).toHaveLength(written);
+    expect(kept[0]).toBe(1);
+  });
+});
