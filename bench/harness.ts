@@ -53,7 +53,10 @@ export async function runWorkload(
     }
     for (let repetition = 0; repetition < warmups + repetitions; repetition++) {
       for (const { name, runner } of rotated(opened, repetition)) {
-        const measurement = await runner.run(repetition);
+        const cpuBefore = process.cpuUsage();
+        const run = await runner.run(repetition);
+        const cpu = process.cpuUsage(cpuBefore);
+        const measurement = { ...run, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
         const kind = repetition < warmups ? "warm-up" : `rep ${repetition - warmups + 1}`;
         log(`  ${workload.id} ${name} ${kind}: ${describe(measurement)}`);
         if (repetition >= warmups) measured.get(name)?.push(measurement);
@@ -80,6 +83,9 @@ export async function runWorkload(
 function describe(measurement: Measurement): string {
   const rate = Math.round(measurement.operations / measurement.seconds);
   let text = `${measurement.operations} ops in ${measurement.seconds.toFixed(2)} s (${rate}/s)`;
+  if (measurement.cpuSeconds !== undefined) {
+    text += `, client CPU ${((measurement.cpuSeconds * 1e6) / measurement.operations).toFixed(1)} µs/op`;
+  }
   if (measurement.p50Ms !== undefined) {
     text += `, p50 ${measurement.p50Ms.toFixed(3)} ms, p99 ${(measurement.p99Ms ?? Number.NaN).toFixed(3)} ms`;
   }

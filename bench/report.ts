@@ -35,12 +35,24 @@ export function headline(workload: WorkloadResult, variant: VariantResult): Summ
   return summarize(values);
 }
 
+/** Client CPU per operation, µs: what this process spent, whatever else the machine ran. */
+function cpuPerOperationOf(variant: VariantResult): Summary {
+  return summarize(
+    variant.measurements.map((measurement) =>
+      measurement.cpuSeconds === undefined
+        ? Number.NaN
+        : (measurement.cpuSeconds * 1e6) / measurement.operations,
+    ),
+  );
+}
+
 function p99Of(variant: VariantResult): Summary {
   return summarize(variant.measurements.map((measurement) => measurement.p99Ms ?? Number.NaN));
 }
 
 /** store median / raw median, over the non-reference variants. */
 export function ratioOf(workload: WorkloadResult): number | undefined {
+  if (workload.metric === "rss") return undefined;
   const raw = workload.variants.find((variant) => variant.system === "raw" && !variant.reference);
   const store = workload.variants.find((variant) => variant.system === "store");
   if (raw === undefined || store === undefined) return undefined;
@@ -157,6 +169,7 @@ interface Row {
   median: string;
   range: string;
   p99: string;
+  cpu: string;
   ratio: string;
 }
 
@@ -175,6 +188,7 @@ function rowsOf(results: readonly WorkloadResult[]): Row[] {
         median: formatValue(workload, summary.median),
         range: `${formatValue(workload, summary.min)}–${formatValue(workload, summary.max)}`,
         p99,
+        cpu: workload.metric === "rss" ? "" : cpuPerOperationOf(variant).median.toFixed(1),
         ratio: isSubject ? `${(ratio as number).toFixed(2)}×` : "",
       });
     }

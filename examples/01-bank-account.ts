@@ -116,10 +116,13 @@ const welcomeEmails = store.subscribe("account", {
     Opened: async (message, context) => {
       const { email } = message.data as { email?: string };
       const label = `   ${message.streamName} attempt ${context.attempt}/${context.maxAttempts}`;
+      // Retrying cannot fix this one: it fails every attempt and ends as a dead letter.
+      // (context.terminate() would give up at once; see example 04.)
       if (email === undefined) {
         console.log(`${label}: failed, no email address`);
         throw new Error("no email address on file");
       }
+      // A simulated outage: the mail server refuses the first two tries.
       if (context.attempt < 3) {
         console.log(`${label}: failed, mail server busy`);
         throw new Error("mail server busy");

@@ -107,6 +107,27 @@ function nonNegativeInteger(value: number | undefined, name: string, fallback: n
   return value;
 }
 
+const WRITE_OPTION_KEYS: ReadonlySet<string> = new Set(["expectedVersion"]);
+const READ_OPTION_KEYS: ReadonlySet<string> = new Set(["fromPosition", "maxCount"]);
+const READ_CATEGORY_OPTION_KEYS: ReadonlySet<string> = new Set(["fromGlobalPosition", "maxCount"]);
+const ENSURE_OPTION_KEYS: ReadonlySet<string> = new Set(["positionGuard", "maxBytes", "replicas"]);
+const WAIT_OPTION_KEYS: ReadonlySet<string> = new Set([
+  "timeoutMs",
+  "fromPosition",
+  "fromGlobalPosition",
+]);
+
+/** A typo in an option name must not silently change what a call does. */
+function checkOptionKeys(options: object, allowed: ReadonlySet<string>, call: string): void {
+  if (options === null || typeof options !== "object") {
+    throw new InvalidOptionsError(`${call} options must be an object`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.has(key))
+      throw new InvalidOptionsError(`unknown ${call} option ${JSON.stringify(key)}`);
+  }
+}
+
 function maxCountOf(value: number | undefined): number {
   if (value === undefined) return Number.POSITIVE_INFINITY;
   return nonNegativeInteger(value, "maxCount", 0);
@@ -142,6 +163,7 @@ export class MessageStore implements AsyncDisposable {
 
   async ensureCategory(categoryName: string, options: EnsureCategoryOptions = {}): Promise<void> {
     this.#assertOpen();
+    checkOptionKeys(options, ENSURE_OPTION_KEYS, "ensureCategory");
     const target = parseTarget(categoryName);
     if (target.id !== undefined)
       throw new InvalidOptionsError(`ensureCategory takes a category, got stream ${target.name}`);
@@ -164,7 +186,10 @@ export class MessageStore implements AsyncDisposable {
   ): Promise<WriteResult> {
     this.#assertOpen();
     const parsed = parseStream(stream);
-    const expected = checkExpectedVersion(options.expectedVersion ?? "any");
+    checkOptionKeys(options, WRITE_OPTION_KEYS, "write");
+    const expected = checkExpectedVersion(
+      options.expectedVersion === undefined ? "any" : options.expectedVersion,
+    );
     const prepared = this.#prepare(messages);
     const firstId = (prepared[0] as PreparedMessage).id;
     const remembered = this.#recentWrites.get(parsed.name, firstId);
@@ -187,6 +212,7 @@ export class MessageStore implements AsyncDisposable {
   async *read(stream: StreamRef, options: ReadOptions = {}): AsyncGenerator<RecordedMessage> {
     this.#assertOpen();
     const parsed = parseStream(stream);
+    checkOptionKeys(options, READ_OPTION_KEYS, "read");
     const from = nonNegativeInteger(options.fromPosition, "fromPosition", 0);
     yield* this.#backend.readStream(parsed, from, maxCountOf(options.maxCount));
   }
@@ -207,6 +233,7 @@ export class MessageStore implements AsyncDisposable {
     const target = parseTarget(categoryName);
     if (target.id !== undefined)
       throw new InvalidOptionsError(`readCategory takes a category, got stream ${target.name}`);
+    checkOptionKeys(options, READ_CATEGORY_OPTION_KEYS, "readCategory");
     const from = nonNegativeInteger(options.fromGlobalPosition, "fromGlobalPosition", 1);
     yield* this.#backend.readCategory(
       target.category,
@@ -297,6 +324,9 @@ export class MessageStore implements AsyncDisposable {
     const calledAt = performance.timeOrigin + performance.now();
     this.#assertOpen();
     const parsed = parseTarget(target);
+    checkOptionKeys(options, WAIT_OPTION_KEYS, "waitFor");
+    if (typeof predicate !== "function")
+      throw new InvalidOptionsError("waitFor needs a predicate function");
     const timeoutMs = nonNegativeInteger(options.timeoutMs, "timeoutMs", DEFAULT_WAIT_TIMEOUT_MS);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -390,7 +420,10 @@ export class MessageStore implements AsyncDisposable {
     return list.map((raw, index) => {
       const message = checkMessage(raw, Array.isArray(messages) ? index : undefined);
       const id = message.id ?? newMessageId();
-      if (seen.has(id)) throw new InvalidMessageError(`message [${index}] repeats id ${id} of an earlier message in the same write`);
+      if (seen.has(id))
+        throw new InvalidMessageError(
+          `message [${index}] repeats id ${id} of an earlier message in the same write`,
+        );
       seen.add(id);
       const metadata = message.metadata ?? {};
       const data = message.data === undefined ? {} : message.data;

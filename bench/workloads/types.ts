@@ -14,6 +14,12 @@ export interface Measurement {
   /** Per-operation latency percentiles, milliseconds. */
   readonly p50Ms?: number;
   readonly p99Ms?: number;
+  /**
+   * This process's CPU time (user + system) during the run, set by the harness. Unlike wall
+   * time it hardly depends on what else the machine runs, so µs per operation compares the
+   * client-side cost of the two systems even on a busy machine.
+   */
+  readonly cpuSeconds?: number;
   /** Peak resident set size minus the one at the start (W8), bytes. */
   readonly rssGrowthBytes?: number;
 }

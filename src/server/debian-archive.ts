@@ -23,11 +23,13 @@ export interface DebianFetchOptions {
 /** Paths inside the package where the binary has lived. */
 const BINARY_PATHS = ["usr/sbin/nats-server", "usr/bin/nats-server"];
 
-function run(command: string, args: readonly string[], cwd?: string): Promise<string> {
+/** Runs a command; a failure names the step (`apt-get update`), not every `-o` option. */
+function run(step: string, args: readonly string[], cwd?: string): Promise<string> {
+  const [command = "", ...rest] = step.split(" ");
   return new Promise((resolve, reject) => {
     execFile(
       command,
-      args,
+      [...args, ...rest],
       { cwd, maxBuffer: 16 * 1024 * 1024, timeout: 10 * 60_000 },
       (error, stdout, stderr) => {
         if (error === null) {
@@ -35,7 +37,7 @@ function run(command: string, args: readonly string[], cwd?: string): Promise<st
           return;
         }
         const output = `${stdout}${stderr}`.trim().split("\n").slice(-8).join("\n");
-        reject(new Error(`${command} ${args.join(" ")} failed: ${error.message}\n${output}`));
+        reject(new Error(`${step} failed: ${error.message}\n${output}`));
       },
     );
   });
@@ -93,13 +95,13 @@ export async function fetchNatsServerPackage(options: DebianFetchOptions): Promi
   await prepareAptDir(options);
   const aptOptions = privateAptOptions(options.aptDir);
   log(`updating package lists for ${options.suites.join(", ")} (private apt state)…`);
-  await run("apt-get", ["-q", ...aptOptions, "update"]);
+  await run("apt-get update", ["-q", ...aptOptions]);
   log("downloading the nats-server package…");
-  await run("apt-get", ["-q", ...aptOptions, "download", "nats-server"], workDir);
+  await run("apt-get download nats-server", ["-q", ...aptOptions], workDir);
   const packageFile = (await readdir(workDir)).find((name) => name.endsWith(".deb"));
   if (packageFile === undefined) throw new Error("apt-get download left no .deb file");
   log(`unpacking ${packageFile}…`);
   const unpacked = join(workDir, "unpacked");
-  await run("dpkg", ["-x", join(workDir, packageFile), unpacked]);
+  await run("dpkg -x", [join(workDir, packageFile), unpacked]);
   return firstExisting(unpacked, BINARY_PATHS);
 }

@@ -30,12 +30,16 @@ export function startCli(
   return spawn(process.execPath, [MAIN, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
 }
 
+/** What each started child has printed on stdout so far. */
+const printed = new WeakMap<ChildProcess, string>();
+
 /** Collects everything a started CLI prints until it exits. */
 export function finished(child: ChildProcess): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
   child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
     stdout += chunk;
+    printed.set(child, stdout);
   });
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
     stderr += chunk;
@@ -58,25 +62,34 @@ export function runCli(
   return result;
 }
 
-/** Resolves with the first stdout line that satisfies `match`, reading as the child prints. */
+/**
+ * Resolves with the first stdout line, printed so far or later, that satisfies `match`.
+ * Call `finished(child)` first: it collects the output this reads.
+ */
 export function waitForLine(
   child: ChildProcess,
   match: (line: string) => boolean,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     let buffered = "";
+    const check = (): boolean => {
+      const found = buffered.split("\n").slice(0, -1).find(match);
+      if (found === undefined) return false;
+      child.stdout?.off("data", onData);
+      child.off("exit", onExit);
+      resolve(found);
+      return true;
+    };
     const onData = (chunk: Buffer | string): void => {
       buffered += String(chunk);
-      const lines = buffered.split("\n");
-      buffered = lines.pop() ?? "";
-      const found = lines.find(match);
-      if (found !== undefined) {
-        child.stdout?.off("data", onData);
-        resolve(found);
-      }
+      check();
     };
+    const onExit = (code: number | null): void =>
+      reject(new Error(`mstore exited (${code}) before the line`));
+    buffered = printed.get(child) ?? "";
+    if (check()) return;
     child.stdout?.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`mstore exited (${code}) before the line`)));
+    child.once("exit", onExit);
   });
 }
 

@@ -1,12 +1,8 @@
 // Connecting, the caller's own connection, and writes across a server restart.
 import { createServer } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  connect,
-  ConnectionError,
-  isInvalidOptionsError,
-  MessageStore,
-} from "../../src/index.ts";
+import { isVersionAtLeast, REQUIRED_SERVER_VERSION } from "../../src/backends/nats/connection.ts";
+import { ConnectionError, connect, isInvalidOptionsError, MessageStore } from "../../src/index.ts";
 import type { RunningNatsServer } from "../../src/server/run-nats-server.ts";
 import { hasNats, natsUrl, startDedicatedServer, uniquePrefix } from "../support/nats.ts";
 import { openRawNats } from "./nats-helpers.ts";
@@ -20,6 +16,17 @@ async function deadPort(): Promise<number> {
   if (address === null || typeof address === "string") throw new Error("no port");
   return address.port;
 }
+
+describe("the server version check", () => {
+  it("needs 2.12.0 or newer, ignoring pre-release tags", () => {
+    expect(isVersionAtLeast("2.12.0", REQUIRED_SERVER_VERSION)).toBe(true);
+    expect(isVersionAtLeast("2.15.1", REQUIRED_SERVER_VERSION)).toBe(true);
+    expect(isVersionAtLeast("3.0.0", REQUIRED_SERVER_VERSION)).toBe(true);
+    expect(isVersionAtLeast("2.11.9", REQUIRED_SERVER_VERSION)).toBe(false);
+    expect(isVersionAtLeast("2.9.25", REQUIRED_SERVER_VERSION)).toBe(false);
+    expect(isVersionAtLeast("2.12.0-RC.1", REQUIRED_SERVER_VERSION)).toBe(true);
+  });
+});
 
 describe("connecting to NATS", () => {
   it("throws ConnectionError naming the URL when nothing answers within timeoutMs", async () => {
@@ -39,9 +46,7 @@ describe.skipIf(!hasNats())("connecting to a NATS server", () => {
         raw.connection.info?.max_payload,
       );
       const tooLarge = (raw.connection.info?.max_payload ?? 0) + 1;
-      const error = await connect(natsUrl(), { maxMessageSize: tooLarge }).catch(
-        (e: unknown) => e,
-      );
+      const error = await connect(natsUrl(), { maxMessageSize: tooLarge }).catch((e: unknown) => e);
       expect(isInvalidOptionsError(error)).toBe(true);
       expect(() => MessageStore.fromNats(raw.connection, { maxMessageSize: tooLarge })).toThrow(
         /max_payload/,

@@ -20,8 +20,11 @@ describe("JetStream error translation", () => {
 
   it("treats a wrong last subject sequence as a conflict and a missing stream as StreamNotFoundError", () => {
     expect(
-      classifyPublishFailure("s", { code: 400, err_code: 10071, description: "wrong last sequence: 3" })
-        .kind,
+      classifyPublishFailure("s", {
+        code: 400,
+        err_code: 10071,
+        description: "wrong last sequence: 3",
+      }).kind,
     ).toBe("conflict");
     const missing = classifyPublishFailure("s", {
       code: 404,

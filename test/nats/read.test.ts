@@ -34,9 +34,9 @@ describe.skipIf(!hasNats())("NATS reads", () => {
     }
     const all = await store.get("long-1");
     expect(all).toHaveLength(5000);
-    expect(all.every((message, index) => message.position === index && message.data === index)).toBe(
-      true,
-    );
+    expect(
+      all.every((message, index) => message.position === index && message.data === index),
+    ).toBe(true);
     const tail = await store.get("long-1", { fromPosition: 3000, maxCount: 1500 });
     expect(tail.map((m) => m.position)).toEqual(Array.from({ length: 1500 }, (_, i) => 3000 + i));
     expect(await store.version("long-1")).toBe(4999);

@@ -6,7 +6,7 @@ import {
   isStreamNotFoundError,
   isUnsupportedError,
   type MessageStore,
-  StreamNotFoundError,
+  type StreamNotFoundError,
 } from "../../src/index.ts";
 import { hasNats, natsUrl, uniquePrefix } from "../support/nats.ts";
 import { encode, openRawNats, type RawNats } from "./nats-helpers.ts";
@@ -55,9 +55,9 @@ describe.skipIf(!hasNats())("NATS storage", () => {
     expect(config.max_bytes).toBe(1_000_000);
     await store.write("shared-1", { type: "A" });
     await store.write("shared-1", [{ type: "B" }, { type: "C" }], { expectedVersion: 0 });
-    await expect(store.write("shared-1", { type: "D" }, { expectedVersion: 1 })).rejects.toMatchObject(
-      { name: "ExpectedVersionError", actual: 2 },
-    );
+    await expect(
+      store.write("shared-1", { type: "D" }, { expectedVersion: 1 }),
+    ).rejects.toMatchObject({ name: "ExpectedVersionError", actual: 2 });
     expect((await store.get("shared-1")).map((m) => m.type)).toEqual(["A", "B", "C"]);
   });
 

@@ -89,8 +89,12 @@ describe.skipIf(!hasNats())("NATS writes", () => {
       store.write(index % 2 === 0 ? "seq-1" : "seq-2", { type: "N", data: index }),
     );
     await Promise.all(writes);
-    expect((await store.get("seq-1")).map((m) => m.data)).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18]);
-    expect((await store.get("seq-2")).map((m) => m.position)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect((await store.get("seq-1")).map((m) => m.data)).toEqual([
+      0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
+    ]);
+    expect((await store.get("seq-2")).map((m) => m.position)).toEqual([
+      0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+    ]);
   });
 
   it("refuses writes to a full category with StreamFullError and drops nothing", async () => {

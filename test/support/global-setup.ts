@@ -72,26 +72,35 @@ async function buildPackage(): Promise<void> {
   for (const line of lines.slice(0, 10)) say(`  ${line}`);
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const built = buildPackage();
-  let server: RunningNatsServer | undefined;
+/** Starts the shared server, or says why there is none. */
+async function startSharedServer(): Promise<
+  { server: RunningNatsServer; binary: string } | { reason: string }
+> {
   try {
     const binary = await findNatsServer({ log: say });
-    server = await startNatsServer({ binary: binary.path });
+    const server = await startNatsServer({ binary: binary.path });
     say(`nats-server ${server.version} at ${server.url}`);
-    project.provide("natsUrl", server.url);
-    project.provide("natsServerBin", binary.path);
-    project.provide("natsUnavailableReason", "");
+    return { server, binary: binary.path };
   } catch (error) {
-    const reason = `no nats-server >= 2.12 could be found or started: ${(error as Error).message}`;
-    if (process.env.CI === "true") throw new Error(reason);
-    say(`${reason}\nNATS tests will be skipped.`);
+    return {
+      reason: `no nats-server >= 2.12 could be found or started: ${(error as Error).message}`,
+    };
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The build and the server search run side by side; both finish before anything throws.
+  const [shared] = await Promise.all([startSharedServer(), buildPackage()]);
+  if ("reason" in shared) {
+    if (process.env.CI === "true") throw new Error(shared.reason);
+    say(`${shared.reason}\nNATS tests will be skipped.`);
     project.provide("natsUrl", "");
     project.provide("natsServerBin", "");
-    project.provide("natsUnavailableReason", reason);
+    project.provide("natsUnavailableReason", shared.reason);
+    return async () => {};
   }
-  await built;
-  return async () => {
-    await server?.stop();
-  };
+  project.provide("natsUrl", shared.server.url);
+  project.provide("natsServerBin", shared.binary);
+  project.provide("natsUnavailableReason", "");
+  return () => shared.server.stop();
 }

@@ -10,7 +10,7 @@ import { positionOfToken } from "./subjects.ts";
 /** Header a dead letter carries: the message's original stream name, e.g. `acct-1`. */
 export const ORIGINAL_STREAM_HEADER = "Ms-Original-Stream";
 
-interface Place {
+export interface Place {
   readonly category: string;
   readonly streamId: string;
   readonly position: number;
@@ -46,22 +46,31 @@ function deadLetterPlace(
   };
 }
 
-function placeOf(subjects: SubjectLayout, category: string, stored: StoredMessage): Place {
+function placeOf(
+  subjects: SubjectLayout,
+  category: string,
+  stored: StoredMessage,
+  known: Place | undefined,
+): Place {
   const originalStream = stored.headers?.get(ORIGINAL_STREAM_HEADER);
   if (originalStream) return deadLetterPlace(subjects, category, stored.subject, originalStream);
+  if (known !== undefined) return known;
   const { id, position } = subjects.parse(category, stored.subject);
   return { category, streamId: id ?? "", position };
 }
 
-/** Throws `MalformedMessageError` for a body that is not a JSON object with a string type. */
+/**
+ * Throws `MalformedMessageError` for a body that is not a JSON object with a string type.
+ * `known` is the place when the caller already knows it (a stream read counts positions).
+ */
 export function decodeStored(
   subjects: SubjectLayout,
   category: string,
   stored: StoredMessage,
-  position?: number,
+  known?: Place,
 ): RecordedMessage {
   const body = decodeBody(stored.data);
-  const place = placeOf(subjects, category, stored);
+  const place = placeOf(subjects, category, stored, known);
   return {
     id: body.id ?? derivedMessageId(stored.storage, stored.sequence),
     type: body.type,
@@ -70,7 +79,7 @@ export function decodeStored(
     streamName: `${place.category}-${place.streamId}`,
     category: place.category,
     streamId: place.streamId,
-    position: position ?? place.position,
+    position: place.position,
     globalPosition: stored.sequence,
     time: stored.time,
   };

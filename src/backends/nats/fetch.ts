@@ -47,7 +47,7 @@ export async function lastOnSubject(
 ): Promise<StoredMessage | undefined> {
   const found = storage.direct
     ? await manager.direct.getMessage(storage.name, { last_by_subj: subject })
-    : await manager.streams.getMessage(storage.name, { last_by_subj: subject }).catch(() => null);
+    : await manager.streams.getMessage(storage.name, { last_by_subj: subject });
   return found === null ? undefined : toStored(storage.name, found);
 }
 

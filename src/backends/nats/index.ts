@@ -60,6 +60,17 @@ async function createInternals(
   };
 }
 
+/** Drains (letting replies in flight arrive), but never waits longer than `timeoutMs` for it. */
+async function drainOrClose(connection: NatsConnection, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs);
+  });
+  await Promise.race([connection.drain().catch(() => undefined), gaveUp]);
+  clearTimeout(timer);
+  if (!connection.isClosed()) await connection.close().catch(() => undefined);
+}
+
 /** A consumer source whose JetStream parts are still being made; it opens once they are. */
 class DeferredConsumerSource implements ConsumerSource {
   readonly #source: Promise<ConsumerSource>;
@@ -86,6 +97,7 @@ class NatsBackend implements Backend {
   /** Only a connection we opened is ours to close. */
   readonly #ownsConnection: boolean;
   readonly #connection: NatsConnection;
+  readonly #options: ResolvedOptions;
   #closing: Promise<void> | undefined;
 
   constructor(
@@ -95,6 +107,7 @@ class NatsBackend implements Backend {
     ownsConnection: boolean,
   ) {
     this.#connection = connection;
+    this.#options = options;
     this.#parts = createInternals(connection, options);
     this.#writer = this.#parts.then((parts) => new EntityWriter(parts));
     this.maxMessageSize = maxMessageSize;
@@ -167,7 +180,7 @@ class NatsBackend implements Backend {
       (await this.#writer).clear();
       (await this.#parts).watch.stop();
       if (this.#ownsConnection && !this.#connection.isClosed()) {
-        await this.#connection.drain().catch(() => this.#connection.close());
+        await drainOrClose(this.#connection, this.#options.timeoutMs);
       }
     })();
     return this.#closing;

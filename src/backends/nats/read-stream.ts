@@ -118,7 +118,11 @@ export async function* readStream(
   let count = 0;
   for await (const { stored, position } of positioned(parts, storage, stream, fromPosition)) {
     if (position < fromPosition) continue;
-    yield decodeStored(parts.subjects, stream.category, stored, position);
+    yield decodeStored(parts.subjects, stream.category, stored, {
+      category: stream.category,
+      streamId: stream.id,
+      position,
+    });
     count += 1;
     if (count >= maxCount) return;
   }
@@ -171,8 +175,13 @@ export async function lastMessage(
   if (type === undefined) {
     const end = await entityEnd(parts, stream);
     if (end.version < 0) return undefined;
-    if (end.last !== undefined)
-      return decodeStored(parts.subjects, stream.category, end.last, end.version);
+    if (end.last !== undefined) {
+      return decodeStored(parts.subjects, stream.category, end.last, {
+        category: stream.category,
+        streamId: stream.id,
+        position: end.version,
+      });
+    }
   }
   let found: RecordedMessage | undefined;
   for await (const message of readStream(parts, stream, 0, Number.POSITIVE_INFINITY)) {

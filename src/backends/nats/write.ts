@@ -23,6 +23,7 @@ import type { PreparedMessage } from "../../message.ts";
 import type { ParsedStream } from "../../stream-name.ts";
 import { publishAtomicBatch } from "./atomic-batch.ts";
 import type { NatsInternals } from "./internals.ts";
+import { isTransientFailure } from "./jetstream-errors.ts";
 import { type PublishOutcome, publishOne, withTransientRetries } from "./publish.ts";
 import { entityEnd, readStream } from "./read-stream.ts";
 import type { StorageConfig } from "./storage.ts";
@@ -187,7 +188,14 @@ export class EntityWriter {
     } catch (error) {
       // It may have landed: look at the server next time rather than trust the cache.
       this.#ends.delete(key);
-      throw error;
+      if (!isTransientFailure(error)) throw error;
+      // Nobody stores this subject any more (the stream was deleted?): look it up again next time.
+      this.#parts.catalog.forget(stream.category);
+      throw new MessageStoreError(
+        `write to ${stream.name}: no JetStream stream answered on ${storage.name}; was it deleted?`,
+        "BACKEND",
+        { cause: error },
+      );
     }
   }
 }

@@ -1,0 +1,60 @@
+// `mstore dev`: a local nats-server in the foreground, with a store that outlives it.
+import { mkdtemp, readdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, inject, it } from "vitest";
+import { hasNats } from "../support/nats.ts";
+import { cleanEnv, finished, parseLines, runCli, startCli, waitForLine } from "./run-cli.ts";
+
+describe.skipIf(!hasNats())("mstore dev", { timeout: 120_000 }, () => {
+  // The binary the test setup found, so dev never fetches one here.
+  const env = () => cleanEnv({ NATS_SERVER_BIN: inject("natsServerBin") });
+
+  async function startDev(dataDir: string): Promise<{ url: string; stop(): Promise<unknown> }> {
+    const dev = startCli(["dev", "--port", "0", "--data", dataDir], env());
+    const done = finished(dev);
+    const url = await waitForLine(dev, (line) => line.startsWith("nats://"));
+    return {
+      url,
+      stop: async () => {
+        dev.kill("SIGINT");
+        return done;
+      },
+    };
+  }
+
+  it("serves a persistent store until Ctrl-C, then exits 0", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "mstore-dev-"));
+    const first = await startDev(dataDir);
+    expect(first.url).toMatch(/^nats:\/\/127\.0\.0\.1:\d+$/);
+    const written = await runCli(["--url", first.url, "write", "acct-1", "Opened", '{"a":1}']);
+    expect(written).toMatchObject({ code: 0, stdout: "position 0, global position 1\n" });
+    const stopped = await first.stop();
+    expect(stopped).toMatchObject({ code: 0, signal: null });
+    expect((stopped as { stderr: string }).stderr).toMatch(
+      /Ctrl-C to stop[\s\S]*nats-server stopped/,
+    );
+    expect(await readdir(dataDir)).toContain("jetstream");
+
+    // The same directory again: the message is still there.
+    const second = await startDev(dataDir);
+    const read = await runCli(["--url", second.url, "--json", "read", "acct-1"]);
+    expect(parseLines(read.stdout).map((m) => m.data)).toEqual([{ a: 1 }]);
+    expect(await second.stop()).toMatchObject({ code: 0 });
+  });
+
+  it("prints its address as JSON with --json", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "mstore-dev-"));
+    const dev = startCli(["--json", "dev", "--port", "0", "--data", dataDir], env());
+    const done = finished(dev);
+    const line = await waitForLine(dev, (text) => text.startsWith("{"));
+    expect(JSON.parse(line)).toEqual({
+      url: expect.stringMatching(/^nats:\/\//),
+      port: expect.any(Number),
+      storeDir: dataDir,
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+    });
+    dev.kill("SIGINT");
+    expect(await done).toMatchObject({ code: 0 });
+  });
+});

@@ -1,0 +1,67 @@
+import { headers } from "@nats-io/transport-node";
+import { describe, expect, it } from "vitest";
+import type { StoredMessage } from "../../src/backends/nats/context.ts";
+import { decodeStored } from "../../src/backends/nats/decode.ts";
+import { createSubjectLayout } from "../../src/backends/nats/subjects.ts";
+import { isMalformedMessageError } from "../../src/errors.ts";
+
+const subjects = createSubjectLayout("app");
+const time = new Date("2026-01-02T03:04:05Z");
+
+function storedOn(subject: string, sequence: number, body: string): StoredMessage {
+  const storage = `app-${subject.split(".")[1]}`;
+  const data = new TextEncoder().encode(body);
+  return { storage, subject, sequence, data, time, headers: undefined };
+}
+
+describe("decoding stored NATS messages", () => {
+  it("reads place and id from the subject and body, deriving a stable id when there is none", () => {
+    const stored = storedOn("app.account.42.3", 17, '{"type":"Deposited","data":{"amount":5}}');
+    const message = decodeStored(subjects, "account", stored);
+    expect(message).toMatchObject({
+      type: "Deposited",
+      data: { amount: 5 },
+      metadata: {},
+      streamName: "account-42",
+      category: "account",
+      streamId: "42",
+      position: 3,
+      globalPosition: 17,
+      time,
+    });
+    expect(decodeStored(subjects, "account", stored).id).toBe(message.id);
+    expect(decodeStored(subjects, "account", { ...stored, sequence: 18 }).id).not.toBe(message.id);
+  });
+
+  it("gives a dead letter its original category, stream and position", () => {
+    const deadLetterHeaders = headers();
+    deadLetterHeaders.set("Ms-Original-Stream", "import-podcast:command-65a1");
+    const message = decodeStored(subjects, "dlq", {
+      ...storedOn(
+        "app.dlq.import-podcast:command.65a1.4",
+        2,
+        '{"type":"Import","data":null,"id":"5f0c1c1e-8d1b-4a53-9f7e-0c6a2b9d1e01"}',
+      ),
+      headers: deadLetterHeaders,
+    });
+    expect(message).toMatchObject({
+      id: "5f0c1c1e-8d1b-4a53-9f7e-0c6a2b9d1e01",
+      category: "import-podcast:command",
+      streamId: "65a1",
+      streamName: "import-podcast:command-65a1",
+      position: 4,
+      globalPosition: 2,
+    });
+  });
+
+  it("refuses a body that is not a JSON object with a string type", () => {
+    const stored = storedOn("app.account.1.0", 1, '{"data":1}');
+    let error: unknown;
+    try {
+      decodeStored(subjects, "account", stored);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isMalformedMessageError(error)).toBe(true);
+  });
+});
