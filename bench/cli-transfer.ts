@@ -42,7 +42,9 @@ async function timed(label: string, url: string, prefix: string, args: string[])
   });
   const seconds = (performance.now() - started) / 1000;
   const rate = Math.round(COUNT / seconds);
-  console.log(`${label.padEnd(34)} ${seconds.toFixed(2).padStart(7)} s  ${String(rate).padStart(7)} msg/s`);
+  console.log(
+    `${label.padEnd(34)} ${seconds.toFixed(2).padStart(7)} s  ${String(rate).padStart(7)} msg/s`,
+  );
 }
 
 const dir = await mkdtemp(join(tmpdir(), "mstore-bench-"));

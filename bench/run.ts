@@ -12,9 +12,9 @@ import { parseArgs } from "node:util";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect as connectNats } from "@nats-io/transport-node";
 import { runWorkload, type WorkloadResult } from "./harness.ts";
-import { consoleTable, type Machine, withRssWorkload, writeResults } from "./report.ts";
+import { consoleTable, type Machine, withDerivedWorkloads, writeResults } from "./report.ts";
 import { startBenchServer } from "./server.ts";
-import { FULL, QUICK, type Settings } from "./settings.ts";
+import { FULL, QUICK, type Settings, sizeLabel } from "./settings.ts";
 import { workloadsFor } from "./workloads/index.ts";
 
 const { values } = parseArgs({
@@ -94,7 +94,10 @@ async function main(): Promise<void> {
     natsServer: server.version,
     natsJs: natsJsVersion(),
   };
-  const reported = withRssWorkload(results);
+  const reported = withDerivedWorkloads(
+    results,
+    sizeLabel(settings.entities * settings.messagesPerEntity),
+  );
   const directory = new URL("results", import.meta.url).pathname;
   const name = settings.mode === "quick" ? "latest-quick" : "latest";
   await writeResults(directory, name, machine, settings, reported, startedAt, seconds);

@@ -8,8 +8,15 @@
  * before it. That bounds what is in flight and is about ten times faster than awaiting
  * acknowledgements in a window. The count is checked at the end, so nothing is lost unseen.
  */
-import type { RawClient } from "./clients.ts";
-import { encodeSampleBody, entitySubject, positionSubject, storageStreamOf } from "./wire.ts";
+import { openRaw, type RawClient } from "./clients.ts";
+import {
+  createCategoryStream,
+  encodeSampleBody,
+  entitySubject,
+  positionSubject,
+  storageStreamOf,
+} from "./wire.ts";
+import type { Environment } from "./workloads/types.ts";
 
 export interface SeedShape {
   readonly entities: number;
@@ -25,6 +32,7 @@ export async function seedCategory(
   prefix: string,
   shape: SeedShape,
 ): Promise<void> {
+  const total = shape.entities * shape.messagesPerEntity;
   let sequence = 0;
   for (let position = 0; position < shape.messagesPerEntity; position++) {
     for (let entity = 0; entity < shape.entities; entity++) {
@@ -32,14 +40,32 @@ export async function seedCategory(
         ? positionSubject(prefix, entity, position)
         : entitySubject(prefix, entity);
       const body = encodeSampleBody(sequence++);
-      if (sequence % shape.window === 0) await raw.client.publish(subject, body);
-      else raw.connection.publish(subject, body);
+      // The last one is acknowledged too: a flush only proves the server received the rest.
+      if (sequence % shape.window === 0 || sequence === total) {
+        await raw.client.publish(subject, body);
+      } else raw.connection.publish(subject, body);
     }
   }
-  await raw.connection.flush();
-  const expected = shape.entities * shape.messagesPerEntity;
   const info = await raw.manager.streams.info(storageStreamOf(prefix));
-  if (info.state.messages !== expected) {
-    throw new Error(`seeding ${prefix}: ${info.state.messages} messages stored, ${expected} sent`);
+  if (info.state.messages !== total) {
+    throw new Error(`seeding ${prefix}: ${info.state.messages} messages stored, ${total} sent`);
   }
+}
+
+/** A raw client on a new category stream of `entities` seeded entities, for a read workload. */
+export async function openSeeded(
+  environment: Environment,
+  prefix: string,
+  entities: number,
+  positionSubjects: boolean,
+): Promise<RawClient> {
+  const client = await openRaw(environment.url);
+  await createCategoryStream(client.manager, prefix, positionSubjects);
+  await seedCategory(client, prefix, {
+    entities,
+    messagesPerEntity: environment.settings.messagesPerEntity,
+    window: environment.settings.seedWindow,
+    positionSubjects,
+  });
+  return client;
 }

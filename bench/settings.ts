@@ -56,6 +56,13 @@ export const QUICK: Settings = {
   reads: 100,
   liveWrites: 100,
   memoryWrites: 5000,
-  categorySizes: [1000, 10_000],
+  categorySizes: [1000, 5000, 10_000],
   seedWindow: 2000,
 };
+
+/** `10k`, `1M`: how a category size appears in workload ids. */
+export function sizeLabel(messages: number): string {
+  if (messages >= 1_000_000 && messages % 1_000_000 === 0) return `${messages / 1_000_000}M`;
+  if (messages >= 1000 && messages % 1000 === 0) return `${messages / 1000}k`;
+  return `${messages}`;
+}

@@ -1,5 +1,5 @@
 /** Every workload, in the order a run takes them. */
-import type { Settings } from "../settings.ts";
+import { type Settings, sizeLabel } from "../settings.ts";
 import type { Workload } from "./types.ts";
 import { w1 } from "./w1-append.ts";
 import { w2 } from "./w2-concurrent.ts";
@@ -8,15 +8,11 @@ import { w4 } from "./w4-consume.ts";
 import { w5 } from "./w5-live.ts";
 import { w6Concurrent, w6Read, w6Sequential } from "./w6-memory.ts";
 
-function sizeLabel(messages: number): string {
-  if (messages >= 1_000_000 && messages % 1_000_000 === 0) return `${messages / 1_000_000}M`;
-  if (messages >= 1000 && messages % 1000 === 0) return `${messages / 1000}k`;
-  return `${messages}`;
-}
-
-/** W7: W3 at each category size of the run. */
+/** W7: W3 at each category size of the run, except W3's own size, which W3 has measured. */
 function scaleWorkloads(settings: Settings): Workload[] {
-  return settings.categorySizes.map((messages) =>
+  const readSize = settings.entities * settings.messagesPerEntity;
+  const sizes = settings.categorySizes.filter((messages) => messages !== readSize);
+  return sizes.map((messages) =>
     readWorkload(
       `W7-${sizeLabel(messages)}`,
       `read one entity among ${messages.toLocaleString("en-US")} messages`,

@@ -6,7 +6,7 @@
  * - store: `write(stream, message, { expectedVersion })`.
  */
 import type { MessageStore } from "../../src/index.ts";
-import { openRaw, openStore, randomEntities } from "../clients.ts";
+import { openRaw, openStore, type RawClient, randomEntities } from "../clients.ts";
 import { nowMs, throughputSince } from "../stats.ts";
 import {
   createCategoryStream,
@@ -19,70 +19,65 @@ import {
 } from "../wire.ts";
 import type { Environment, Runner, Variant, Workload } from "./types.ts";
 
-const rawGuarded: Variant = {
-  name: "raw",
-  system: "raw",
-  reference: false,
-  async open(environment: Environment, prefix: string): Promise<Runner> {
-    const raw = await openRaw(environment.url);
-    await createCategoryStream(raw.manager, prefix, true);
-    const versions = new Map<number, number>();
-    const count = environment.settings.sequentialWrites;
-    return {
-      async run(repetition) {
-        const picks = randomEntities(count, environment.settings.entities, repetition + 1);
-        const started = nowMs();
-        for (const [index, entity] of picks.entries()) {
-          const next = (versions.get(entity) ?? -1) + 1;
-          await raw.client.publish(positionSubject(prefix, entity, next), encodeSampleBody(index));
-          versions.set(entity, next);
-        }
-        return throughputSince(count, started);
-      },
-      close: () => raw.connection.close(),
-    };
-  },
-};
+/** Appends message `index` to `entity`, checked against what this writer knows of it. */
+type Append = (entity: number, index: number) => Promise<void>;
 
-const rawShared: Variant = {
-  name: "raw-shared",
-  system: "raw",
-  reference: true,
-  async open(environment: Environment, prefix: string): Promise<Runner> {
-    const raw = await openRaw(environment.url);
-    await createCategoryStream(raw.manager, prefix, false);
-    const lastSequences = new Map<number, number>();
-    const count = environment.settings.sequentialWrites;
-    return {
-      async run(repetition) {
-        const picks = randomEntities(count, environment.settings.entities, repetition + 1);
-        const started = nowMs();
-        for (const [index, entity] of picks.entries()) {
-          const ack = await raw.client.publish(
-            entitySubject(prefix, entity),
-            encodeSampleBody(index),
-            {
-              expect: { lastSubjectSequence: lastSequences.get(entity) ?? 0 },
-            },
-          );
-          lastSequences.set(entity, ack.seq);
-        }
-        return throughputSince(count, started);
-      },
-      close: () => raw.connection.close(),
-    };
-  },
-};
+function sequentialRunner(
+  environment: Environment,
+  count: number,
+  append: Append,
+  close: () => Promise<void>,
+): Runner {
+  return {
+    async run(repetition) {
+      const picks = randomEntities(count, environment.settings.entities, repetition + 1);
+      const started = nowMs();
+      for (const [index, entity] of picks.entries()) await append(entity, index);
+      return throughputSince(count, started);
+    },
+    close,
+  };
+}
 
-const store: Variant = {
-  name: "store",
-  system: "store",
-  reference: false,
-  async open(environment: Environment, prefix: string): Promise<Runner> {
-    const messageStore = await openStore(environment.url, prefix);
-    return sequentialStoreRunner(messageStore, environment);
-  },
-};
+function rawVariant(
+  name: string,
+  reference: boolean,
+  guarded: boolean,
+  appender: (raw: RawClient, prefix: string) => Append,
+): Variant {
+  return {
+    name,
+    system: "raw",
+    reference,
+    async open(environment, prefix) {
+      const raw = await openRaw(environment.url);
+      await createCategoryStream(raw.manager, prefix, guarded);
+      const count = environment.settings.sequentialWrites;
+      return sequentialRunner(environment, count, appender(raw, prefix), () =>
+        raw.connection.close(),
+      );
+    },
+  };
+}
+
+const rawGuarded = rawVariant("raw", false, true, (raw, prefix) => {
+  const versions = new Map<number, number>();
+  return async (entity, index) => {
+    const next = (versions.get(entity) ?? -1) + 1;
+    await raw.client.publish(positionSubject(prefix, entity, next), encodeSampleBody(index));
+    versions.set(entity, next);
+  };
+});
+
+const rawShared = rawVariant("raw-shared", true, false, (raw, prefix) => {
+  const lastSequences = new Map<number, number>();
+  return async (entity, index) => {
+    const ack = await raw.client.publish(entitySubject(prefix, entity), encodeSampleBody(index), {
+      expect: { lastSubjectSequence: lastSequences.get(entity) ?? 0 },
+    });
+    lastSequences.set(entity, ack.seq);
+  };
+});
 
 /** Also used by W6 on the memory backend. */
 export function sequentialStoreRunner(
@@ -91,23 +86,25 @@ export function sequentialStoreRunner(
   count: number = environment.settings.sequentialWrites,
 ): Runner {
   const versions = new Map<number, number>();
-  return {
-    async run(repetition) {
-      const picks = randomEntities(count, environment.settings.entities, repetition + 1);
-      const started = nowMs();
-      for (const [index, entity] of picks.entries()) {
-        const result = await messageStore.write(
-          streamNameOf(entity),
-          { type: MESSAGE_TYPE, data: sampleData(index) },
-          { expectedVersion: versions.get(entity) ?? -1 },
-        );
-        versions.set(entity, result.position);
-      }
-      return throughputSince(count, started);
-    },
-    close: () => messageStore.close(),
+  const append: Append = async (entity, index) => {
+    const result = await messageStore.write(
+      streamNameOf(entity),
+      { type: MESSAGE_TYPE, data: sampleData(index) },
+      { expectedVersion: versions.get(entity) ?? -1 },
+    );
+    versions.set(entity, result.position);
   };
+  return sequentialRunner(environment, count, append, () => messageStore.close());
 }
+
+const store: Variant = {
+  name: "store",
+  system: "store",
+  reference: false,
+  async open(environment, prefix) {
+    return sequentialStoreRunner(await openStore(environment.url, prefix), environment);
+  },
+};
 
 export const w1: Workload = {
   id: "W1",

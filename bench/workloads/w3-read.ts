@@ -7,18 +7,12 @@
  * Every variant decodes the JSON bodies, as a reader must. W7 reuses this at other sizes.
  */
 import type { MessageStore } from "../../src/index.ts";
-import { openRaw, openStore, type RawClient, randomEntities } from "../clients.ts";
-import { seedCategory } from "../seed.ts";
+import { openStore, randomEntities } from "../clients.ts";
+import { openSeeded } from "../seed.ts";
 import type { Settings } from "../settings.ts";
 import { latencies, nowMs } from "../stats.ts";
-import {
-  CATEGORY,
-  createCategoryStream,
-  entitySubject,
-  storageStreamOf,
-  streamNameOf,
-} from "../wire.ts";
-import type { Environment, Runner, Variant, Workload } from "./types.ts";
+import { CATEGORY, entitySubject, storageStreamOf, streamNameOf } from "../wire.ts";
+import type { Runner, Variant, Workload } from "./types.ts";
 
 const decoder = new TextDecoder();
 
@@ -46,21 +40,11 @@ async function timeReads(
   return latencies(samples, nowMs() - started);
 }
 
-async function seeded(
-  environment: Environment,
-  prefix: string,
-  entities: number,
-  positionSubjects: boolean,
-): Promise<RawClient> {
-  const client = await openRaw(environment.url);
-  await createCategoryStream(client.manager, prefix, positionSubjects);
-  await seedCategory(client, prefix, {
-    entities,
-    messagesPerEntity: environment.settings.messagesPerEntity,
-    window: environment.settings.seedWindow,
-    positionSubjects,
-  });
-  return client;
+/** Decodes every body, as a reader must; returns how many there were. */
+async function decodeAll(messages: AsyncIterable<{ data: Uint8Array }>): Promise<number> {
+  const bodies: unknown[] = [];
+  for await (const message of messages) bodies.push(JSON.parse(decoder.decode(message.data)));
+  return bodies.length;
 }
 
 function rawMultiLast(entities: (settings: Settings) => number): Variant {
@@ -70,7 +54,7 @@ function rawMultiLast(entities: (settings: Settings) => number): Variant {
     reference: false,
     async open(environment, prefix) {
       const count = entities(environment.settings);
-      const client = await seeded(environment, prefix, count, true);
+      const client = await openSeeded(environment, prefix, count, true);
       const storage = storageStreamOf(prefix);
       return {
         run: (repetition) =>
@@ -78,10 +62,7 @@ function rawMultiLast(entities: (settings: Settings) => number): Variant {
             const messages = await client.manager.direct.getLastMessagesFor(storage, {
               multi_last: [`${prefix}.${CATEGORY}.${entity}.*`],
             });
-            const bodies: unknown[] = [];
-            for await (const message of messages)
-              bodies.push(JSON.parse(decoder.decode(message.data)));
-            return bodies.length;
+            return decodeAll(messages);
           }),
         close: () => client.connection.close(),
       };
@@ -101,7 +82,7 @@ function rawSharedScan(entities: (settings: Settings) => number): Variant {
     reference: true,
     async open(environment, prefix) {
       const count = entities(environment.settings);
-      const client = await seeded(environment, prefix, count, false);
+      const client = await openSeeded(environment, prefix, count, false);
       const storage = storageStreamOf(prefix);
       return {
         run: (repetition) =>
@@ -112,11 +93,7 @@ function rawSharedScan(entities: (settings: Settings) => number): Variant {
             async (entity) => {
               // `next_by_subj` is accepted by the server but missing from the 3.4 typings.
               const request = { seq: 1, batch: 1024, next_by_subj: entitySubject(prefix, entity) };
-              const messages = await client.manager.direct.getBatch(storage, request);
-              const bodies: unknown[] = [];
-              for await (const message of messages)
-                bodies.push(JSON.parse(decoder.decode(message.data)));
-              return bodies.length;
+              return decodeAll(await client.manager.direct.getBatch(storage, request));
             },
             scanReads(environment.settings),
           ),
@@ -155,7 +132,7 @@ function store(entities: (settings: Settings) => number): Variant {
     reference: false,
     async open(environment, prefix) {
       const count = entities(environment.settings);
-      const client = await seeded(environment, prefix, count, true);
+      const client = await openSeeded(environment, prefix, count, true);
       const messageStore = await openStore(environment.url, prefix);
       return storeReadRunner(messageStore, environment.settings, count, () =>
         client.connection.close(),

@@ -6,24 +6,12 @@
  * Both times include creating the durable consumer.
  */
 import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
-import { openRaw, openStore, type RawClient } from "../clients.ts";
+import { openStore } from "../clients.ts";
 import { trackRss } from "../rss.ts";
-import { seedCategory } from "../seed.ts";
+import { openSeeded } from "../seed.ts";
 import { nowMs } from "../stats.ts";
-import { CATEGORY, createCategoryStream, MESSAGE_TYPE, storageStreamOf } from "../wire.ts";
+import { CATEGORY, MESSAGE_TYPE, storageStreamOf } from "../wire.ts";
 import type { Environment, Measurement, Variant, Workload } from "./types.ts";
-
-async function seeded(environment: Environment, prefix: string): Promise<RawClient> {
-  const client = await openRaw(environment.url);
-  await createCategoryStream(client.manager, prefix, true);
-  await seedCategory(client, prefix, {
-    entities: environment.settings.entities,
-    messagesPerEntity: environment.settings.messagesPerEntity,
-    window: environment.settings.seedWindow,
-    positionSubjects: true,
-  });
-  return client;
-}
 
 function totalOf(environment: Environment): number {
   return environment.settings.entities * environment.settings.messagesPerEntity;
@@ -34,7 +22,7 @@ const raw: Variant = {
   system: "raw",
   reference: false,
   async open(environment, prefix) {
-    const client = await seeded(environment, prefix);
+    const client = await openSeeded(environment, prefix, environment.settings.entities, true);
     const storage = storageStreamOf(prefix);
     const total = totalOf(environment);
     return {
@@ -71,7 +59,7 @@ const store: Variant = {
   system: "store",
   reference: false,
   async open(environment, prefix) {
-    const client = await seeded(environment, prefix);
+    const client = await openSeeded(environment, prefix, environment.settings.entities, true);
     const messageStore = await openStore(environment.url, prefix);
     const total = totalOf(environment);
     return {

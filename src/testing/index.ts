@@ -40,9 +40,9 @@ export function runConformance(options: ConformanceOptions): void {
     for (const [area, register] of AREAS) {
       describe(area, () => register(registration.context));
     }
-    const unused = registration.unusedSkips();
+    // Checked when it runs: vitest collects nested describes after this callback returns.
     it("every skipped title names a test of the suite", () => {
-      expect(unused).toEqual([]);
+      expect(registration.unusedSkips()).toEqual([]);
     });
   });
 }

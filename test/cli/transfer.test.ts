@@ -71,10 +71,15 @@ describe.skipIf(!hasNats())("mstore export and import", { timeout: 120_000 }, ()
 
     const first = await mstore(target, "import", file);
     expect(first).toMatchObject({ code: 0, stdout: "" });
-    expect(first.stderr).toMatch(/^imported 40 messages in /);
+    expect(first.stderr).toMatch(/^imported 40 messages in .*: 40 written, 0 already stored\n$/);
     const second = await mstore(target, "--json", "import", file);
     expect(second.code).toBe(0);
-    expect(JSON.parse(second.stdout)).toMatchObject({ messages: 40, ok: true });
+    expect(JSON.parse(second.stdout)).toMatchObject({
+      messages: 40,
+      written: 0,
+      alreadyStored: 40,
+      ok: true,
+    });
 
     const targetStore = await storeFor(target);
     for (let stream = 0; stream < 5; stream++) {

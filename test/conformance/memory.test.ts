@@ -1,6 +1,6 @@
 // The conformance suite on the embedded memory backend: the reference every backend matches.
 import { expect, it } from "vitest";
-import { connect, isClosedError } from "../../src/index.ts";
+import { connect, isClosedError, type MessageStore } from "../../src/index.ts";
 import { runConformance } from "../../src/testing/index.ts";
 
 runConformance({
@@ -9,7 +9,7 @@ runConformance({
 });
 
 it("memory: `await using` closes the store at the end of the block", async () => {
-  let escaped: Awaited<ReturnType<typeof connect>> | undefined;
+  let escaped: MessageStore | undefined;
   {
     await using store = await connect("memory:");
     await store.write("account-1", { type: "Opened" });

@@ -1,6 +1,6 @@
 // The conformance suite on NATS JetStream: every store gets a prefix of its own on the shared server.
-import { describe, it } from "vitest";
-import { connect } from "../../src/index.ts";
+import { describe, expect, it } from "vitest";
+import { connect, isClosedError, type MessageStore } from "../../src/index.ts";
 import { runConformance } from "../../src/testing/index.ts";
 import { hasNats, natsSkipReason, natsUrl, uniquePrefix } from "../support/nats.ts";
 
@@ -9,6 +9,17 @@ if (hasNats()) {
   runConformance({
     name: "nats",
     create: (options) => connect(natsUrl(), { ...options, prefix: uniquePrefix("conf") }),
+  });
+
+  it("nats: `await using` closes the store at the end of the block", async () => {
+    let escaped: MessageStore | undefined;
+    {
+      await using store = await connect(natsUrl(), { prefix: uniquePrefix("dispose") });
+      await store.write("account-1", { type: "Opened" });
+      escaped = store;
+    }
+    const error = await escaped.write("account-1", { type: "Late" }).catch((e: unknown) => e);
+    expect(isClosedError(error)).toBe(true);
   });
 } else {
   describe("conformance: nats", () => {

@@ -2,7 +2,13 @@
 import { createServer } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { isVersionAtLeast, REQUIRED_SERVER_VERSION } from "../../src/backends/nats/connection.ts";
-import { ConnectionError, connect, isInvalidOptionsError, MessageStore } from "../../src/index.ts";
+import {
+  ConnectionError,
+  connect,
+  isInvalidOptionsError,
+  isTimeoutError,
+  MessageStore,
+} from "../../src/index.ts";
 import type { RunningNatsServer } from "../../src/server/run-nats-server.ts";
 import { hasNats, natsUrl, startDedicatedServer, uniquePrefix } from "../support/nats.ts";
 import { openRawNats } from "./nats-helpers.ts";
@@ -90,6 +96,20 @@ describe.skipIf(!hasNats())("writing across a server restart", () => {
       await expect(pending).resolves.toMatchObject({ position: 1 });
       expect((await store.get("job-1")).map((m) => m.type)).toEqual(["Queued", "Started"]);
     } finally {
+      await store.close();
+    }
+  });
+
+  it("throws TimeoutError when the server stays away longer than timeoutMs", async () => {
+    server ??= await startDedicatedServer();
+    const store = await connect(server.url, { prefix: uniquePrefix("away"), timeoutMs: 800 });
+    try {
+      await store.write("job-1", { type: "Queued" });
+      await server.kill();
+      const error = await store.write("job-1", { type: "Started" }).catch((e: unknown) => e);
+      expect(isTimeoutError(error)).toBe(true);
+    } finally {
+      await server.restart();
       await store.close();
     }
   });

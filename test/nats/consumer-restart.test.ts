@@ -1,10 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { connect } from "../../src/connect.ts";
 import { isTimeoutError } from "../../src/errors.ts";
 import type { RunningNatsServer } from "../../src/server/run-nats-server.ts";
 import type { MessageStore } from "../../src/store.ts";
 import { hasNats, startDedicatedServer, uniquePrefix } from "../support/nats.ts";
+
+/** How long `vi.waitFor` polls for an asynchronous outcome (a safety net, not a timing target). */
+const patiently = { timeout: 30_000, interval: 10 };
 
 let server: RunningNatsServer | undefined;
 let store: MessageStore | undefined;
@@ -31,19 +34,6 @@ async function writeAfterRestart(target: MessageStore, id: string): Promise<void
   }
 }
 
-async function eventually(check: () => void | Promise<void>, limitMs = 30_000): Promise<void> {
-  const until = Date.now() + limitMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > until) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
-
 describe.skipIf(!hasNats())("NATS subscription across a server restart", () => {
   it("keeps consuming after the server restarts mid-consume", { timeout: 120_000 }, async () => {
     server = await startDedicatedServer();
@@ -55,15 +45,15 @@ describe.skipIf(!hasNats())("NATS subscription across a server restart", () => {
     });
     await store.write("acct-1", { type: "Opened" });
     await sub.start();
-    await eventually(() => expect(seen).toEqual([0]));
+    await vi.waitFor(() => expect(seen).toEqual([0]), patiently);
     await server.restart();
     await writeAfterRestart(store, randomUUID());
-    await eventually(() => expect(seen).toEqual([0, 1]));
+    await vi.waitFor(() => expect(seen).toEqual([0, 1]), patiently);
     // A crash (no clean shutdown) as well.
     await server.kill();
     await server.restart();
     await writeAfterRestart(store, randomUUID());
-    await eventually(() => expect(seen).toEqual([0, 1, 2]));
+    await vi.waitFor(() => expect(seen).toEqual([0, 1, 2]), patiently);
     expect(sub.running).toBe(true);
     await sub.stop();
   });

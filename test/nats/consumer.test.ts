@@ -1,11 +1,15 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect as natsConnect } from "@nats-io/transport-node";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { connect } from "../../src/connect.ts";
 import type { RecordedMessage } from "../../src/message.ts";
 import type { MessageStore } from "../../src/store.ts";
 import type { Subscription } from "../../src/subscribe/types.ts";
+import { deferred } from "../../src/testing/helpers.ts";
 import { hasNats, natsUrl, uniquePrefix } from "../support/nats.ts";
+
+/** How long `vi.waitFor` polls for an asynchronous outcome (a safety net, not a timing target). */
+const patiently = { timeout: 10_000, interval: 10 };
 
 const opened: MessageStore[] = [];
 
@@ -17,20 +21,6 @@ async function natsStore(prefix: string, url = natsUrl()): Promise<MessageStore>
   const store = await connect(url, { prefix });
   opened.push(store);
   return store;
-}
-
-/** Polls until `check` passes; fails after `limitMs` (a safety net, not a timing target). */
-async function eventually(check: () => void | Promise<void>, limitMs = 10_000): Promise<void> {
-  const until = Date.now() + limitMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > until) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
 }
 
 function collecting(
@@ -58,7 +48,7 @@ describe.skipIf(!hasNats())("NATS durable consumer", () => {
     });
     await store.write("acct-7", { type: "Opened" });
     await sub.start();
-    await eventually(() => expect(seen).toHaveLength(1));
+    await vi.waitFor(() => expect(seen).toHaveLength(1), patiently);
     const connection = await natsConnect({ servers: natsUrl() });
     try {
       const manager = await jetstreamManager(connection);
@@ -85,7 +75,7 @@ describe.skipIf(!hasNats())("NATS durable consumer", () => {
     await first.ensureCategory("acct");
     await Promise.all(subs.map((sub) => sub.start()));
     for (let n = 0; n < 30; n++) await first.write(`acct-${n}`, { type: "Opened" });
-    await eventually(() => expect(seen).toHaveLength(30));
+    await vi.waitFor(() => expect(seen).toHaveLength(30), patiently);
     await Promise.all(subs.map((sub) => sub.stop()));
     expect(new Set(seen.map((message) => message.globalPosition)).size).toBe(30);
   });
@@ -97,13 +87,13 @@ describe.skipIf(!hasNats())("NATS durable consumer", () => {
     const first = collecting(store, "resume", seen);
     await store.write("acct-1", [{ type: "Opened" }, { type: "Opened" }]);
     await first.start();
-    await eventually(() => expect(seen).toHaveLength(2));
+    await vi.waitFor(() => expect(seen).toHaveLength(2), patiently);
     await first.stop();
     await store.write("acct-1", { type: "Opened" });
     const later = await natsStore(prefix);
     const second = collecting(later, "resume", seen);
     await second.start();
-    await eventually(() => expect(seen).toHaveLength(3));
+    await vi.waitFor(() => expect(seen).toHaveLength(3), patiently);
     await second.stop();
     expect(seen.map((message) => message.position)).toEqual([0, 1, 2]);
   });
@@ -124,35 +114,32 @@ describe.skipIf(!hasNats())("NATS durable consumer", () => {
     });
     await store.write("acct-1", { type: "Opened" });
     await sub.start();
-    await eventually(() => expect(attempts).toEqual([1, 2, 3]));
+    await vi.waitFor(() => expect(attempts).toEqual([1, 2, 3]), patiently);
     await sub.stop();
   });
 
   it("stop() lets the handler in flight finish and acks its message on the server", async () => {
     const prefix = uniquePrefix("consumer_drain");
     const store = await natsStore(prefix);
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const gate = deferred();
     const calls: number[] = [];
     const handlers = {
       Opened: async (message: RecordedMessage) => {
         calls.push(message.position);
-        await gate;
+        await gate.promise;
       },
     };
     const first = store.subscribe("acct", { consumer: "drain", handlers });
     await store.write("acct-1", { type: "Opened" });
     await first.start();
-    await eventually(() => expect(calls).toEqual([0]));
+    await vi.waitFor(() => expect(calls).toEqual([0]), patiently);
     const stopping = first.stop();
-    release();
+    gate.resolve();
     await stopping;
     await store.write("acct-1", { type: "Opened" });
     const second = store.subscribe("acct", { consumer: "drain", handlers });
     await second.start();
-    await eventually(() => expect(calls).toEqual([0, 1]));
+    await vi.waitFor(() => expect(calls).toEqual([0, 1]), patiently);
     await second.stop();
   });
 
@@ -163,13 +150,16 @@ describe.skipIf(!hasNats())("NATS durable consumer", () => {
     const sub = collecting(store, "phoenix", seen);
     await store.write("acct-1", { type: "Opened" });
     await sub.start();
-    await eventually(() => expect(seen).toHaveLength(1));
+    await vi.waitFor(() => expect(seen).toHaveLength(1), patiently);
     const connection = await natsConnect({ servers: natsUrl() });
     try {
       const manager = await jetstreamManager(connection);
       await manager.consumers.delete(`${prefix}-acct`, "phoenix");
       await store.write("acct-1", { type: "Opened" });
-      await eventually(() => expect(seen.map((m) => m.position)).toContain(1), 30_000);
+      await vi.waitFor(() => expect(seen.map((m) => m.position)).toContain(1), {
+        ...patiently,
+        timeout: 30_000,
+      });
     } finally {
       await connection.close();
     }

@@ -1,9 +1,13 @@
 import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import { type NatsConnection, connect as natsConnect } from "@nats-io/transport-node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { connect } from "../../src/connect.ts";
 import type { MessageStore } from "../../src/store.ts";
+import { collect } from "../../src/testing/helpers.ts";
 import { hasNats, natsUrl, uniquePrefix } from "../support/nats.ts";
+
+/** How long `vi.waitFor` polls for an asynchronous outcome (a safety net, not a timing target). */
+const patiently = { timeout: 10_000, interval: 10 };
 
 let raw: NatsConnection;
 let manager: JetStreamManager;
@@ -27,25 +31,6 @@ async function natsStore(prefix: string): Promise<MessageStore> {
   const store = await connect(natsUrl(), { prefix });
   opened.push(store);
   return store;
-}
-
-async function eventually(check: () => void | Promise<void>, limitMs = 10_000): Promise<void> {
-  const until = Date.now() + limitMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > until) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const item of items) all.push(item);
-  return all;
 }
 
 async function storedCount(stream: string): Promise<number> {
@@ -73,7 +58,7 @@ describe.skipIf(!hasNats())("NATS dead letters", () => {
     });
     await store.write("acct-1", { type: "Opened", data: { n: 1 }, metadata: { trace: "x" } });
     await sub.start();
-    await eventually(async () => expect(await storedCount(`${prefix}-dlq`)).toBe(1));
+    await vi.waitFor(async () => expect(await storedCount(`${prefix}-dlq`)).toBe(1), patiently);
     await sub.stop();
 
     const original = await manager.streams.getMessage(`${prefix}-acct`, { seq: 1 });
@@ -113,7 +98,7 @@ describe.skipIf(!hasNats())("NATS dead letters", () => {
     await store.write("acct-1", { type: "Opened" });
     const subs = [terminating("first"), terminating("second")];
     await Promise.all(subs.map((sub) => sub.start()));
-    await eventually(async () => expect(await storedCount(`${prefix}-dlq`)).toBe(2));
+    await vi.waitFor(async () => expect(await storedCount(`${prefix}-dlq`)).toBe(2), patiently);
     await Promise.all(subs.map((sub) => sub.stop()));
     const info = await manager.streams.info(`${prefix}-dlq`);
     expect(info.config.max_msgs_per_subject).not.toBe(1);
@@ -143,7 +128,7 @@ describe.skipIf(!hasNats())("NATS dead letters", () => {
       handlers: { Opened: () => void calls++ },
     });
     await sub.start();
-    await eventually(async () => expect(await storedCount(`${prefix}-dlq`)).toBe(1));
+    await vi.waitFor(async () => expect(await storedCount(`${prefix}-dlq`)).toBe(1), patiently);
     await sub.stop();
     const letter = await manager.streams.getMessage(`${prefix}-dlq`, { seq: 1 });
     expect(letter?.data).toEqual(body);

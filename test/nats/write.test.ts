@@ -117,4 +117,12 @@ describe.skipIf(!hasNats())("NATS writes", () => {
     expect(kept).toHaveLength(written);
     expect(kept[0]).toBe(1);
   });
+
+  it("recreates a category's stream deleted behind its back, after one failed write", async () => {
+    const store = await open();
+    await store.write("gone-1", { type: "A" });
+    await raw.manager.streams.delete(`${store.options.prefix}-gone`);
+    await expect(store.write("gone-1", { type: "B" })).rejects.toMatchObject({ code: "BACKEND" });
+    await expect(store.write("gone-1", { type: "C" })).resolves.toMatchObject({ position: 0 });
+  });
 });

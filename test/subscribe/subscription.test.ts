@@ -1,8 +1,12 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { connect } from "../../src/connect.ts";
 import { isInvalidOptionsError } from "../../src/errors.ts";
 import type { RecordedMessage } from "../../src/message.ts";
 import type { MessageStore } from "../../src/store.ts";
+import { deferred, readCategory } from "../../src/testing/helpers.ts";
+
+/** How long `vi.waitFor` polls for an asynchronous outcome (a safety net, not a timing target). */
+const patiently = { timeout: 10_000, interval: 10 };
 
 let store: MessageStore;
 
@@ -13,26 +17,6 @@ afterEach(async () => {
 async function memoryStore(): Promise<MessageStore> {
   store = await connect("memory:");
   return store;
-}
-
-/** Polls until `check` passes; fails the test after `limitMs` (a safety net, not a timing target). */
-async function eventually(check: () => void | Promise<void>, limitMs = 5000): Promise<void> {
-  const until = Date.now() + limitMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > until) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  }
-}
-
-async function readAll(s: MessageStore, category: string): Promise<RecordedMessage[]> {
-  const all: RecordedMessage[] = [];
-  for await (const message of s.readCategory(category)) all.push(message);
-  return all;
 }
 
 describe("subscription on the memory backend", () => {
@@ -53,10 +37,10 @@ describe("subscription on the memory backend", () => {
     });
     const written = await s.write("acct-1", { type: "Opened", data: { n: 1 } });
     await sub.start();
-    await eventually(async () => expect(await readAll(s, "dlq")).toHaveLength(1));
+    await vi.waitFor(async () => expect(await readCategory(s, "dlq")).toHaveLength(1), patiently);
     await sub.stop();
     expect(attempts).toEqual([1, 2, 3]);
-    const [letter] = await readAll(s, "dlq");
+    const [letter] = await readCategory(s, "dlq");
     const [original] = await s.get("acct-1");
     expect(letter).toMatchObject({
       id: original?.id,
@@ -86,17 +70,17 @@ describe("subscription on the memory backend", () => {
     });
     await s.write("acct-1", { type: "Opened" });
     await sub.start();
-    await eventually(async () => expect(await readAll(s, "dlq")).toHaveLength(1));
+    await vi.waitFor(async () => expect(await readCategory(s, "dlq")).toHaveLength(1), patiently);
     // A later message handled proves the consumer moved on; the terminated one stays dead.
     const marker = await s.write("acct-1", { type: "Marker" });
     await sub.stop();
     await sub.start();
     await s.write("acct-1", { type: "Marker" });
-    await eventually(async () => expect((await readAll(s, "acct")).length).toBe(3));
+    await vi.waitFor(async () => expect((await readCategory(s, "acct")).length).toBe(3), patiently);
     await sub.stop();
     expect(calls).toBe(1);
     expect(marker.position).toBe(1);
-    expect(await readAll(s, "dlq")).toHaveLength(1);
+    expect(await readCategory(s, "dlq")).toHaveLength(1);
   });
 
   it("redelivers after a failure and acks once the handler succeeds", async () => {
@@ -115,9 +99,9 @@ describe("subscription on the memory backend", () => {
     });
     await s.write("acct-1", { type: "Opened" });
     await sub.start();
-    await eventually(() => expect(attempts).toEqual([1, 2, 3]));
+    await vi.waitFor(() => expect(attempts).toEqual([1, 2, 3]), patiently);
     await sub.stop();
-    expect(await readAll(s, "dlq")).toHaveLength(0);
+    expect(await readCategory(s, "dlq")).toHaveLength(0);
   });
 
   it("acks a message whose type has no handler, so it is not delivered again", async () => {
@@ -129,7 +113,7 @@ describe("subscription on the memory backend", () => {
     });
     await s.write("acct-1", [{ type: "Unknown" }, { type: "Opened" }]);
     await first.start();
-    await eventually(() => expect(handled).toEqual(["Opened"]));
+    await vi.waitFor(() => expect(handled).toEqual(["Opened"]), patiently);
     await first.stop();
     const second = s.subscribe("acct", {
       consumer: "picky",
@@ -140,16 +124,13 @@ describe("subscription on the memory backend", () => {
     });
     await second.start();
     await s.write("acct-1", { type: "Opened" });
-    await eventually(() => expect(handled).toEqual(["Opened", "Opened"]));
+    await vi.waitFor(() => expect(handled).toEqual(["Opened", "Opened"]), patiently);
     await second.stop();
   });
 
   it("stop() waits for the handler in flight and acks its message", async () => {
     const s = await memoryStore();
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const gate = deferred();
     let started = 0;
     let finished = 0;
     const sub = s.subscribe("acct", {
@@ -157,14 +138,14 @@ describe("subscription on the memory backend", () => {
       handlers: {
         Opened: async () => {
           started += 1;
-          await gate;
+          await gate.promise;
           finished += 1;
         },
       },
     });
     await s.write("acct-1", { type: "Opened" });
     await sub.start();
-    await eventually(() => expect(started).toBe(1));
+    await vi.waitFor(() => expect(started).toBe(1), patiently);
     let stopped = false;
     const stopping = sub.stop().then(() => {
       stopped = true;
@@ -173,13 +154,13 @@ describe("subscription on the memory backend", () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(stopped).toBe(false);
     expect(sub.running).toBe(false);
-    release();
+    gate.resolve();
     await stopping;
     expect(finished).toBe(1);
     // Restarted under the same name, the acked message is not handled again.
     await sub.start();
     await s.write("acct-1", { type: "Opened" });
-    await eventually(() => expect(started).toBe(2));
+    await vi.waitFor(() => expect(started).toBe(2), patiently);
     await sub.stop();
     expect(finished).toBe(2);
   });
@@ -193,7 +174,7 @@ describe("subscription on the memory backend", () => {
     expect(sub.running).toBe(true);
     await s.write("acct-1", { type: "Opened" });
     await s.write("acct-2", { type: "Opened" });
-    await eventually(() => expect(calls).toBe(2));
+    await vi.waitFor(() => expect(calls).toBe(2), patiently);
     await Promise.all([sub.stop(), sub.stop()]);
     await sub.stop();
     expect(sub.running).toBe(false);
@@ -208,7 +189,7 @@ describe("subscription on the memory backend", () => {
     const b = s.subscribe("acct", { consumer: "shared", handlers });
     await Promise.all([a.start(), b.start()]);
     for (let n = 0; n < 20; n++) await s.write(`acct-${n}`, { type: "Opened" });
-    await eventually(() => expect(seen).toHaveLength(20));
+    await vi.waitFor(() => expect(seen).toHaveLength(20), patiently);
     await Promise.all([a.stop(), b.stop()]);
     expect(new Set(seen).size).toBe(20);
   });
@@ -224,7 +205,7 @@ describe("subscription on the memory backend", () => {
     await s.write("acct-1", { type: "Opened" });
     await s.write("acct-2", { type: "Opened" });
     await s.write("acct-22", { type: "Opened" });
-    await eventually(() => expect(streams).toEqual(["acct-2"]));
+    await vi.waitFor(() => expect(streams).toEqual(["acct-2"]), patiently);
     await sub.stop();
   });
 
@@ -249,7 +230,7 @@ describe("subscription on the memory backend", () => {
       });
       await sub.start();
       await s.write("acct-1", { type: "Opened" });
-      await eventually(() => expect(calls).toBe(1));
+      await vi.waitFor(() => expect(calls).toBe(1), patiently);
       expect(sub.running).toBe(true);
     }
     await s.write("acct-1", { type: "Opened" });

@@ -15,7 +15,7 @@ import {
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
 import type { ConsumerSource, ConsumerSpec, Delivery } from "../../backend.ts";
-import { isMalformedMessageError } from "../../errors.ts";
+import { isMalformedMessageError, StreamNotFoundError } from "../../errors.ts";
 import type { RecordedMessage } from "../../message.ts";
 import { backoffDelay, pause } from "../../subscribe/pause.ts";
 import type { NatsContext } from "./context.ts";
@@ -101,7 +101,8 @@ class NatsConsumerSource implements ConsumerSource {
     const { manager, subjects } = this.#context;
     const { target, consumer } = this.#spec;
     const storage = await this.#context.storageFor(target.category, true);
-    if (storage === undefined) throw new Error(`no JetStream stream for ${target.category}`);
+    // `create` makes storageFor throw rather than return nothing; this only narrows the type.
+    if (storage === undefined) throw new StreamNotFoundError(subjects.storageName(target.category));
     const config = durableConsumerConfig(this.#spec, subjects.targetFilters(target));
     try {
       await manager.consumers.add(storage, config);

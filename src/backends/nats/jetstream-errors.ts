@@ -2,12 +2,17 @@
  * JetStream error codes, in one map, and their translation into the store's errors. Only
  * this file looks at server codes and descriptions; everything else sees `MessageStoreError`s.
  */
-import { NoRespondersError, RequestError } from "@nats-io/transport-node";
+import {
+  TimeoutError as NatsTimeoutError,
+  NoRespondersError,
+  RequestError,
+} from "@nats-io/transport-node";
 import {
   InvalidMessageError,
   MessageStoreError,
   StreamFullError,
   StreamNotFoundError,
+  TimeoutError,
 } from "../../errors.ts";
 
 export const JetStreamCode = {
@@ -97,4 +102,12 @@ export function apiFailureOf(response: unknown): JetStreamApiFailure | undefined
     err_code: typeof err_code === "number" ? err_code : 0,
     description: typeof description === "string" ? description : "unknown JetStream error",
   };
+}
+
+/** nats.js's request timeout as the store's `TimeoutError`; any other error unchanged. */
+export function translateTimeout(error: unknown, what: string, timeoutMs: number): unknown {
+  if (!(error instanceof NatsTimeoutError)) return error;
+  return new TimeoutError(`${what}: no answer from NATS within ${timeoutMs} ms`, timeoutMs, {
+    cause: error,
+  });
 }

@@ -23,7 +23,7 @@ import type { PreparedMessage } from "../../message.ts";
 import type { ParsedStream } from "../../stream-name.ts";
 import { publishAtomicBatch } from "./atomic-batch.ts";
 import type { NatsInternals } from "./internals.ts";
-import { isTransientFailure } from "./jetstream-errors.ts";
+import { isTransientFailure, translateTimeout } from "./jetstream-errors.ts";
 import { type PublishOutcome, publishOne, withTransientRetries } from "./publish.ts";
 import { entityEnd, readStream } from "./read-stream.ts";
 import type { StorageConfig } from "./storage.ts";
@@ -54,10 +54,11 @@ export class EntityWriter {
   ): Promise<WriteResult> {
     const key = this.#parts.subjects.positionWildcard(stream);
     const previous = this.#queues.get(key) ?? Promise.resolve();
-    const run = previous.then(
-      () => this.#append(key, stream, messages, expected),
-      () => this.#append(key, stream, messages, expected),
-    );
+    const append = (): Promise<WriteResult> =>
+      this.#append(key, stream, messages, expected).catch((error: unknown) => {
+        throw translateTimeout(error, `write to ${stream.name}`, this.#parts.options.timeoutMs);
+      });
+    const run = previous.then(append, append);
     const settled = run.catch(() => undefined);
     this.#queues.set(key, settled);
     void settled.then(() => {

@@ -16,6 +16,7 @@ import type { Command } from "../command.ts";
 import { ImportLineError, type ImportRecord, parseImportLine } from "../import-line.ts";
 import { KeyedPipeline } from "../pipeline.ts";
 import { Progress, totalsLine } from "../progress.ts";
+import { StoredIds } from "../stored-ids.ts";
 
 /** Writes in flight across streams; each stream still gets one write at a time. */
 const IN_FLIGHT = 64;
@@ -27,10 +28,41 @@ function conflictMessage(record: ImportRecord, error: ExpectedVersionError): str
   return `position ${record.position} of ${record.name} already holds a different message than id ${record.message.id ?? ""}; nothing was overwritten`;
 }
 
+/** How many lines were written, and how many were found already stored (a re-import). */
+interface Counts {
+  written: number;
+  alreadyStored: number;
+}
+
+async function importRecord(
+  store: MessageStore,
+  storedIds: StoredIds,
+  record: ImportRecord,
+  counts: Counts,
+): Promise<void> {
+  if (record.position >= 0) {
+    const stored = await storedIds.idAt(record.stream, record.name, record.position);
+    if (stored === record.message.id) {
+      counts.alreadyStored++;
+      return;
+    }
+    if (stored !== undefined) {
+      throw new ImportLineError(
+        record.line,
+        `position ${record.position} of ${record.name} already holds a different message (id ${stored}, not ${record.message.id ?? ""}); nothing was overwritten`,
+        { name: "ExpectedVersionError" },
+      );
+    }
+  }
+  await writeRecord(store, record);
+  counts.written++;
+}
+
 async function writeRecord(store: MessageStore, record: ImportRecord): Promise<void> {
   // Foreign messages (position -1) have no place to hold; they go to the end of their stream.
   const expectedVersion = record.position >= 0 ? record.position - 1 : "any";
   try {
+    // Still guarded: another writer may take the position between the check and this write.
     await store.write(record.stream, record.message, { expectedVersion });
   } catch (error) {
     if (isExpectedVersionError(error)) {
@@ -73,6 +105,8 @@ export const importCommand: Command = {
     const input = fromStdin ? context.stdin : createReadStream(path, { encoding: "utf8" });
     const store = await context.openStore();
     const pipeline = new KeyedPipeline(IN_FLIGHT);
+    const storedIds = new StoredIds(store);
+    const counts: Counts = { written: 0, alreadyStored: 0 };
     const progress = new Progress(context.stderr, "imported", !context.globals.quiet);
     const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
     let lineNumber = 0;
@@ -93,7 +127,7 @@ export const importCommand: Command = {
         }
         const fraction = totalBytes ? Math.min(1, bytesRead / totalBytes) : undefined;
         await pipeline.submit(record.name, async () => {
-          await writeRecord(store, record);
+          await importRecord(store, storedIds, record, counts);
           progress.advance(1, fraction);
         });
       }
@@ -108,12 +142,16 @@ export const importCommand: Command = {
       await context.stdout.line(
         JSON.stringify({
           messages: progress.count,
+          written: counts.written,
+          alreadyStored: counts.alreadyStored,
           seconds: Number(progress.seconds.toFixed(3)),
           ok: failure === undefined,
         }),
       );
     }
-    context.note(totalsLine("imported", progress));
+    context.note(
+      `${totalsLine("imported", progress)}: ${counts.written} written, ${counts.alreadyStored} already stored`,
+    );
     if (failure !== undefined) throw failure;
     return undefined;
   },
