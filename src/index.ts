@@ -62,6 +62,7 @@ export {
   resolveOptions,
 } from "./options.ts";
 export {
+  type CategoryRef,
   type EnsureCategoryOptions,
   type FetchOptions,
   MessageStore,

@@ -97,6 +97,9 @@ export interface TailOptions {
 
 const DEFAULT_WAIT_TIMEOUT_MS = 5000;
 
+/** A category as a string, or `{ category }` for a category that contains `-`. */
+export type CategoryRef = string | { readonly category: string };
+
 function nonNegativeInteger(value: number | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < 0) {
@@ -161,7 +164,10 @@ export class MessageStore implements AsyncDisposable {
     return this.#options;
   }
 
-  async ensureCategory(categoryName: string, options: EnsureCategoryOptions = {}): Promise<void> {
+  async ensureCategory(
+    categoryName: CategoryRef,
+    options: EnsureCategoryOptions = {},
+  ): Promise<void> {
     this.#assertOpen();
     checkOptionKeys(options, ENSURE_OPTION_KEYS, "ensureCategory");
     const target = parseTarget(categoryName);
@@ -226,7 +232,7 @@ export class MessageStore implements AsyncDisposable {
 
   /** The category's messages in global order (see `globalPosition`). */
   async *readCategory(
-    categoryName: string,
+    categoryName: CategoryRef,
     options: ReadCategoryOptions = {},
   ): AsyncGenerator<RecordedMessage> {
     this.#assertOpen();

@@ -77,6 +77,40 @@ async function writeRecord(store: MessageStore, record: ImportRecord): Promise<v
   }
 }
 
+/**
+ * Queues every line of `input` on the pipeline, checked first, until the end, a failed
+ * write, or a bad line, which it returns (nothing after it is queued).
+ */
+async function queueLines(
+  input: NodeJS.ReadableStream,
+  totalBytes: number | undefined,
+  pipeline: KeyedPipeline,
+  write: (record: ImportRecord, fraction: number | undefined) => Promise<void>,
+): Promise<unknown> {
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  let lineNumber = 0;
+  let bytesRead = 0;
+  try {
+    for await (const text of lines) {
+      lineNumber++;
+      bytesRead += Buffer.byteLength(text) + 1;
+      if (pipeline.failure !== undefined) return undefined;
+      if (text.trim() === "") continue;
+      let record: ImportRecord;
+      try {
+        record = parseImportLine(text, lineNumber);
+      } catch (error) {
+        return error;
+      }
+      const fraction = totalBytes ? Math.min(1, bytesRead / totalBytes) : undefined;
+      await pipeline.submit(record.name, () => write(record, fraction));
+    }
+    return undefined;
+  } finally {
+    lines.close();
+  }
+}
+
 /** The earlier of two failures by line, so the report names the first line to fix. */
 function firstFailure(a: unknown, b: unknown): unknown {
   if (a === undefined) return b;
@@ -108,45 +142,24 @@ export const importCommand: Command = {
     const storedIds = new StoredIds(store);
     const counts: Counts = { written: 0, alreadyStored: 0 };
     const progress = new Progress(context.stderr, "imported", !context.globals.quiet);
-    const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-    let lineNumber = 0;
-    let bytesRead = 0;
     let badLine: unknown;
     try {
-      for await (const text of lines) {
-        lineNumber++;
-        bytesRead += Buffer.byteLength(text) + 1;
-        if (pipeline.failure !== undefined) break;
-        if (text.trim() === "") continue;
-        let record: ImportRecord;
-        try {
-          record = parseImportLine(text, lineNumber);
-        } catch (error) {
-          badLine = error;
-          break;
-        }
-        const fraction = totalBytes ? Math.min(1, bytesRead / totalBytes) : undefined;
-        await pipeline.submit(record.name, async () => {
-          await importRecord(store, storedIds, record, counts);
-          progress.advance(1, fraction);
-        });
-      }
+      badLine = await queueLines(input, totalBytes, pipeline, async (record, fraction) => {
+        await importRecord(store, storedIds, record, counts);
+        progress.advance(1, fraction);
+      });
       await pipeline.drain();
     } finally {
-      lines.close();
       if (!fromStdin) input.destroy();
       progress.finish();
     }
     const failure = firstFailure(pipeline.failure?.error, badLine);
     if (context.globals.json) {
+      const seconds = Number(progress.seconds.toFixed(3));
+      const { written, alreadyStored } = counts;
+      const ok = failure === undefined;
       await context.stdout.line(
-        JSON.stringify({
-          messages: progress.count,
-          written: counts.written,
-          alreadyStored: counts.alreadyStored,
-          seconds: Number(progress.seconds.toFixed(3)),
-          ok: failure === undefined,
-        }),
+        JSON.stringify({ messages: progress.count, written, alreadyStored, seconds, ok }),
       );
     }
     context.note(
