@@ -86,6 +86,59 @@ export interface ConsumerSpec {
   readonly batchSize: number;
   /** Redeliver an unacked message after this long without `inProgress`. */
   readonly ackWaitMs: number;
+  /** Where a consumer that does not exist yet starts. An existing one keeps its position. @default "beginning" */
+  readonly startAt?: StartAt | undefined;
+  /**
+   * The consumer's dead-letter category. When set, the source also delivers the messages
+   * `redrive` handed back to this consumer from there (see `redrive` below).
+   */
+  readonly deadLetter?: string | undefined;
+}
+
+/** Where a new (or reset) consumer starts: the first message at or after the given place. */
+export type StartAt =
+  | "beginning"
+  | "end"
+  | { readonly globalPosition: number }
+  | { readonly time: Date };
+
+/** How far a durable consumer has come. */
+export interface ConsumerInfo {
+  readonly consumer: string;
+  readonly category: string;
+  /** The stream name for a consumer of one stream; `undefined` for a whole category. */
+  readonly stream: string | undefined;
+  /** Messages of the target not delivered yet. */
+  readonly pending: number;
+  /** Delivered and not yet acked (held by a handler or waiting for a redelivery). */
+  readonly inFlight: number;
+  /** Of those in flight, how many have been delivered more than once. */
+  readonly redelivered: number;
+  /** Every message up to this global position has been handled (acked or given up); `0` for none. */
+  readonly lastHandledGlobalPosition: number;
+  /** `pending + inFlight`: the messages this consumer still has to handle. */
+  readonly lag: number;
+}
+
+/** A dead letter as stored, with why it died. */
+export interface DeadLetterRecord {
+  /**
+   * The original message: its id, type, data, metadata, stream, position and its original
+   * `globalPosition`. `undefined` when its body does not decode (reason `malformed`).
+   */
+  readonly message: RecordedMessage | undefined;
+  /** The original stream name, known even when the body is malformed. */
+  readonly streamName: string;
+  /** Where the dead letter itself sits in the dead-letter category: what `discardDeadLetter` takes. */
+  readonly deadLetterPosition: number;
+  readonly consumer: string;
+  readonly attempts: number;
+  readonly reason: string;
+  readonly error: string;
+  /** When it was dead-lettered. */
+  readonly time: Date;
+  /** The original message's global position in its category. */
+  readonly originalSequence: number;
 }
 
 /**
@@ -96,6 +149,19 @@ export interface ConsumerSpec {
 export interface ConsumerSource extends AsyncIterable<Delivery> {
   /** Stop fetching; the iterator ends. Deliveries already handed out may still be acked or naked. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Capability: connection-level events while the source is open, from the call on; the
+   * iterable ends when the source closes. A backend without a connection leaves it out.
+   */
+  status?(): AsyncIterable<BackendStatus>;
+}
+
+/** What a source reports about its connection: shown to users through `sub.status()`. */
+export interface BackendStatus {
+  /** `connected`: the consume is (re)established and pulling. */
+  readonly type: "connected" | "disconnected" | "reconnected" | "heartbeats-missed";
+  /** Backend detail for logs, e.g. the server or the missed-heartbeat count. */
+  readonly detail?: string | undefined;
 }
 
 export type DeadLetterReason = "failed" | "terminated" | "malformed";
@@ -185,4 +251,31 @@ export interface Backend {
 
   /** Capability: every category with its size, for `mstore categories`. */
   categories?(): Promise<CategoryStats[]>;
+
+  /**
+   * Capability: move the durable consumer to `startAt`, creating it when missing, and forget
+   * what it had in flight (a projection rebuild). Callers stop every subscription of the
+   * consumer first: NATS deletes and recreates the durable, which ends their consumes.
+   */
+  resetConsumer?(target: ParsedTarget, consumer: string, startAt: StartAt): Promise<void>;
+
+  /** Capability: the consumer's progress; `undefined` when no such consumer exists. */
+  consumerInfo?(target: ParsedTarget, consumer: string): Promise<ConsumerInfo | undefined>;
+
+  /** Capability: every durable consumer, of one category or of all. Internal re-drive consumers are left out. */
+  consumers?(category: string | undefined): Promise<ConsumerInfo[]>;
+
+  /** Capability: the dead letters stored in `category`, oldest first. Messages waiting to be re-driven are not listed. */
+  deadLetters?(category: string): AsyncIterable<DeadLetterRecord>;
+
+  /** Capability: remove the dead letter at `deadLetterPosition`. `false` when there is none. */
+  discardDeadLetter?(category: string, deadLetterPosition: number): Promise<boolean>;
+
+  /**
+   * Capability: hand the dead letters at `deadLetterPositions` back to the consumers that
+   * failed them, and remove them from `category`. A re-driven message goes to the consumer's
+   * own re-drive queue (never to the entity's stream, which keeps its version), and is
+   * delivered by sources whose spec names `category` as `deadLetter`. Returns how many moved.
+   */
+  redrive?(category: string, deadLetterPositions: readonly number[]): Promise<number>;
 }

@@ -3,16 +3,20 @@ export type {
   Backend,
   CategorySettings,
   CategoryStats,
+  ConsumerInfo,
   ConsumerSource,
   ConsumerSpec,
   DeadLetter,
   DeadLetterReason,
+  DeadLetterRecord,
   Delivery,
   RawMessage,
+  StartAt,
   TailStart,
   WriteResult,
 } from "./backend.ts";
 export { connect, MESSAGE_STORE_URL_ENV } from "./connect.ts";
+export type { DeadLettersOptions, RedriveOptions } from "./consumer-admin.ts";
 export {
   ClosedError,
   ConnectionError,
@@ -61,6 +65,7 @@ export {
   type ResolvedOptions,
   resolveOptions,
 } from "./options.ts";
+export type { StartAtOption } from "./start-at.ts";
 export {
   type CategoryRef,
   type EnsureCategoryOptions,

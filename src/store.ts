@@ -8,11 +8,15 @@ import type {
   Backend,
   CategorySettings,
   CategoryStats,
+  ConsumerInfo,
+  DeadLetterRecord,
   TailStart,
   WriteResult,
 } from "./backend.ts";
 import { natsBackendFromConnection } from "./backends/nats/index.ts";
 import { encodeBody } from "./body.ts";
+import type { DeadLettersOptions, RedriveOptions } from "./consumer-admin.ts";
+import * as admin from "./consumer-admin.ts";
 import {
   ClosedError,
   InvalidMessageError,
@@ -35,6 +39,7 @@ import {
   type RecordedMessage,
 } from "./message.ts";
 import { type MessageStoreOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
+import type { StartAtOption } from "./start-at.ts";
 import { parseStream, parseTarget, type StreamRef, type TargetRef } from "./stream-name.ts";
 import { createSubscription } from "./subscribe/subscription.ts";
 import type { SubscribeOptions, Subscription } from "./subscribe/types.ts";
@@ -398,6 +403,61 @@ export class MessageStore implements AsyncDisposable {
       throw new UnsupportedError(`the ${this.#backend.kind} backend cannot list categories`);
     }
     return this.#backend.categories();
+  }
+
+  /**
+   * Moves the durable consumer to `startAt` (creating it when missing) and forgets what it had
+   * in flight: rebuild a projection by resetting its consumer to `"beginning"`. Stop every
+   * subscription of the consumer first, in every process: on NATS the durable is deleted and
+   * recreated, which would cut a running subscription's fetches.
+   */
+  async resetConsumer(target: TargetRef, consumer: string, startAt: StartAtOption): Promise<void> {
+    this.#assertOpen();
+    await admin.resetConsumer(this.#backend, target, consumer, startAt);
+  }
+
+  /** How far `consumer` of `target` has come; `undefined` when it does not exist. */
+  async consumerInfo(target: TargetRef, consumer: string): Promise<ConsumerInfo | undefined> {
+    this.#assertOpen();
+    return admin.consumerInfo(this.#backend, target, consumer);
+  }
+
+  /** Every durable consumer, of one category or of all, by category and name. */
+  async consumers(categoryName?: CategoryRef): Promise<ConsumerInfo[]> {
+    this.#assertOpen();
+    return admin.consumers(this.#backend, categoryName);
+  }
+
+  /** The dead letters in `deadLetterCategory`, oldest first, with why each died. */
+  async deadLetters(
+    deadLetterCategory: CategoryRef,
+    options: DeadLettersOptions = {},
+  ): Promise<DeadLetterRecord[]> {
+    this.#assertOpen();
+    return admin.deadLetters(this.#backend, deadLetterCategory, options);
+  }
+
+  /**
+   * Hands dead letters back to the consumers that failed them, and removes them from the
+   * dead-letter category. Nothing is appended to the entity's stream: each consumer receives
+   * them through its own re-drive queue, which a subscription with `deadLetter` set to this
+   * category reads beside its category. Returns the dead letters that were re-driven.
+   */
+  async redrive(
+    deadLetterCategory: CategoryRef,
+    options: RedriveOptions = {},
+  ): Promise<DeadLetterRecord[]> {
+    this.#assertOpen();
+    return admin.redrive(this.#backend, deadLetterCategory, options);
+  }
+
+  /** Removes the dead letter at `deadLetterPosition`. `false` when there is none. */
+  async discardDeadLetter(
+    deadLetterCategory: CategoryRef,
+    deadLetterPosition: number,
+  ): Promise<boolean> {
+    this.#assertOpen();
+    return admin.discardDeadLetter(this.#backend, deadLetterCategory, deadLetterPosition);
   }
 
   /** Stops every subscription made by this store, then releases the backend. Idempotent. */

@@ -6,7 +6,8 @@
 import type { Backend, DeadLetterReason, Delivery } from "../backend.ts";
 import type { Logger } from "../options.ts";
 import { createHandlerContext } from "./handler-context.ts";
-import type { ResolvedSubscribeOptions } from "./options.ts";
+import type { ResolvedConsumerOptions, ResolvedSubscribeOptions } from "./options.ts";
+import type { SubscriptionStatus } from "./types.ts";
 
 export type DispatchOutcome =
   /** Handled (or no handler for its type): acknowledged. */
@@ -18,10 +19,23 @@ export type DispatchOutcome =
   /** Given up without a dead-letter category: terminated and logged. */
   | "dropped";
 
-export interface DispatchDeps {
+/** What one attempt decided; settling it is a separate step, so a retry can wait in process. */
+export type Verdict =
+  | { readonly kind: "ack" }
+  | { readonly kind: "retry"; readonly error: string; readonly delayMs: number | undefined }
+  | { readonly kind: "give-up"; readonly reason: DeadLetterReason; readonly error: string };
+
+/** The settling half of dispatch: what `consume()` needs, without handlers. */
+export interface SettleDeps {
   readonly backend: Pick<Backend, "deadLetter">;
-  readonly options: ResolvedSubscribeOptions;
+  readonly options: ResolvedConsumerOptions;
   readonly logger: Logger;
+  /** Receives `handler-error` and `dead-lettered`; the subscription forwards them to `status()`. */
+  readonly report?: ((status: SubscriptionStatus) => void) | undefined;
+}
+
+export interface DispatchDeps extends SettleDeps {
+  readonly options: ResolvedSubscribeOptions;
 }
 
 /** If a dead letter cannot be written, the message comes back after this instead of being lost. */
@@ -32,31 +46,43 @@ function errorMessage(error: unknown): string {
   return typeof error === "string" ? error : (JSON.stringify(error) ?? String(error));
 }
 
-function describe(delivery: Delivery): Record<string, unknown> {
+function describe(delivery: Delivery, attempt = delivery.deliveryCount): Record<string, unknown> {
   return {
     storage: delivery.raw.storage,
     sequence: delivery.raw.sequence,
     subject: delivery.raw.subject,
     stream: delivery.message?.streamName,
     type: delivery.message?.type,
-    attempt: delivery.deliveryCount,
+    attempt,
   };
 }
 
 /** Dead-letters (when configured) and terminates. */
-async function giveUp(
+export async function giveUp(
   delivery: Delivery,
   reason: DeadLetterReason,
   error: string,
-  deps: DispatchDeps,
+  attempt: number,
+  deps: SettleDeps,
 ): Promise<DispatchOutcome> {
   const { options, logger, backend } = deps;
+  const reported = (deadLetter: string | undefined): void =>
+    deps.report?.({
+      type: "dead-lettered",
+      reason,
+      error,
+      messageId: delivery.message?.id,
+      globalPosition: delivery.raw.sequence,
+      attempts: attempt,
+      deadLetter,
+    });
   if (options.deadLetter === undefined) {
     logger.error(
-      { ...describe(delivery), consumer: options.consumer, reason, error },
+      { ...describe(delivery, attempt), consumer: options.consumer, reason, error },
       "message given up and dropped: no deadLetter category is configured",
     );
     delivery.term();
+    reported(undefined);
     return "dropped";
   }
   try {
@@ -65,13 +91,13 @@ async function giveUp(
       delivery,
       reason,
       error,
-      attempts: delivery.deliveryCount,
+      attempts: attempt,
       consumer: options.consumer,
     });
   } catch (writeError) {
     // Terminating now would lose the message; it comes back and is given up again.
     logger.error(
-      { ...describe(delivery), consumer: options.consumer, err: writeError },
+      { ...describe(delivery, attempt), consumer: options.consumer, err: writeError },
       "could not write the dead letter; the message will be redelivered",
     );
     delivery.nak(DEAD_LETTER_FAILURE_RETRY_MS);
@@ -79,7 +105,7 @@ async function giveUp(
   }
   logger.warn(
     {
-      ...describe(delivery),
+      ...describe(delivery, attempt),
       consumer: options.consumer,
       reason,
       error,
@@ -88,20 +114,45 @@ async function giveUp(
     "message dead-lettered",
   );
   delivery.term();
+  reported(options.deadLetter);
   return "dead-lettered";
 }
 
-/** A failed attempt: redeliver while attempts remain, else give up. */
-function failAttempt(
+/** `true` when a failed `attempt` leaves no attempt: the message is given up instead of retried. */
+export function isFinalAttempt(attempt: number, options: ResolvedConsumerOptions): boolean {
+  return attempt >= options.maxAttempts;
+}
+
+/** How long to wait before the attempt after `attempt`: the handler's request, else the policy. */
+export function retryDelayFor(
+  verdict: { readonly delayMs: number | undefined },
+  attempt: number,
+  options: ResolvedConsumerOptions,
+): number {
+  return verdict.delayMs ?? options.retryDelay(attempt);
+}
+
+/**
+ * Settles a verdict through the backend: a retry is a nak with the delay, so the backend
+ * redelivers it (possibly after later messages of its stream).
+ */
+export function settle(
   delivery: Delivery,
-  error: string,
-  delayMs: number | undefined,
-  deps: DispatchDeps,
+  verdict: Verdict,
+  attempt: number,
+  deps: SettleDeps,
 ): Promise<DispatchOutcome> | DispatchOutcome {
-  const attempt = delivery.deliveryCount;
-  if (attempt >= deps.options.maxAttempts) return giveUp(delivery, "failed", error, deps);
-  delivery.nak(delayMs ?? deps.options.retryDelay(attempt));
-  return "retried";
+  switch (verdict.kind) {
+    case "ack":
+      return acknowledge(delivery, deps);
+    case "give-up":
+      return giveUp(delivery, verdict.reason, verdict.error, attempt, deps);
+    case "retry":
+      if (isFinalAttempt(attempt, deps.options))
+        return giveUp(delivery, "failed", verdict.error, attempt, deps);
+      delivery.nak(retryDelayFor(verdict, attempt, deps.options));
+      return "retried";
+  }
 }
 
 /** Runs the handler with in-progress pings, returning the error it threw, if any. */
@@ -121,7 +172,10 @@ async function runHandler(
   }
 }
 
-async function acknowledge(delivery: Delivery, deps: DispatchDeps): Promise<DispatchOutcome> {
+export async function acknowledge(
+  delivery: Delivery,
+  deps: Pick<SettleDeps, "logger">,
+): Promise<DispatchOutcome> {
   try {
     await delivery.ack();
   } catch (error) {
@@ -134,38 +188,69 @@ async function acknowledge(delivery: Delivery, deps: DispatchDeps): Promise<Disp
   return "acked";
 }
 
-/** Applies the subscription rules to one delivery and settles it. Never throws. */
-export async function dispatch(delivery: Delivery, deps: DispatchDeps): Promise<DispatchOutcome> {
+/**
+ * The verdict before any handler runs: malformed, or delivered more often than allowed
+ * (maxAttempts lowered, or a crash after the last try). `undefined`: go ahead.
+ */
+export function verdictBeforeHandling(delivery: Delivery, attempt: number, options: ResolvedConsumerOptions): Verdict | undefined {
+  if (delivery.message === undefined) {
+    return { kind: "give-up", reason: "malformed", error: delivery.error?.message ?? "malformed message" };
+  }
+  if (attempt > options.maxAttempts) {
+    const error = `delivered ${attempt} times, more than maxAttempts ${options.maxAttempts}`;
+    return { kind: "give-up", reason: "failed", error };
+  }
+  return undefined;
+}
+
+/** Runs one attempt (`attempt` is 1-based) of the handler for `delivery` and says what should happen. Never throws. */
+export async function attemptDelivery(
+  delivery: Delivery,
+  attempt: number,
+  deps: DispatchDeps,
+): Promise<Verdict> {
   const { options, logger } = deps;
   const message = delivery.message;
-  if (message === undefined) {
-    return giveUp(delivery, "malformed", delivery.error?.message ?? "malformed message", deps);
+  const handler = message === undefined ? undefined : options.handlers[message.type];
+  if (message !== undefined && handler === undefined) {
+    logger.debug(describe(delivery, attempt), "no handler for this message type; acknowledged");
+    return { kind: "ack" };
   }
-  const handler = options.handlers[message.type];
-  if (handler === undefined) {
-    logger.debug(describe(delivery), "no handler for this message type; acknowledged");
-    return acknowledge(delivery, deps);
+  const early = verdictBeforeHandling(delivery, attempt, options);
+  if (early !== undefined || message === undefined || handler === undefined) {
+    return early ?? { kind: "ack" };
   }
-  if (delivery.deliveryCount > options.maxAttempts) {
-    // Delivered more often than allowed (maxAttempts lowered, or a crash after the last try).
-    const error = `delivered ${delivery.deliveryCount} times, more than maxAttempts ${options.maxAttempts}`;
-    return giveUp(delivery, "failed", error, deps);
-  }
-  const recording = createHandlerContext(delivery, options.consumer, options.maxAttempts);
+  const recording = createHandlerContext(delivery, options.consumer, options.maxAttempts, attempt);
   const thrown = await runHandler(
     () => handler(message, recording.context),
     delivery,
     options.inProgressIntervalMs,
   );
   const decision = recording.decision();
-  if (decision.kind === "terminate") return giveUp(delivery, "terminated", decision.reason, deps);
+  if (decision.kind === "terminate") {
+    return { kind: "give-up", reason: "terminated", error: decision.reason };
+  }
   if (thrown !== undefined) {
-    logger.warn({ ...describe(delivery), err: thrown.error }, "handler failed");
-    return failAttempt(delivery, errorMessage(thrown.error), undefined, deps);
+    logger.warn({ ...describe(delivery, attempt), err: thrown.error }, "handler failed");
+    deps.report?.({
+      type: "handler-error",
+      error: thrown.error,
+      messageId: message.id,
+      streamName: message.streamName,
+      globalPosition: message.globalPosition,
+      attempt,
+    });
+    return { kind: "retry", error: errorMessage(thrown.error), delayMs: undefined };
   }
   if (decision.kind === "retry") {
-    const error = `retry() requested on attempt ${delivery.deliveryCount} of ${options.maxAttempts}`;
-    return failAttempt(delivery, error, decision.delayMs, deps);
+    const error = `retry() requested on attempt ${attempt} of ${options.maxAttempts}`;
+    return { kind: "retry", error, delayMs: decision.delayMs };
   }
-  return acknowledge(delivery, deps);
+  return { kind: "ack" };
+}
+
+/** Applies the subscription rules to one delivery and settles it through the backend. Never throws. */
+export async function dispatch(delivery: Delivery, deps: DispatchDeps): Promise<DispatchOutcome> {
+  const attempt = delivery.deliveryCount;
+  return settle(delivery, await attemptDelivery(delivery, attempt, deps), attempt, deps);
 }

@@ -24,9 +24,10 @@ export function createHandlerContext(
   delivery: Delivery,
   consumer: string,
   maxAttempts: number,
+  /** Retries in process run again on the same delivery, so the attempt is counted by the caller. */
+  attempt: number = delivery.deliveryCount,
 ): RecordingContext {
   let decision: HandlerDecision = { kind: "none" };
-  const attempt = delivery.deliveryCount;
   const context: HandlerContext = {
     attempt,
     maxAttempts,

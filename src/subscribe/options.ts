@@ -2,10 +2,13 @@
  * Subscription options are checked when `subscribe()` is called, so a typo fails at once
  * instead of at the first message, and resolved into a shape with nothing optional.
  */
+import type { StartAt } from "../backend.ts";
 import { InvalidOptionsError } from "../errors.ts";
+import { checkStartAt } from "../start-at.ts";
 import { type ParsedTarget, parseTarget } from "../stream-name.ts";
-import { retryDelayPolicy } from "./retry-delay.ts";
-import type { Handlers, SubscribeOptions } from "./types.ts";
+import { type ConsumerGroupMember, groupDurableName } from "./group.ts";
+import { retryDelayPolicy, withJitter } from "./retry-delay.ts";
+import type { ConsumeOptions, ConsumerOptions, Handlers, SubscribeOptions } from "./types.ts";
 
 /** @default 3 */
 export const DEFAULT_MAX_ATTEMPTS = 3;
@@ -16,9 +19,10 @@ export const DEFAULT_ACK_WAIT_MS = 30_000;
 /** @default 10000 */
 export const DEFAULT_IN_PROGRESS_INTERVAL_MS = 10_000;
 
-export interface ResolvedSubscribeOptions {
+export interface ResolvedConsumerOptions {
+  /** The durable name: the `consumer` option, with the group suffix when in a group. */
   readonly consumer: string;
-  readonly handlers: Handlers;
+  readonly group: ConsumerGroupMember | undefined;
   readonly maxAttempts: number;
   /** Delay before redelivery after `attempt` failed, in milliseconds. */
   readonly retryDelay: (attempt: number) => number;
@@ -26,18 +30,29 @@ export interface ResolvedSubscribeOptions {
   readonly batchSize: number;
   readonly ackWaitMs: number;
   readonly inProgressIntervalMs: number;
+  /** `undefined`: the backend's default, the beginning. */
+  readonly startAt: StartAt | undefined;
 }
 
-const KNOWN_KEYS = new Set([
+export interface ResolvedSubscribeOptions extends ResolvedConsumerOptions {
+  readonly handlers: Handlers;
+  readonly concurrency: number;
+}
+
+const CONSUMER_KEYS = [
   "consumer",
-  "handlers",
   "maxAttempts",
   "retryDelay",
+  "retryJitter",
+  "group",
   "deadLetter",
   "batchSize",
   "ackWaitMs",
   "inProgressIntervalMs",
-]);
+  "startAt",
+];
+const SUBSCRIBE_KEYS = new Set([...CONSUMER_KEYS, "handlers", "concurrency"]);
+const CONSUME_KEYS = new Set(CONSUMER_KEYS);
 
 // The consumer name becomes a JetStream durable name, which cannot hold these.
 const UNSAFE_CONSUMER_NAME = /[\s.*>/\\]/;
@@ -103,18 +118,42 @@ function checkDeadLetter(deadLetter: unknown): string | undefined {
   return target.category;
 }
 
-/** Checks and resolves subscription options. Throws `InvalidOptionsError`. */
-export function resolveSubscribeOptions(options: SubscribeOptions): ResolvedSubscribeOptions {
-  if (options === null || typeof options !== "object") fail("options must be an object");
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_KEYS.has(key)) fail(`unknown option ${JSON.stringify(key)}`);
+function checkJitter(jitter: unknown): number {
+  if (jitter === undefined) return 0;
+  if (typeof jitter !== "number" || !(jitter >= 0 && jitter <= 1)) {
+    fail(`retryJitter must be a fraction from 0 to 1, got ${JSON.stringify(jitter)}`);
   }
+  return jitter;
+}
+
+function checkGroup(group: unknown): ConsumerGroupMember | undefined {
+  if (group === undefined) return undefined;
+  if (group === null || typeof group !== "object") fail("group must be { member, size }");
+  const { member, size } = group as { member?: unknown; size?: unknown };
+  if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 1) {
+    fail(`group.size must be a positive integer, got ${JSON.stringify(size)}`);
+  }
+  if (typeof member !== "number" || !Number.isSafeInteger(member) || member < 0 || member >= size) {
+    fail(`group.member must be an integer from 0 to ${size - 1}, got ${JSON.stringify(member)}`);
+  }
+  return { member, size };
+}
+
+function checkKeys(options: object, known: ReadonlySet<string>): void {
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) fail(`unknown option ${JSON.stringify(key)}`);
+  }
+}
+
+function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsumerOptions {
   checkRetryDelay(options.retryDelay);
+  const consumer = checkConsumer(options.consumer);
+  const group = checkGroup(options.group);
   return {
-    consumer: checkConsumer(options.consumer),
-    handlers: checkHandlers(options.handlers),
+    consumer: group === undefined ? consumer : groupDurableName(consumer, group),
+    group,
     maxAttempts: positiveInteger(options.maxAttempts, "maxAttempts", DEFAULT_MAX_ATTEMPTS),
-    retryDelay: retryDelayPolicy(options.retryDelay),
+    retryDelay: withJitter(retryDelayPolicy(options.retryDelay), checkJitter(options.retryJitter)),
     deadLetter: checkDeadLetter(options.deadLetter),
     batchSize: positiveInteger(options.batchSize, "batchSize", DEFAULT_BATCH_SIZE),
     ackWaitMs: positiveInteger(options.ackWaitMs, "ackWaitMs", DEFAULT_ACK_WAIT_MS),
@@ -123,5 +162,24 @@ export function resolveSubscribeOptions(options: SubscribeOptions): ResolvedSubs
       "inProgressIntervalMs",
       DEFAULT_IN_PROGRESS_INTERVAL_MS,
     ),
+    startAt: options.startAt === undefined ? undefined : checkStartAt(options.startAt, "subscribe"),
   };
+}
+
+/** Checks and resolves subscription options. Throws `InvalidOptionsError`. */
+export function resolveSubscribeOptions(options: SubscribeOptions): ResolvedSubscribeOptions {
+  if (options === null || typeof options !== "object") fail("options must be an object");
+  checkKeys(options, SUBSCRIBE_KEYS);
+  return {
+    ...resolveConsumerOptions(options),
+    handlers: checkHandlers(options.handlers),
+    concurrency: positiveInteger(options.concurrency, "concurrency", 1),
+  };
+}
+
+/** Checks and resolves `consume()` options. Throws `InvalidOptionsError`. */
+export function resolveConsumeOptions(options: ConsumeOptions): ResolvedConsumerOptions {
+  if (options === null || typeof options !== "object") fail("options must be an object");
+  checkKeys(options, CONSUME_KEYS);
+  return resolveConsumerOptions(options);
 }

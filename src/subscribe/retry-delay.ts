@@ -37,3 +37,16 @@ export function retryDelayPolicy(delay: RetryDelay | undefined): (attempt: numbe
   const last = delays[delays.length - 1] ?? 0;
   return (attempt) => delays[Math.max(0, attempt - 1)] ?? last;
 }
+
+/**
+ * Multiplies each delay by a random factor in `[1 - jitter, 1 + jitter]`, so consumers that
+ * failed together do not all retry at the same instant.
+ */
+export function withJitter(
+  policy: (attempt: number) => number,
+  jitter: number,
+  random: () => number = Math.random,
+): (attempt: number) => number {
+  if (jitter === 0) return policy;
+  return (attempt) => Math.max(0, policy(attempt) * (1 + jitter * (2 * random() - 1)));
+}

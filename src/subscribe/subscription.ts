@@ -1,16 +1,20 @@
 /**
- * A subscription's lifecycle: open the backend's consumer source, hand its deliveries to
- * `dispatch` one at a time, in order, and keep doing so until `stop()`. A source that fails
- * or ends while the subscription runs is logged and reopened after a short pause, so the
- * subscription never stalls silently.
+ * A subscription's lifecycle: open the backend's consumer source, hand its deliveries to the
+ * ordered dispatcher (or ack them unhandled when another group member owns their stream),
+ * and keep doing so until `stop()`. A source that fails or ends while the subscription runs
+ * is logged and reopened after a short pause, so the subscription never stalls silently.
+ * Status events go to `status()` readers, apart from the messages.
  */
 import type { Backend, ConsumerSource, Delivery } from "../backend.ts";
 import type { Logger } from "../options.ts";
 import type { ParsedTarget } from "../stream-name.ts";
-import { type DispatchDeps, dispatch } from "./dispatch.ts";
+import { acknowledge, type DispatchDeps } from "./dispatch.ts";
+import { EventChannel } from "./event-channel.ts";
+import { isMine } from "./group.ts";
 import { resolveSubscribeOptions } from "./options.ts";
+import { OrderedDispatcher } from "./ordered-dispatcher.ts";
 import { backoffDelay, pause } from "./pause.ts";
-import type { SubscribeOptions, Subscription } from "./types.ts";
+import type { SubscribeOptions, Subscription, SubscriptionStatus } from "./types.ts";
 
 /** First pause before reopening a failed source; doubles per failure in a row. */
 export const REOPEN_DELAY_MS = 250;
@@ -27,12 +31,17 @@ class BackendSubscription implements Subscription {
   #stopRequested = new AbortController();
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
+  readonly #status = new EventChannel<SubscriptionStatus>();
 
   constructor(backend: Backend, target: ParsedTarget, deps: DispatchDeps) {
     this.consumer = deps.options.consumer;
     this.#backend = backend;
     this.#target = target;
-    this.#deps = deps;
+    this.#deps = { ...deps, report: (status) => this.#status.publish(status) };
+  }
+
+  status(): AsyncIterableIterator<SubscriptionStatus> {
+    return this.#status.iterate((event) => event.type === "stopped");
   }
 
   get running(): boolean {
@@ -63,6 +72,7 @@ class BackendSubscription implements Subscription {
     if (this.#loop !== undefined) return;
     this.#stopRequested = new AbortController();
     this.#loop = this.#run(this.#stopRequested.signal);
+    this.#status.publish({ type: "started", consumer: this.consumer });
     this.#deps.logger.debug(
       { consumer: this.consumer, target: this.#target.name },
       "subscription started",
@@ -78,6 +88,7 @@ class BackendSubscription implements Subscription {
     // The loop ends after the delivery in flight is handled and settled.
     await loop;
     this.#loop = undefined;
+    this.#status.publish({ type: "stopped", consumer: this.consumer });
     this.#deps.logger.debug(
       { consumer: this.consumer, target: this.#target.name },
       "subscription stopped",
@@ -98,18 +109,23 @@ class BackendSubscription implements Subscription {
   }
 
   async #run(stopped: AbortSignal): Promise<void> {
+    const dispatcher = new OrderedDispatcher(this.#deps, stopped);
     let failures = 0;
     while (!stopped.aborted) {
       try {
+        if (failures > 0) this.#status.publish({ type: "source-reopened" });
         this.#source = this.#backend.consume({
           target: this.#target,
           consumer: this.consumer,
           batchSize: this.#deps.options.batchSize,
           ackWaitMs: this.#deps.options.ackWaitMs,
+          startAt: this.#deps.options.startAt,
+          deadLetter: this.#deps.options.deadLetter,
         });
+        this.#forwardStatus(this.#source);
         for await (const delivery of this.#source) {
           failures = 0;
-          await this.#handle(delivery, stopped);
+          await this.#handle(delivery, dispatcher, stopped);
           if (stopped.aborted) break;
         }
         if (stopped.aborted) break;
@@ -120,21 +136,46 @@ class BackendSubscription implements Subscription {
           { consumer: this.consumer, err: error },
           "consumer source failed; reopening it",
         );
+        this.#status.publish({ type: "source-error", error });
       }
       await this.#closeSource();
       failures += 1;
       await pause(backoffDelay(failures, REOPEN_DELAY_MS, MAX_REOPEN_DELAY_MS), stopped);
     }
     await this.#closeSource();
+    // The handlers in flight finish and are settled; what never started is handed back.
+    await dispatcher.drain();
   }
 
-  async #handle(delivery: Delivery, stopped: AbortSignal): Promise<void> {
+  async #handle(
+    delivery: Delivery,
+    dispatcher: OrderedDispatcher,
+    stopped: AbortSignal,
+  ): Promise<void> {
     if (stopped.aborted) {
       // Fetched but not started: hand it straight back so another member can take it.
       delivery.nak(0);
       return;
     }
-    await dispatch(delivery, this.#deps);
+    // Every group member reads the whole category; a stream of another member's is done here.
+    if (!isMine(this.#deps.options.group, delivery.message)) {
+      await acknowledge(delivery, this.#deps);
+      return;
+    }
+    await dispatcher.offer(delivery);
+  }
+
+  /** Connection events of the source, when its backend reports them, until it closes. */
+  #forwardStatus(source: ConsumerSource): void {
+    const events = source.status?.();
+    if (events === undefined) return;
+    void (async () => {
+      try {
+        for await (const event of events) this.#status.publish(event);
+      } catch (error) {
+        this.#deps.logger.debug({ consumer: this.consumer, err: error }, "source status ended");
+      }
+    })();
   }
 }
 

@@ -1,5 +1,7 @@
 /** The public shapes of subscriptions: handlers, their context, options. */
+import type { BackendStatus, DeadLetterReason } from "../backend.ts";
 import type { RecordedMessage } from "../message.ts";
+import type { StartAtOption } from "../start-at.ts";
 
 export interface HandlerContext {
   /** 1-based: the how-many-th time this message is being handled by this consumer. */
@@ -31,10 +33,20 @@ export type Handlers = Readonly<Record<string, Handler>>;
  */
 export type RetryDelay = number | readonly number[] | ((attempt: number) => number);
 
-export interface SubscribeOptions {
-  /** Durable consumer name. Subscriptions with the same name share the messages: each is handled once. */
+/** One member of a consumer group: it handles the streams whose cardinal id hashes to `member`. */
+export interface ConsumerGroup {
+  /** 0-based, less than `size`. */
+  member: number;
+  size: number;
+}
+
+/** The options `subscribe()` and `consume()` share: who consumes, and the retry rules. */
+export interface ConsumerOptions {
+  /**
+   * Durable consumer name. Subscriptions with the same name share the messages: each is
+   * handled once. With `group`, the durable name is `${consumer}-${member}of${size}`.
+   */
   consumer: string;
-  handlers: Handlers;
   /**
    * How many times the handler may run for one message.
    * @default 3
@@ -44,10 +56,25 @@ export interface SubscribeOptions {
    * @default 1000 ms, doubling per attempt, capped at 60 000 ms
    */
   retryDelay?: RetryDelay | undefined;
+  /**
+   * Spread retries out: the policy's delay is multiplied by a random factor in
+   * `[1 - retryJitter, 1 + retryJitter]`. A fraction from 0 to 1; not applied to `ctx.retry({ delayMs })`.
+   * @default 0
+   */
+  retryJitter?: number | undefined;
+  /** Consumer-group membership (see docs/consumers.md). @default undefined (this member handles every stream) */
+  group?: ConsumerGroup | undefined;
   /** Category that receives messages that failed every attempt, were terminated or are malformed. @default undefined (they are dropped with an error log) */
   deadLetter?: string | undefined;
   /**
-   * Messages pulled per fetch (they are still handled one at a time, in order).
+   * Where the consumer starts when it does not exist yet: `"beginning"`, `"end"` (only
+   * messages written from now on), `{ globalPosition }` or `{ time }` (the first message stored
+   * at or after it). An existing consumer keeps its position; `store.resetConsumer` moves it.
+   * @default "beginning"
+   */
+  startAt?: StartAtOption | undefined;
+  /**
+   * Messages pulled per fetch; with `concurrency`, at most `batchSize + concurrency` are held unacked.
    * @default 100
    */
   batchSize?: number | undefined;
@@ -63,6 +90,61 @@ export interface SubscribeOptions {
   inProgressIntervalMs?: number | undefined;
 }
 
+export interface SubscribeOptions extends ConsumerOptions {
+  handlers: Handlers;
+  /**
+   * Handlers running at once. Never two of one stream: each stream is handled in position
+   * order, retries included.
+   * @default 1
+   */
+  concurrency?: number | undefined;
+}
+
+/** `consume()` takes the consumer options; there are no handlers, the loop body is the handler. */
+export type ConsumeOptions = ConsumerOptions;
+
+/** One message of `store.consume()`. Settle it with `ack`, `nak` or `terminate` before asking for the next. */
+export interface ConsumedMessage {
+  readonly message: RecordedMessage;
+  /** 1-based, as `HandlerContext.attempt`. */
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  /** Done: acknowledged now. */
+  ack(): Promise<void>;
+  /** Failed: handed out again after `delayMs` (default: the retry policy's delay), or dead-lettered after `maxAttempts`. */
+  nak(delayMs?: number): void;
+  /** Give up now: dead-lettered (reason `terminated`) and never handed out again. */
+  terminate(reason?: string): Promise<void>;
+  /** Still working: keeps the backend from redelivering it meanwhile. */
+  inProgress(): void;
+}
+
+/** What `sub.status()` reports, kept apart from the messages. */
+export type SubscriptionStatus =
+  | { readonly type: "started"; readonly consumer: string }
+  | { readonly type: "stopped"; readonly consumer: string }
+  | {
+      readonly type: "handler-error";
+      readonly error: unknown;
+      readonly messageId: string;
+      readonly streamName: string;
+      readonly globalPosition: number;
+      readonly attempt: number;
+    }
+  | {
+      readonly type: "dead-lettered";
+      readonly reason: DeadLetterReason;
+      readonly error: string;
+      readonly messageId: string | undefined;
+      readonly globalPosition: number;
+      readonly attempts: number;
+      /** The dead-letter category; `undefined` when none is configured and the message was dropped. */
+      readonly deadLetter: string | undefined;
+    }
+  | { readonly type: "source-error"; readonly error: unknown }
+  | { readonly type: "source-reopened" }
+  | BackendStatus;
+
 export interface Subscription extends AsyncDisposable {
   readonly consumer: string;
   /** `true` between `start()` and `stop()`. */
@@ -71,4 +153,9 @@ export interface Subscription extends AsyncDisposable {
   start(): Promise<void>;
   /** Stops fetching, lets the handler in flight finish and acks it, then resolves. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Status events from this call on, until the subscription next stops (`stopped` is the
+   * last). A reader that falls far behind loses its oldest events, never the messages.
+   */
+  status(): AsyncIterableIterator<SubscriptionStatus>;
 }

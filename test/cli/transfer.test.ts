@@ -168,4 +168,16 @@ describe.skipIf(!hasNats())("mstore export and import", { timeout: 120_000 }, ()
     );
     expect((await store.get("acct-1")).map((m) => m.id)).toEqual([uuid(100)]);
   });
+
+  it("refuses to open a gap when the file misses a stream's earlier messages", async () => {
+    const target = uniquePrefix("cli_gap");
+    const file = join(dir, "gap.ndjson");
+    await writeFile(file, `${line(2, "acct-1", 1)}\n`);
+    const result = await mstore(target, "import", file);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /ExpectedVersionError: line 1: acct-1 is at version -1, so position 1 cannot be written yet/,
+    );
+    expect(await (await storeFor(target)).get("acct-1")).toEqual([]);
+  });
 });

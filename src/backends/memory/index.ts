@@ -9,9 +9,12 @@ import type {
   Backend,
   CategorySettings,
   CategoryStats,
+  ConsumerInfo,
   ConsumerSource,
   ConsumerSpec,
   DeadLetter,
+  DeadLetterRecord,
+  StartAt,
   TailStart,
   WriteResult,
 } from "../../backend.ts";
@@ -23,8 +26,14 @@ import type { ParsedStream, ParsedTarget } from "../../stream-name.ts";
 import { Categories } from "./category.ts";
 import { DurableConsumer } from "./consumer.ts";
 import { registerDeadLetterSource, storeDeadLetter } from "./dead-letter.ts";
+import {
+  discardMemoryDeadLetter,
+  memoryDeadLetterRecords,
+  redriveMemoryDeadLetters,
+} from "./dead-letter-workflow.ts";
 import { preciseNowMs } from "./log.ts";
 import { categoryStats, lastOf, readCategory, readStream } from "./reads.ts";
+import { RedriveQueues } from "./redrive.ts";
 import { tailCategory } from "./tail.ts";
 
 export type { MemoryDeadLetterRecord } from "./dead-letter.ts";
@@ -36,6 +45,7 @@ class MemoryBackend implements Backend {
   readonly #options: ResolvedOptions;
   readonly #categories: Categories;
   readonly #consumers = new Map<string, DurableConsumer>();
+  readonly #redrives = new RedriveQueues();
   /** Aborted by `close()`: ends every tail. */
   readonly #closed = new AbortController();
 
@@ -127,14 +137,69 @@ class MemoryBackend implements Backend {
 
   /** After `close()` the source is already ended. */
   consume(spec: ConsumerSpec): ConsumerSource {
-    const key = `${spec.target.name}\u0000${spec.consumer}`;
-    let consumer = this.#consumers.get(key);
-    if (consumer === undefined) {
-      consumer = new DurableConsumer(this.#categories, spec.target);
-      if (this.#closed.signal.aborted) consumer.close();
-      else this.#consumers.set(key, consumer);
+    return this.#durable(spec.target, spec.consumer, spec.startAt, spec.deadLetter).join(
+      spec.batchSize,
+      spec.ackWaitMs,
+    );
+  }
+
+  /**
+   * The durable consumer of `target` named `consumer`, made at `startAt` when missing. Its
+   * dead-letter category is fixed by whoever makes it; later members share it.
+   */
+  #durable(
+    target: ParsedTarget,
+    consumer: string,
+    startAt: StartAt | undefined,
+    deadLetter: string | undefined,
+  ): DurableConsumer {
+    const key = `${target.name}\u0000${consumer}`;
+    let durable = this.#consumers.get(key);
+    if (durable === undefined) {
+      durable = new DurableConsumer(this.#categories, target, {
+        consumer,
+        startAt,
+        redrive: deadLetter === undefined ? undefined : { queues: this.#redrives, deadLetter },
+      });
+      if (this.#closed.signal.aborted) durable.close();
+      else this.#consumers.set(key, durable);
     }
-    return consumer.join(spec.batchSize, spec.ackWaitMs);
+    return durable;
+  }
+
+  async resetConsumer(target: ParsedTarget, consumer: string, startAt: StartAt): Promise<void> {
+    this.#assertOpen();
+    const existing = this.#consumers.get(`${target.name}\u0000${consumer}`);
+    if (existing === undefined) this.#durable(target, consumer, startAt, undefined);
+    else existing.reset(startAt);
+  }
+
+  async consumerInfo(target: ParsedTarget, consumer: string): Promise<ConsumerInfo | undefined> {
+    return this.#consumers.get(`${target.name}\u0000${consumer}`)?.info();
+  }
+
+  async consumers(category: string | undefined): Promise<ConsumerInfo[]> {
+    const infos = [...this.#consumers.values()].map((durable) => durable.info());
+    return infos.filter((info) => category === undefined || info.category === category);
+  }
+
+  deadLetters(category: string): AsyncIterable<DeadLetterRecord> {
+    return memoryDeadLetterRecords(this.#categories, category);
+  }
+
+  async discardDeadLetter(category: string, deadLetterPosition: number): Promise<boolean> {
+    this.#assertOpen();
+    return discardMemoryDeadLetter(this.#categories, category, deadLetterPosition);
+  }
+
+  async redrive(category: string, deadLetterPositions: readonly number[]): Promise<number> {
+    this.#assertOpen();
+    return redriveMemoryDeadLetters(
+      this.#categories,
+      this.#redrives,
+      category,
+      deadLetterPositions,
+    );
   }
 
   async deadLetter(letter: DeadLetter): Promise<void> {

@@ -48,6 +48,8 @@ export class CategoryLog {
   readonly #entries: StoredEntry[] = [];
   /** Stream name → the global positions of its entries, in position order. */
   readonly #streams = new Map<string, number[]>();
+  /** Log indexes of removed entries (discarded or re-driven dead letters): `at` no longer finds them. */
+  readonly #removed = new Set<number>();
   #bytes = 0;
 
   constructor(name: string, settings: CategorySettings) {
@@ -66,7 +68,20 @@ export class CategoryLog {
 
   /** The entry at a 0-based log index (global position − 1). */
   at(index: number): StoredEntry | undefined {
-    return this.#entries[index];
+    return this.#removed.has(index) ? undefined : this.#entries[index];
+  }
+
+  /**
+   * Removes a dead letter, as JetStream deletes a message by sequence: its global position
+   * stays taken. Entries of streams are never removed (positions must stay dense). Returns
+   * `false` when there is no dead letter there.
+   */
+  removeDeadLetter(globalPosition: number): boolean {
+    const entry = this.at(globalPosition - 1);
+    if (entry?.deadLetter === undefined) return false;
+    this.#removed.add(globalPosition - 1);
+    this.#bytes -= entry.body.length;
+    return true;
   }
 
   /** The global positions of a stream's entries; `undefined` for a stream never written. */

@@ -1,0 +1,199 @@
+/**
+ * Ordered concurrency: up to `concurrency` handlers at once, never two of one stream, each
+ * stream in the order its messages arrived. Deliveries wait in one lane per stream; only a
+ * lane's head runs. A failed head is retried here, in process, after its delay, while the
+ * rest of its lane waits: a nak would let the backend redeliver it after later messages of
+ * its stream. Everything held (running, waiting for a retry or queued behind one) is pinged
+ * `inProgress`, so the backend does not hand it to someone else meanwhile.
+ *
+ * The dispatcher holds at most `capacity` deliveries; `offer` waits for room, so the pull
+ * loop stops pulling and memory does not grow with the backlog.
+ */
+import type { Delivery } from "../backend.ts";
+import {
+  attemptDelivery,
+  type DispatchDeps,
+  giveUp,
+  isFinalAttempt,
+  retryDelayFor,
+  settle,
+  type Verdict,
+} from "./dispatch.ts";
+import { pause } from "./pause.ts";
+
+interface Lane {
+  readonly deliveries: Delivery[];
+  /** Attempts of the head made in this process before the current one. */
+  localRetries: number;
+}
+
+export class OrderedDispatcher {
+  readonly #deps: DispatchDeps;
+  readonly #concurrency: number;
+  readonly #capacity: number;
+  readonly #stopped: AbortSignal;
+  readonly #lanes = new Map<string, Lane>();
+  /** Lanes whose head may run now, oldest first. */
+  readonly #ready: string[] = [];
+  /** `storage:sequence` of every held delivery: a redelivery of one already held is ignored. */
+  readonly #held = new Set<string>();
+  readonly #work = new Set<Promise<void>>();
+  #running = 0;
+  #roomWaiters: (() => void)[] = [];
+  #keepAlive: ReturnType<typeof setInterval> | undefined;
+
+  constructor(deps: DispatchDeps, stopped: AbortSignal) {
+    this.#deps = deps;
+    this.#concurrency = deps.options.concurrency;
+    this.#capacity = deps.options.batchSize + deps.options.concurrency;
+    this.#stopped = stopped;
+  }
+
+  /** Handlers running right now. */
+  get running(): number {
+    return this.#running;
+  }
+
+  /** Deliveries held: running, waiting for a retry, or queued behind their stream's head. */
+  get held(): number {
+    return this.#held.size;
+  }
+
+  /** Takes a delivery, then resolves once there is room for another (or the stop began). */
+  async offer(delivery: Delivery): Promise<void> {
+    const key = heldKey(delivery);
+    if (this.#held.has(key)) return;
+    if (this.#stopped.aborted) {
+      delivery.nak(0);
+      return;
+    }
+    this.#held.add(key);
+    this.#startKeepAlive();
+    const laneKey = laneKeyOf(delivery);
+    const lane = this.#lanes.get(laneKey);
+    if (lane === undefined) {
+      this.#lanes.set(laneKey, { deliveries: [delivery], localRetries: 0 });
+      this.#ready.push(laneKey);
+      this.#pump();
+    } else {
+      lane.deliveries.push(delivery);
+    }
+    while (this.#held.size >= this.#capacity && !this.#stopped.aborted) {
+      await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
+    }
+  }
+
+  /**
+   * After the stop: lets the running handlers finish and settle, hands back what never
+   * started, and resolves once nothing is held.
+   */
+  async drain(): Promise<void> {
+    this.#wakeRoomWaiters();
+    this.#releaseWaiting();
+    while (this.#work.size > 0) await Promise.all([...this.#work]);
+    this.#releaseWaiting();
+    clearInterval(this.#keepAlive);
+    this.#keepAlive = undefined;
+  }
+
+  #pump(): void {
+    while (
+      this.#running < this.#concurrency &&
+      this.#ready.length > 0 &&
+      !this.#stopped.aborted
+    ) {
+      const laneKey = this.#ready.shift() as string;
+      this.#running += 1;
+      const work = this.#runHead(laneKey).finally(() => {
+        this.#work.delete(work);
+      });
+      this.#work.add(work);
+    }
+  }
+
+  async #runHead(laneKey: string): Promise<void> {
+    const lane = this.#lanes.get(laneKey);
+    const delivery = lane?.deliveries[0];
+    if (lane === undefined || delivery === undefined) {
+      this.#running -= 1;
+      return;
+    }
+    const attempt = delivery.deliveryCount + lane.localRetries;
+    let verdict: Verdict;
+    try {
+      verdict = await attemptDelivery(delivery, attempt, this.#deps);
+    } finally {
+      this.#running -= 1;
+    }
+    if (verdict.kind === "retry" && !isFinalAttempt(attempt, this.#deps.options)) {
+      this.#pump();
+      const delayMs = retryDelayFor(verdict, attempt, this.#deps.options);
+      if (!this.#stopped.aborted) await pause(delayMs, this.#stopped);
+      if (!this.#stopped.aborted) {
+        lane.localRetries += 1;
+        this.#ready.push(laneKey);
+        this.#pump();
+        return;
+      }
+      // Stopping: handed back at once, and its lane right behind it, so the backend
+      // redelivers them in order; the retry delay is given up for the order.
+      delivery.nak(0);
+    } else if (verdict.kind === "retry") {
+      await giveUp(delivery, "failed", verdict.error, attempt, this.#deps);
+    } else {
+      await settle(delivery, verdict, attempt, this.#deps);
+    }
+    this.#finishHead(laneKey, lane);
+  }
+
+  #finishHead(laneKey: string, lane: Lane): void {
+    const done = lane.deliveries.shift();
+    if (done !== undefined) this.#held.delete(heldKey(done));
+    lane.localRetries = 0;
+    if (lane.deliveries.length === 0) this.#lanes.delete(laneKey);
+    else this.#ready.push(laneKey);
+    this.#wakeRoomWaiters();
+    if (this.#stopped.aborted) this.#releaseWaiting();
+    else this.#pump();
+  }
+
+  /** Hands back (nak 0) every held delivery that is not running, keeping each lane's order. */
+  #releaseWaiting(): void {
+    if (!this.#stopped.aborted) return;
+    for (const laneKey of this.#ready.splice(0)) {
+      const lane = this.#lanes.get(laneKey);
+      if (lane === undefined) continue;
+      this.#lanes.delete(laneKey);
+      for (const delivery of lane.deliveries) {
+        this.#held.delete(heldKey(delivery));
+        delivery.nak(0);
+      }
+    }
+  }
+
+  #wakeRoomWaiters(): void {
+    const waiters = this.#roomWaiters;
+    this.#roomWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** One timer for everything held; a running handler is also pinged by dispatch. */
+  #startKeepAlive(): void {
+    if (this.#keepAlive !== undefined) return;
+    this.#keepAlive = setInterval(() => {
+      for (const lane of this.#lanes.values()) {
+        for (const delivery of lane.deliveries) delivery.inProgress();
+      }
+    }, this.#deps.options.inProgressIntervalMs);
+    this.#keepAlive.unref();
+  }
+}
+
+function heldKey(delivery: Delivery): string {
+  return `${delivery.raw.storage}:${delivery.raw.sequence}`;
+}
+
+/** A malformed message has no stream: it gets a lane of its own. */
+function laneKeyOf(delivery: Delivery): string {
+  return delivery.message?.streamName ?? `\u0000malformed:${heldKey(delivery)}`;
+}
