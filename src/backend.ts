@@ -68,7 +68,11 @@ export interface Delivery {
   readonly raw: RawMessage;
   /** 1-based: how many times this message has been delivered to this consumer, this time included. */
   readonly deliveryCount: number;
-  /** Done: never deliver again to this consumer. Resolves when the backend has recorded it. */
+  /**
+   * Done: never deliver again to this consumer. Resolves once the ack is sent, without waiting
+   * for a confirmation round trip (NATS), so acks never hold up the next message; an ack lost
+   * in transit leads to a redelivery, as at-least-once delivery allows.
+   */
   ack(): Promise<void>;
   /** Failed: deliver again, to any member of the consumer, no sooner than `delayMs` from now. */
   nak(delayMs: number): void;

@@ -1,6 +1,7 @@
 // The public surface, listed by name. Internals stay behind the module boundary.
 export type {
   Backend,
+  BackendStatus,
   CategorySettings,
   CategoryStats,
   ConsumerInfo,
@@ -90,11 +91,18 @@ export {
   streamName,
   type TargetRef,
 } from "./stream-name.ts";
+export { fnv1a32, groupDurableName, groupMemberFor } from "./subscribe/group.ts";
+export { type RunUntilSignalOptions, runUntilSignal } from "./subscribe/run-until-signal.ts";
 export type {
+  ConsumedMessage,
+  ConsumeOptions,
+  ConsumerGroup,
+  ConsumerOptions,
   Handler,
   HandlerContext,
   Handlers,
   RetryDelay,
   SubscribeOptions,
   Subscription,
+  SubscriptionStatus,
 } from "./subscribe/types.ts";

@@ -41,8 +41,14 @@ import {
 import { type MessageStoreOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
 import type { StartAtOption } from "./start-at.ts";
 import { parseStream, parseTarget, type StreamRef, type TargetRef } from "./stream-name.ts";
+import { createConsumer } from "./subscribe/consume.ts";
 import { createSubscription } from "./subscribe/subscription.ts";
-import type { SubscribeOptions, Subscription } from "./subscribe/types.ts";
+import type {
+  ConsumedMessage,
+  ConsumeOptions,
+  SubscribeOptions,
+  Subscription,
+} from "./subscribe/types.ts";
 
 export interface WriteOptions {
   /** @default "any" */
@@ -221,18 +227,23 @@ export class MessageStore implements AsyncDisposable {
 
   /** The stream's messages in position order. Yields nothing for a stream never written. */
   async *read(stream: StreamRef, options: ReadOptions = {}): AsyncGenerator<RecordedMessage> {
-    this.#assertOpen();
-    const parsed = parseStream(stream);
-    checkOptionKeys(options, READ_OPTION_KEYS, "read");
-    const from = nonNegativeInteger(options.fromPosition, "fromPosition", 0);
-    yield* this.#backend.readStream(parsed, from, maxCountOf(options.maxCount));
+    yield* this.#readStream(stream, options);
   }
 
   /** `read` as an array. */
   async get(stream: StreamRef, options: ReadOptions = {}): Promise<RecordedMessage[]> {
     const messages: RecordedMessage[] = [];
-    for await (const message of this.read(stream, options)) messages.push(message);
+    // Straight from the backend: every async-generator layer costs a tick per message.
+    for await (const message of this.#readStream(stream, options)) messages.push(message);
     return messages;
+  }
+
+  #readStream(stream: StreamRef, options: ReadOptions): AsyncIterable<RecordedMessage> {
+    this.#assertOpen();
+    const parsed = parseStream(stream);
+    checkOptionKeys(options, READ_OPTION_KEYS, "read");
+    const from = nonNegativeInteger(options.fromPosition, "fromPosition", 0);
+    return this.#backend.readStream(parsed, from, maxCountOf(options.maxCount));
   }
 
   /** The category's messages in global order (see `globalPosition`). */
@@ -297,6 +308,15 @@ export class MessageStore implements AsyncDisposable {
     );
     this.#subscriptions.add(subscription);
     return subscription;
+  }
+
+  /**
+   * The pull form of `subscribe`: `for await (const { message, ack, nak } of store.consume(...))`,
+   * with the same retry and dead-letter rules. Leaving the loop closes the consumer source.
+   */
+  consume(target: TargetRef, options: ConsumeOptions): AsyncIterable<ConsumedMessage> {
+    this.#assertOpen();
+    return createConsumer(this.#backend, parseTarget(target), options, this.#options.logger);
   }
 
   /** Every message of `target` from `fromGlobalPosition` (default: only new ones), live, until `signal` aborts. */

@@ -192,9 +192,17 @@ export async function acknowledge(
  * The verdict before any handler runs: malformed, or delivered more often than allowed
  * (maxAttempts lowered, or a crash after the last try). `undefined`: go ahead.
  */
-export function verdictBeforeHandling(delivery: Delivery, attempt: number, options: ResolvedConsumerOptions): Verdict | undefined {
+export function verdictBeforeHandling(
+  delivery: Delivery,
+  attempt: number,
+  options: ResolvedConsumerOptions,
+): Verdict | undefined {
   if (delivery.message === undefined) {
-    return { kind: "give-up", reason: "malformed", error: delivery.error?.message ?? "malformed message" };
+    return {
+      kind: "give-up",
+      reason: "malformed",
+      error: delivery.error?.message ?? "malformed message",
+    };
   }
   if (attempt > options.maxAttempts) {
     const error = `delivered ${attempt} times, more than maxAttempts ${options.maxAttempts}`;

@@ -17,12 +17,17 @@ import {
   isFinalAttempt,
   retryDelayFor,
   settle,
-  type Verdict,
 } from "./dispatch.ts";
 import { pause } from "./pause.ts";
 
+interface Queued {
+  readonly delivery: Delivery;
+  /** Arrival order: among the lanes ready, the oldest head runs first, so `concurrency: 1` keeps the global order. */
+  readonly arrival: number;
+}
+
 interface Lane {
-  readonly deliveries: Delivery[];
+  readonly deliveries: Queued[];
   /** Attempts of the head made in this process before the current one. */
   localRetries: number;
 }
@@ -33,8 +38,9 @@ export class OrderedDispatcher {
   readonly #capacity: number;
   readonly #stopped: AbortSignal;
   readonly #lanes = new Map<string, Lane>();
-  /** Lanes whose head may run now, oldest first. */
-  readonly #ready: string[] = [];
+  /** Lanes whose head may run now. */
+  readonly #ready = new Set<string>();
+  #arrivals = 0;
   /** `storage:sequence` of every held delivery: a redelivery of one already held is ignored. */
   readonly #held = new Set<string>();
   readonly #work = new Set<Promise<void>>();
@@ -70,13 +76,14 @@ export class OrderedDispatcher {
     this.#held.add(key);
     this.#startKeepAlive();
     const laneKey = laneKeyOf(delivery);
+    const queued: Queued = { delivery, arrival: this.#arrivals++ };
     const lane = this.#lanes.get(laneKey);
     if (lane === undefined) {
-      this.#lanes.set(laneKey, { deliveries: [delivery], localRetries: 0 });
-      this.#ready.push(laneKey);
+      this.#lanes.set(laneKey, { deliveries: [queued], localRetries: 0 });
+      this.#ready.add(laneKey);
       this.#pump();
     } else {
-      lane.deliveries.push(delivery);
+      lane.deliveries.push(queued);
     }
     while (this.#held.size >= this.#capacity && !this.#stopped.aborted) {
       await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
@@ -97,12 +104,9 @@ export class OrderedDispatcher {
   }
 
   #pump(): void {
-    while (
-      this.#running < this.#concurrency &&
-      this.#ready.length > 0 &&
-      !this.#stopped.aborted
-    ) {
-      const laneKey = this.#ready.shift() as string;
+    while (this.#running < this.#concurrency && this.#ready.size > 0 && !this.#stopped.aborted) {
+      const laneKey = this.#oldestReady();
+      this.#ready.delete(laneKey);
       this.#running += 1;
       const work = this.#runHead(laneKey).finally(() => {
         this.#work.delete(work);
@@ -111,47 +115,62 @@ export class OrderedDispatcher {
     }
   }
 
+  /** The ready lane whose head arrived first; at most `capacity` lanes, so a scan is cheap. */
+  #oldestReady(): string {
+    let oldest: string | undefined;
+    let oldestArrival = Number.POSITIVE_INFINITY;
+    for (const laneKey of this.#ready) {
+      const arrival = this.#lanes.get(laneKey)?.deliveries[0]?.arrival ?? -1;
+      if (arrival < oldestArrival) {
+        oldest = laneKey;
+        oldestArrival = arrival;
+      }
+    }
+    return oldest as string;
+  }
+
   async #runHead(laneKey: string): Promise<void> {
     const lane = this.#lanes.get(laneKey);
-    const delivery = lane?.deliveries[0];
+    const delivery = lane?.deliveries[0]?.delivery;
     if (lane === undefined || delivery === undefined) {
       this.#running -= 1;
       return;
     }
     const attempt = delivery.deliveryCount + lane.localRetries;
-    let verdict: Verdict;
-    try {
-      verdict = await attemptDelivery(delivery, attempt, this.#deps);
-    } finally {
-      this.#running -= 1;
-    }
+    const verdict = await attemptDelivery(delivery, attempt, this.#deps);
     if (verdict.kind === "retry" && !isFinalAttempt(attempt, this.#deps.options)) {
+      // Waiting out the delay takes no slot: other streams go on meanwhile.
+      this.#running -= 1;
       this.#pump();
       const delayMs = retryDelayFor(verdict, attempt, this.#deps.options);
       if (!this.#stopped.aborted) await pause(delayMs, this.#stopped);
       if (!this.#stopped.aborted) {
         lane.localRetries += 1;
-        this.#ready.push(laneKey);
+        this.#ready.add(laneKey);
         this.#pump();
         return;
       }
       // Stopping: handed back at once, and its lane right behind it, so the backend
       // redelivers them in order; the retry delay is given up for the order.
       delivery.nak(0);
-    } else if (verdict.kind === "retry") {
-      await giveUp(delivery, "failed", verdict.error, attempt, this.#deps);
     } else {
-      await settle(delivery, verdict, attempt, this.#deps);
+      // The slot is kept until the ack is recorded, so `concurrency: 1` keeps the global order.
+      if (verdict.kind === "retry") {
+        await giveUp(delivery, "failed", verdict.error, attempt, this.#deps);
+      } else {
+        await settle(delivery, verdict, attempt, this.#deps);
+      }
+      this.#running -= 1;
     }
     this.#finishHead(laneKey, lane);
   }
 
   #finishHead(laneKey: string, lane: Lane): void {
     const done = lane.deliveries.shift();
-    if (done !== undefined) this.#held.delete(heldKey(done));
+    if (done !== undefined) this.#held.delete(heldKey(done.delivery));
     lane.localRetries = 0;
     if (lane.deliveries.length === 0) this.#lanes.delete(laneKey);
-    else this.#ready.push(laneKey);
+    else this.#ready.add(laneKey);
     this.#wakeRoomWaiters();
     if (this.#stopped.aborted) this.#releaseWaiting();
     else this.#pump();
@@ -160,11 +179,13 @@ export class OrderedDispatcher {
   /** Hands back (nak 0) every held delivery that is not running, keeping each lane's order. */
   #releaseWaiting(): void {
     if (!this.#stopped.aborted) return;
-    for (const laneKey of this.#ready.splice(0)) {
+    const ready = [...this.#ready];
+    this.#ready.clear();
+    for (const laneKey of ready) {
       const lane = this.#lanes.get(laneKey);
       if (lane === undefined) continue;
       this.#lanes.delete(laneKey);
-      for (const delivery of lane.deliveries) {
+      for (const { delivery } of lane.deliveries) {
         this.#held.delete(heldKey(delivery));
         delivery.nak(0);
       }
@@ -182,7 +203,7 @@ export class OrderedDispatcher {
     if (this.#keepAlive !== undefined) return;
     this.#keepAlive = setInterval(() => {
       for (const lane of this.#lanes.values()) {
-        for (const delivery of lane.deliveries) delivery.inProgress();
+        for (const { delivery } of lane.deliveries) delivery.inProgress();
       }
     }, this.#deps.options.inProgressIntervalMs);
     this.#keepAlive.unref();

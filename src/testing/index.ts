@@ -10,9 +10,12 @@
 import { describe, expect, it } from "vitest";
 import { badInputCases } from "./cases/bad-input.ts";
 import { concurrencyCases } from "./cases/concurrency.ts";
+import { consumersAtScaleCases } from "./cases/consumers-at-scale.ts";
 import { deadLetterCases } from "./cases/dead-letter.ts";
+import { deadLetterWorkflowCases } from "./cases/dead-letter-workflow.ts";
 import { fetchCases } from "./cases/fetch.ts";
 import { readCases } from "./cases/read.ts";
+import { replayCases } from "./cases/replay.ts";
 import { retryCases } from "./cases/retry.ts";
 import { subscribeCases } from "./cases/subscribe.ts";
 import { waitForCases } from "./cases/wait-for.ts";
@@ -29,6 +32,9 @@ const AREAS: readonly [string, (context: SuiteContext) => void][] = [
   ["subscribe", subscribeCases],
   ["retry", retryCases],
   ["dead letter", deadLetterCases],
+  ["consumers at scale", consumersAtScaleCases],
+  ["replay", replayCases],
+  ["dead-letter workflow", deadLetterWorkflowCases],
   ["waitFor", waitForCases],
   ["bad input", badInputCases],
 ];

@@ -104,6 +104,29 @@ const expectedLines: Record<string, readonly (string | RegExp)[]> = {
     "ok - each test sees only its own messages",
     "all tests passed",
   ],
+  "08-ordered-concurrency-and-groups.ts": [
+    "account-a handled in order 0,1,2,3",
+    "account-b handled in order 0,1,2,3",
+    "account-c handled in order 0,1,2,3",
+    "peak handlers in flight: at most 3",
+    "status events: started, handler-error, stopped",
+    "durable names: auditor-0of2, auditor-1of2",
+    /account-a: member \d \(hash agrees: true\)/,
+    /account-b: member \d \(hash agrees: true\)/,
+    /account-c: member \d \(hash agrees: true\)/,
+    "pulled account-a: 0#1 0#2 1#1 2#1 3#1",
+    "runUntilSignal drained on SIGTERM; running: false",
+  ],
+  "09-replay-and-redrive.ts": [
+    "startAt { time } saw: order-3",
+    "revenue consumer lag before: 3",
+    "revenue is 60, lag now 0",
+    "rebuilt revenue is 60",
+    "dead letter: order-3 failed after 3 attempts (cannot format total 30) by mailer",
+    "re-drove 1; mailed: order-1, order-2, order-3",
+    "order-3 version 0 before, 0 after",
+    "dead letters left: 0",
+  ],
 };
 
 /** Checks exit code, stderr and the expected lines of one run. */

@@ -14,10 +14,17 @@ import {
   type JsMsg,
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
-import type { ConsumerSource, ConsumerSpec, Delivery } from "../../backend.ts";
+import type {
+  BackendStatus,
+  ConsumerSource,
+  ConsumerSpec,
+  Delivery,
+  StartAt,
+} from "../../backend.ts";
 import { isMalformedMessageError, StreamNotFoundError } from "../../errors.ts";
 import type { RecordedMessage } from "../../message.ts";
 import { backoffDelay, pause } from "../../subscribe/pause.ts";
+import { NatsSourceStatus } from "./consumer-status.ts";
 import type { NatsContext } from "./context.ts";
 
 /** First pause before reopening a consume that failed; doubles per failure in a row. */
@@ -25,15 +32,45 @@ export const CONSUMER_REOPEN_DELAY_MS = 250;
 /** Longest pause between reopen attempts. */
 export const MAX_CONSUMER_REOPEN_DELAY_MS = 5000;
 
-/** The durable consumer's configuration: explicit acks, from the start, no server-side delivery limit. */
+type StartFields = Pick<ConsumerConfig, "deliver_policy" | "opt_start_seq" | "opt_start_time">;
+
+/** The deliver policy fields of a start position. */
+export function startFields(startAt: StartAt | undefined): Partial<StartFields> {
+  if (startAt === undefined || startAt === "beginning")
+    return { deliver_policy: DeliverPolicy.All };
+  if (startAt === "end") return { deliver_policy: DeliverPolicy.New };
+  if ("globalPosition" in startAt) {
+    return { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startAt.globalPosition };
+  }
+  return { deliver_policy: DeliverPolicy.StartTime, opt_start_time: startAt.time.toISOString() };
+}
+
+/**
+ * The durable consumer's configuration: explicit acks, starting at `spec.startAt`, no
+ * server-side delivery limit. An `existing` consumer's start is kept: the server refuses to
+ * change it, and the position it has reached is what counts anyway.
+ */
 export function durableConsumerConfig(
   spec: ConsumerSpec,
   filters: readonly string[],
+  existing?: Partial<StartFields>,
 ): Partial<ConsumerConfig> {
+  const start =
+    existing?.deliver_policy === undefined
+      ? startFields(spec.startAt)
+      : {
+          deliver_policy: existing.deliver_policy,
+          ...(existing.opt_start_seq === undefined
+            ? {}
+            : { opt_start_seq: existing.opt_start_seq }),
+          ...(existing.opt_start_time === undefined
+            ? {}
+            : { opt_start_time: existing.opt_start_time }),
+        };
   const config: Partial<ConsumerConfig> = {
     durable_name: spec.consumer,
     ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
+    ...start,
     ack_wait: nanos(spec.ackWaitMs),
     // The subscription decides when a message has had enough attempts.
     max_deliver: -1,
@@ -43,20 +80,65 @@ export function durableConsumerConfig(
   return config;
 }
 
-/** Opens (or joins) the durable consumer `spec.consumer` on the target's category. */
-export function openNatsConsumer(context: NatsContext, spec: ConsumerSpec): ConsumerSource {
-  return new NatsConsumerSource(context, spec);
+/**
+ * Which durable a source reads and how its messages reach the subscription. The default is
+ * `spec.consumer` on the target's category; a re-drive source (redrive.ts) reads its own
+ * durable in the dead-letter category and makes each message look like the original.
+ */
+export interface DurablePlace {
+  /** The category whose storage holds the durable; its messages are decoded as this category's. */
+  readonly category: string;
+  readonly name: string;
+  readonly filters: readonly string[];
+  /** The JetStream stream of `category`, created when needed. */
+  storage(): Promise<string>;
+  /** What the subscription receives for a delivery of this durable. */
+  adapt(delivery: Delivery, storage: string): Delivery;
+}
+
+function targetPlace(context: NatsContext, spec: ConsumerSpec): DurablePlace {
+  const { target } = spec;
+  return {
+    category: target.category,
+    name: spec.consumer,
+    filters: context.subjects.targetFilters(target),
+    async storage() {
+      const storage = await context.storageFor(target.category, true);
+      // `create` makes storageFor throw rather than return nothing; this only narrows the type.
+      if (storage === undefined)
+        throw new StreamNotFoundError(context.subjects.storageName(target.category));
+      return storage;
+    },
+    adapt: (delivery) => delivery,
+  };
+}
+
+/** Opens (or joins) the durable consumer `spec.consumer` on the target's category, or the durable `place` names. */
+export function openNatsConsumer(
+  context: NatsContext,
+  spec: ConsumerSpec,
+  place: DurablePlace = targetPlace(context, spec),
+): ConsumerSource {
+  return new NatsConsumerSource(context, spec, place);
 }
 
 class NatsConsumerSource implements ConsumerSource {
   readonly #context: NatsContext;
   readonly #spec: ConsumerSpec;
+  readonly #place: DurablePlace;
   readonly #closed = new AbortController();
   #messages: ConsumerMessages | undefined;
+  readonly #status: NatsSourceStatus;
 
-  constructor(context: NatsContext, spec: ConsumerSpec) {
+  constructor(context: NatsContext, spec: ConsumerSpec, place: DurablePlace) {
     this.#context = context;
     this.#spec = spec;
+    this.#place = place;
+    this.#status = new NatsSourceStatus(context, this.#closed.signal);
+  }
+
+  status(): AsyncIterable<BackendStatus> {
+    return this.#status.iterate();
   }
 
   async close(): Promise<void> {
@@ -98,16 +180,15 @@ class NatsConsumerSource implements ConsumerSource {
    * existing consumer cannot take this configuration, it is used as it is.
    */
   async #ensureConsumer(): Promise<string> {
-    const { manager, subjects } = this.#context;
-    const { target, consumer } = this.#spec;
-    const storage = await this.#context.storageFor(target.category, true);
-    // `create` makes storageFor throw rather than return nothing; this only narrows the type.
-    if (storage === undefined) throw new StreamNotFoundError(subjects.storageName(target.category));
-    const config = durableConsumerConfig(this.#spec, subjects.targetFilters(target));
+    const { manager } = this.#context;
+    const { name, filters } = this.#place;
+    const storage = await this.#place.storage();
+    const found = await manager.consumers.info(storage, name).catch(() => undefined);
+    const config = durableConsumerConfig({ ...this.#spec, consumer: name }, filters, found?.config);
     try {
       await manager.consumers.add(storage, config);
     } catch (error) {
-      const existing = await manager.consumers.info(storage, consumer).catch(() => undefined);
+      const existing = await manager.consumers.info(storage, name).catch(() => undefined);
       if (existing === undefined) throw error;
       this.#log("warn", error, "the existing consumer kept its configuration");
     }
@@ -115,12 +196,15 @@ class NatsConsumerSource implements ConsumerSource {
   }
 
   async #consume(storage: string): Promise<ConsumerMessages> {
-    const consumer = await this.#context.jetstream.consumers.get(storage, this.#spec.consumer);
+    const consumer = await this.#context.jetstream.consumers.get(storage, this.#place.name);
     const messages = await consumer.consume({ max_messages: this.#spec.batchSize });
     this.#messages = messages;
     // A close that raced the set-up above must still stop this consume.
     if (this.#closed.signal.aborted) await this.#stopConsume();
-    else void this.#watch(messages);
+    else {
+      void this.#watch(messages);
+      this.#status.report({ type: "connected", detail: this.#place.name });
+    }
     return messages;
   }
 
@@ -136,6 +220,9 @@ class NatsConsumerSource implements ConsumerSource {
             await messages.close();
             return;
           case "heartbeats_missed":
+            this.#status.report({ type: "heartbeats-missed", detail: String(status.count) });
+            this.#log("warn", undefined, `consumer status ${status.type}`);
+            break;
           case "no_responders":
           case "exceeded_limits":
             this.#log("warn", undefined, `consumer status ${status.type}`);
@@ -161,7 +248,7 @@ class NatsConsumerSource implements ConsumerSource {
   }
 
   #delivery(storage: string, msg: JsMsg): Delivery {
-    const category = this.#spec.target.category;
+    const category = this.#place.category;
     let message: RecordedMessage | undefined;
     let error: Error | undefined;
     try {
@@ -177,18 +264,27 @@ class NatsConsumerSource implements ConsumerSource {
       if (!isMalformedMessageError(decodeError)) throw decodeError;
       error = decodeError;
     }
-    return {
-      message,
-      error,
-      raw: { storage, sequence: msg.seq, body: msg.data, subject: msg.subject },
-      deliveryCount: msg.info.deliveryCount,
-      ack: async () => {
-        await msg.ackAck();
+    return this.#place.adapt(
+      {
+        message,
+        error,
+        raw: { storage, sequence: msg.seq, body: msg.data, subject: msg.subject },
+        deliveryCount: msg.info.deliveryCount,
+        // A plain ack, not a confirmed one: waiting for the server's confirmation of every
+        // ack capped a subscription at one message per round trip. An ack lost in transit
+        // means a redelivery, which at-least-once delivery allows.
+        // Once the source is closing, the ack of the message still in flight is flushed, so
+        // `stop()` returns only after it has left this process.
+        ack: async () => {
+          msg.ack();
+          if (this.#closed.signal.aborted) await this.#context.connection.flush();
+        },
+        nak: (delayMs) => msg.nak(delayMs),
+        term: () => msg.term(),
+        inProgress: () => msg.working(),
       },
-      nak: (delayMs) => msg.nak(delayMs),
-      term: () => msg.term(),
-      inProgress: () => msg.working(),
-    };
+      storage,
+    );
   }
 
   #log(level: "debug" | "warn" | "error", error: unknown, text: string): void {

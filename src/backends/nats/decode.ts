@@ -52,9 +52,11 @@ function placeOf(
   stored: StoredMessage,
   known: Place | undefined,
 ): Place {
+  // A stream read knows the place already, and dead letters never sit in an entity's
+  // stream, so the header lookup is skipped on the hot path.
+  if (known !== undefined) return known;
   const originalStream = stored.headers?.get(ORIGINAL_STREAM_HEADER);
   if (originalStream) return deadLetterPlace(subjects, category, stored.subject, originalStream);
-  if (known !== undefined) return known;
   const { id, position } = subjects.parse(category, stored.subject);
   return { category, streamId: id ?? "", position };
 }

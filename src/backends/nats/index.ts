@@ -6,12 +6,16 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type {
   Backend,
+  BackendStatus,
   CategorySettings,
   CategoryStats,
+  ConsumerInfo,
   ConsumerSource,
   ConsumerSpec,
   DeadLetter,
+  DeadLetterRecord,
   Delivery,
+  StartAt,
   TailStart,
   WriteResult,
 } from "../../backend.ts";
@@ -22,11 +26,15 @@ import type { ParsedStream, ParsedTarget } from "../../stream-name.ts";
 import { listCategories } from "./categories.ts";
 import { ConnectionWatch, checkServer, openConnection } from "./connection.ts";
 import { openNatsConsumer } from "./consumer.ts";
+import { natsConsumerInfo, natsConsumers, resetNatsConsumer } from "./consumer-admin.ts";
 import { writeNatsDeadLetter } from "./dead-letter.ts";
+import { discardNatsDeadLetter, natsDeadLetters } from "./dead-letter-workflow.ts";
 import { decodeStored } from "./decode.ts";
 import type { NatsInternals } from "./internals.ts";
+import { mergeSources } from "./merged-source.ts";
 import { categoryHead, readCategory } from "./read-category.ts";
 import { entityEnd, lastMessage, readStream } from "./read-stream.ts";
+import { redriveNats, redrivePlace } from "./redrive.ts";
 import { CategoryStorage } from "./storage.ts";
 import { createSubjectLayout } from "./subjects.ts";
 import { tailNats } from "./tail.ts";
@@ -85,6 +93,11 @@ class DeferredConsumerSource implements ConsumerSource {
 
   async close(): Promise<void> {
     await (await this.#source).close();
+  }
+
+  async *status(): AsyncGenerator<BackendStatus> {
+    const events = (await this.#source).status?.();
+    if (events !== undefined) yield* events;
   }
 }
 
@@ -163,7 +176,43 @@ class NatsBackend implements Backend {
   }
 
   consume(spec: ConsumerSpec): ConsumerSource {
-    return new DeferredConsumerSource(this.#parts.then((parts) => openNatsConsumer(parts, spec)));
+    return new DeferredConsumerSource(
+      this.#parts.then((parts) => {
+        const source = openNatsConsumer(parts, spec);
+        if (spec.deadLetter === undefined) return source;
+        // Its re-drive durable always reads every waiting message, whatever `startAt` says.
+        const redriven = openNatsConsumer(
+          parts,
+          { ...spec, startAt: undefined },
+          redrivePlace(parts, spec, spec.deadLetter),
+        );
+        return mergeSources(source, redriven);
+      }),
+    );
+  }
+
+  async resetConsumer(target: ParsedTarget, consumer: string, startAt: StartAt): Promise<void> {
+    await resetNatsConsumer(await this.#parts, target, consumer, startAt);
+  }
+
+  async consumerInfo(target: ParsedTarget, consumer: string): Promise<ConsumerInfo | undefined> {
+    return natsConsumerInfo(await this.#parts, target, consumer);
+  }
+
+  async consumers(category: string | undefined): Promise<ConsumerInfo[]> {
+    return natsConsumers(await this.#parts, category);
+  }
+
+  async *deadLetters(category: string): AsyncGenerator<DeadLetterRecord> {
+    yield* natsDeadLetters(await this.#parts, category);
+  }
+
+  async discardDeadLetter(category: string, deadLetterPosition: number): Promise<boolean> {
+    return discardNatsDeadLetter(await this.#parts, category, deadLetterPosition);
+  }
+
+  async redrive(category: string, deadLetterPositions: readonly number[]): Promise<number> {
+    return redriveNats(await this.#parts, category, deadLetterPositions);
   }
 
   async deadLetter(letter: DeadLetter): Promise<void> {

@@ -6,7 +6,7 @@ import { directBatch, PAGE_SIZE, scanWithConsumer } from "./fetch.ts";
 import type { NatsInternals } from "./internals.ts";
 import type { StorageConfig } from "./storage.ts";
 
-async function* storedFrom(
+export async function* storedFrom(
   parts: NatsInternals,
   storage: StorageConfig,
   category: string,

@@ -77,33 +77,29 @@ function hasOtherWriters(
   return found.some((stored) => parts.subjects.parse(stream.category, stored.subject).position < 0);
 }
 
-async function* positioned(
+/**
+ * The entity's messages with their positions. The common case, a short entity written only
+ * by this store, is one request answered as an array, so the caller loops without a tick
+ * per message; long entities and other writers' messages come as an async iterable.
+ */
+async function positioned(
   parts: NatsInternals,
   storage: StorageConfig,
   stream: ParsedStream,
   fromPosition: number,
-): AsyncGenerator<Positioned> {
-  if (!storage.direct) {
-    yield* scanCounting(parts, storage, stream);
-    return;
-  }
+): Promise<Positioned[] | AsyncIterable<Positioned>> {
+  if (!storage.direct) return scanCounting(parts, storage, stream);
   const wildcard = parts.subjects.positionWildcard(stream);
   const found = await multiLast(parts.manager, storage.name, [
     wildcard,
     entitySubject(parts, stream),
   ]);
-  if (found === "too-many") {
-    yield* pagesFrom(parts, storage, stream, fromPosition);
-    return;
-  }
-  if (hasOtherWriters(parts, stream, found)) {
-    yield* scanCounting(parts, storage, stream);
-    return;
-  }
-  for (const stored of found) {
-    const { position } = parts.subjects.parse(stream.category, stored.subject);
-    yield { stored, position };
-  }
+  if (found === "too-many") return pagesFrom(parts, storage, stream, fromPosition);
+  if (hasOtherWriters(parts, stream, found)) return scanCounting(parts, storage, stream);
+  return found.map((stored) => ({
+    stored,
+    position: parts.subjects.parse(stream.category, stored.subject).position,
+  }));
 }
 
 export async function* readStream(
@@ -116,7 +112,7 @@ export async function* readStream(
   const storage = await parts.catalog.lookup(stream.category);
   if (storage === undefined) return;
   let count = 0;
-  for await (const { stored, position } of positioned(parts, storage, stream, fromPosition)) {
+  for await (const { stored, position } of await positioned(parts, storage, stream, fromPosition)) {
     if (position < fromPosition) continue;
     yield decodeStored(parts.subjects, stream.category, stored, {
       category: stream.category,
@@ -141,7 +137,7 @@ async function countedEnd(parts: NatsInternals, stream: ParsedStream): Promise<E
   let end: EntityEnd = { version: -1, lastSequence: 0, last: undefined };
   const storage = await parts.catalog.lookup(stream.category);
   if (storage === undefined) return end;
-  for await (const { stored, position } of positioned(parts, storage, stream, 0)) {
+  for await (const { stored, position } of await positioned(parts, storage, stream, 0)) {
     end = { version: position, lastSequence: stored.sequence, last: undefined };
   }
   return end;

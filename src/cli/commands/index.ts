@@ -4,7 +4,9 @@
  */
 import type { Command } from "../command.ts";
 import { categoriesCommand } from "./categories.ts";
+import { consumersCommand } from "./consumers.ts";
 import { devCommand } from "./dev.ts";
+import { dlqCommand } from "./dlq.ts";
 import { exportCommand } from "./export.ts";
 import { importCommand } from "./import.ts";
 import { infoCommand } from "./info.ts";
@@ -22,6 +24,8 @@ export const COMMANDS: readonly Command[] = [
   summaryCommand,
   exportCommand,
   importCommand,
+  consumersCommand,
+  dlqCommand,
   devCommand,
 ];
 

@@ -147,7 +147,11 @@ export function replayCases({ store: newStore, test }: SuiteContext): void {
     let handled = 0;
     const subscription = store.subscribe(categoryName, {
       consumer,
-      handlers: { N: () => void (handled += 1) },
+      handlers: {
+        N: () => {
+          handled += 1;
+        },
+      },
     });
     await subscription.start();
     await eventually("4 messages handled", () => handled >= 4);

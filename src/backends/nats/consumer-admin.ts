@@ -1,0 +1,110 @@
+/**
+ * Consumer administration on NATS: resetting a durable (delete and recreate it at the new
+ * start), and its progress from the server's consumer info. Re-drive durables (redrive.ts)
+ * are internal and not listed.
+ */
+import type { ConsumerInfo as JetStreamConsumerInfo } from "@nats-io/jetstream";
+import type { ConsumerInfo, StartAt } from "../../backend.ts";
+import { StreamNotFoundError } from "../../errors.ts";
+import type { ParsedTarget } from "../../stream-name.ts";
+import { DEFAULT_ACK_WAIT_MS } from "../../subscribe/options.ts";
+import { listCategories } from "./categories.ts";
+import { durableConsumerConfig } from "./consumer.ts";
+import type { NatsInternals } from "./internals.ts";
+import { REDRIVE_TOKEN } from "./redrive.ts";
+
+/**
+ * Deletes the durable and creates it again at `startAt`, keeping its ack wait. nats-server
+ * 2.11+ could reset a consumer in place; deleting works on every supported server. Any
+ * subscription still running on it sees its consumer vanish and recreates it (from the
+ * beginning), which is why callers stop them first.
+ */
+export async function resetNatsConsumer(
+  parts: NatsInternals,
+  target: ParsedTarget,
+  consumer: string,
+  startAt: StartAt,
+): Promise<void> {
+  const storage = await parts.storageFor(target.category, true);
+  if (storage === undefined)
+    throw new StreamNotFoundError(parts.subjects.storageName(target.category));
+  const existing = await parts.manager.consumers.info(storage, consumer).catch(() => undefined);
+  if (existing !== undefined) await parts.manager.consumers.delete(storage, consumer);
+  const config = durableConsumerConfig(
+    { target, consumer, batchSize: 1, ackWaitMs: DEFAULT_ACK_WAIT_MS, startAt },
+    parts.subjects.targetFilters(target),
+  );
+  if (existing?.config.ack_wait !== undefined) config.ack_wait = existing.config.ack_wait;
+  await parts.manager.consumers.add(storage, config);
+}
+
+/** The stream a durable's filters name, or `undefined` for the whole category. */
+function streamOf(
+  parts: NatsInternals,
+  category: string,
+  info: JetStreamConsumerInfo,
+): string | undefined {
+  const filters = info.config.filter_subjects ?? [info.config.filter_subject ?? ""];
+  const first = filters[0] ?? "";
+  if (first === "" || first.endsWith(".>")) return undefined;
+  const { id } = parts.subjects.parse(category, first);
+  return id === undefined ? undefined : `${category}-${id}`;
+}
+
+function infoOf(parts: NatsInternals, category: string, info: JetStreamConsumerInfo): ConsumerInfo {
+  const pending = info.num_pending;
+  const inFlight = info.num_ack_pending;
+  return {
+    consumer: info.name,
+    category,
+    stream: streamOf(parts, category, info),
+    pending,
+    inFlight,
+    redelivered: info.num_redelivered,
+    lastHandledGlobalPosition: info.ack_floor.stream_seq,
+    lag: pending + inFlight,
+  };
+}
+
+export async function natsConsumerInfo(
+  parts: NatsInternals,
+  target: ParsedTarget,
+  consumer: string,
+): Promise<ConsumerInfo | undefined> {
+  const storage = await parts.catalog.lookup(target.category);
+  if (storage === undefined) return undefined;
+  const info = await parts.manager.consumers.info(storage.name, consumer).catch(() => undefined);
+  return info === undefined ? undefined : infoOf(parts, target.category, info);
+}
+
+const isRedriveDurable = (info: JetStreamConsumerInfo): boolean =>
+  (info.config.filter_subjects ?? [info.config.filter_subject ?? ""]).some((filter) =>
+    filter.includes(`.${REDRIVE_TOKEN}.`),
+  );
+
+export async function natsConsumers(
+  parts: NatsInternals,
+  category: string | undefined,
+): Promise<ConsumerInfo[]> {
+  const places: { category: string; storage: string }[] = [];
+  if (category === undefined) {
+    for (const stats of await listCategories(parts.manager, parts.options.prefix)) {
+      places.push({ category: stats.category, storage: stats.storage });
+    }
+  } else {
+    const storage = await parts.catalog.lookup(category);
+    if (storage !== undefined) places.push({ category, storage: storage.name });
+  }
+  const found: ConsumerInfo[] = [];
+  for (const place of places) {
+    const categoryFilter = parts.subjects.categoryFilter(place.category).slice(0, -1);
+    for await (const info of parts.manager.consumers.list(place.storage)) {
+      const filters = info.config.filter_subjects ?? [info.config.filter_subject ?? ""];
+      // A stream shared by several categories: each lists only its own consumers.
+      if (isRedriveDurable(info) || !filters.some((filter) => filter.startsWith(categoryFilter)))
+        continue;
+      found.push(infoOf(parts, place.category, info));
+    }
+  }
+  return found;
+}

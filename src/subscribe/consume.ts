@@ -1,0 +1,179 @@
+/**
+ * `store.consume()`: the subscription rules for callers who prefer pulling. The loop body is
+ * the handler: `ack()` is success, `nak()` a failed attempt, `terminate()` giving up. A
+ * failed message is handed out again in process after its retry delay, before the next one,
+ * so order holds as with `concurrency: 1`; after `maxAttempts` it is dead-lettered. An item
+ * left unsettled when the next one is requested counts as a failed attempt (an ack is never
+ * assumed). Leaving the loop closes the source and hands an unsettled item back at once.
+ */
+import type { Backend, Delivery } from "../backend.ts";
+import type { RecordedMessage } from "../message.ts";
+import type { Logger } from "../options.ts";
+import type { ParsedTarget } from "../stream-name.ts";
+import {
+  acknowledge,
+  giveUp,
+  isFinalAttempt,
+  retryDelayFor,
+  type SettleDeps,
+  type Verdict,
+  verdictBeforeHandling,
+} from "./dispatch.ts";
+import { isMine } from "./group.ts";
+import { DEFAULT_TERMINATE_REASON } from "./handler-context.ts";
+import { type ResolvedConsumerOptions, resolveConsumeOptions } from "./options.ts";
+import { pause } from "./pause.ts";
+import type { ConsumedMessage, ConsumeOptions } from "./types.ts";
+
+/** The error recorded for an item nobody settled before asking for the next one. */
+export const UNSETTLED_ERROR =
+  "not acked, naked or terminated before the next message was requested";
+
+/** One item handed out; remembers how it was settled. */
+interface Handout {
+  readonly item: ConsumedMessage;
+  /** `undefined` while unsettled; `"settled"` once acked or terminated (already done). */
+  outcome(): Verdict | "settled" | undefined;
+  /** The caller moved on: an unsettled item becomes a failed attempt, and later calls do nothing. */
+  close(): Verdict | "settled";
+  /** Waits for an ack or terminate still being written. */
+  idle(): Promise<void>;
+}
+
+function handOut(
+  delivery: Delivery,
+  message: RecordedMessage,
+  attempt: number,
+  deps: SettleDeps,
+): Handout {
+  let outcome: Verdict | "settled" | undefined;
+  let writing: Promise<unknown> = Promise.resolve();
+  const claim = (): boolean => {
+    if (outcome !== undefined) return false;
+    outcome = "settled";
+    return true;
+  };
+  const item: ConsumedMessage = {
+    message,
+    attempt,
+    maxAttempts: deps.options.maxAttempts,
+    ack: async () => {
+      if (!claim()) return;
+      writing = acknowledge(delivery, deps);
+      await writing;
+    },
+    nak: (delayMs) => {
+      if (outcome !== undefined) return;
+      const valid = typeof delayMs === "number" && Number.isFinite(delayMs) && delayMs >= 0;
+      const error = `naked on attempt ${attempt} of ${deps.options.maxAttempts}`;
+      outcome = { kind: "retry", error, delayMs: valid ? delayMs : undefined };
+    },
+    terminate: async (reason) => {
+      if (!claim()) return;
+      writing = giveUp(delivery, "terminated", reason ?? DEFAULT_TERMINATE_REASON, attempt, deps);
+      await writing;
+    },
+    inProgress: () => delivery.inProgress(),
+  };
+  return {
+    item,
+    outcome: () => outcome,
+    close: () => {
+      outcome ??= { kind: "retry", error: UNSETTLED_ERROR, delayMs: undefined };
+      return outcome;
+    },
+    idle: async () => {
+      await writing.catch(() => {});
+    },
+  };
+}
+
+/** Waits `ms` while keeping the delivery from being redelivered elsewhere. */
+async function waitHolding(
+  delivery: Delivery,
+  ms: number,
+  options: ResolvedConsumerOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  const keepAlive = setInterval(() => delivery.inProgress(), options.inProgressIntervalMs);
+  try {
+    await pause(ms, signal);
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+async function* consumeDeliveries(
+  backend: Backend,
+  target: ParsedTarget,
+  options: ResolvedConsumerOptions,
+  logger: Logger,
+): AsyncGenerator<ConsumedMessage, void, undefined> {
+  const deps: SettleDeps = { backend, options, logger };
+  const closed = new AbortController();
+  const source = backend.consume({
+    target,
+    consumer: options.consumer,
+    batchSize: options.batchSize,
+    ackWaitMs: options.ackWaitMs,
+    startAt: options.startAt,
+    deadLetter: options.deadLetter,
+  });
+  let current: { delivery: Delivery; handout: Handout | undefined } | undefined;
+  try {
+    for await (const delivery of source) {
+      if (!isMine(options.group, delivery.message)) {
+        await acknowledge(delivery, deps);
+        continue;
+      }
+      current = { delivery, handout: undefined };
+      for (let attempt = delivery.deliveryCount; ; attempt += 1) {
+        const early = verdictBeforeHandling(delivery, attempt, options);
+        if (early !== undefined || delivery.message === undefined) {
+          if (early?.kind === "give-up")
+            await giveUp(delivery, early.reason, early.error, attempt, deps);
+          break;
+        }
+        const handout = handOut(delivery, delivery.message, attempt, deps);
+        current.handout = handout;
+        yield handout.item;
+        await handout.idle();
+        const outcome = handout.close();
+        if (outcome === "settled") break;
+        if (outcome.kind !== "retry") break;
+        if (isFinalAttempt(attempt, options)) {
+          await giveUp(delivery, "failed", outcome.error, attempt, deps);
+          break;
+        }
+        await waitHolding(
+          delivery,
+          retryDelayFor(outcome, attempt, options),
+          options,
+          closed.signal,
+        );
+      }
+      current = undefined;
+    }
+  } finally {
+    closed.abort();
+    // Left early: an item not settled yet goes back to the consumer for a redelivery.
+    if (current !== undefined && current.handout?.outcome() !== "settled") current.delivery.nak(0);
+    await source.close();
+  }
+}
+
+/**
+ * The pull form of a subscription. Nothing is fetched until iteration begins; each
+ * `for await` opens (or joins) the durable consumer. Throws `InvalidOptionsError` at once.
+ */
+export function createConsumer(
+  backend: Backend,
+  target: ParsedTarget,
+  options: ConsumeOptions,
+  logger: Logger,
+): AsyncIterable<ConsumedMessage> {
+  const resolved = resolveConsumeOptions(options);
+  return {
+    [Symbol.asyncIterator]: () => consumeDeliveries(backend, target, resolved, logger),
+  };
+}
