@@ -11,6 +11,7 @@
  */
 import type { Delivery } from "../backend.ts";
 import {
+  acknowledge,
   attemptDelivery,
   type DispatchDeps,
   giveUp,
@@ -53,6 +54,8 @@ export class OrderedDispatcher {
     this.#concurrency = deps.options.concurrency;
     this.#capacity = deps.options.batchSize + deps.options.concurrency;
     this.#stopped = stopped;
+    // A pull loop waiting for room must see the stop, so the subscription can drain.
+    stopped.addEventListener("abort", () => this.#wakeRoomWaiters(), { once: true });
   }
 
   /** Handlers running right now. */
@@ -108,11 +111,18 @@ export class OrderedDispatcher {
       const laneKey = this.#oldestReady();
       this.#ready.delete(laneKey);
       this.#running += 1;
-      const work = this.#runHead(laneKey).finally(() => {
-        this.#work.delete(work);
-      });
-      this.#work.add(work);
+      this.#track(this.#runHead(laneKey));
     }
+  }
+
+  /** Work `drain` waits for: running lanes and acks on their way. */
+  #track(work: Promise<unknown>): void {
+    const tracked = work.then(
+      () => {},
+      () => {},
+    );
+    this.#work.add(tracked);
+    void tracked.finally(() => this.#work.delete(tracked));
   }
 
   /** The ready lane whose head arrived first; at most `capacity` lanes, so a scan is cheap. */
@@ -153,8 +163,13 @@ export class OrderedDispatcher {
       // Stopping: handed back at once, and its lane right behind it, so the backend
       // redelivers them in order; the retry delay is given up for the order.
       delivery.nak(0);
+    } else if (verdict.kind === "ack") {
+      // The ack's round trip overlaps the next handler (a lost ack means a redelivery, as
+      // always); `drain` still waits for it. The lane moves on at once, which also keeps
+      // the global order with `concurrency: 1`.
+      this.#track(acknowledge(delivery, this.#deps));
+      this.#running -= 1;
     } else {
-      // The slot is kept until the ack is recorded, so `concurrency: 1` keeps the global order.
       if (verdict.kind === "retry") {
         await giveUp(delivery, "failed", verdict.error, attempt, this.#deps);
       } else {

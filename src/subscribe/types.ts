@@ -151,7 +151,7 @@ export interface Subscription extends AsyncDisposable {
   readonly running: boolean;
   /** Starts fetching. Idempotent; concurrent calls share one start. */
   start(): Promise<void>;
-  /** Stops fetching, lets the handler in flight finish and acks it, then resolves. Idempotent. */
+  /** Stops fetching, lets the handlers in flight finish and acks them, hands back what never started, then resolves. Idempotent. */
   stop(): Promise<void>;
   /**
    * Status events from this call on, until the subscription next stops (`stopped` is the

@@ -154,7 +154,11 @@ class NatsConsumerSource implements ConsumerSource {
         // Setting up waits for a reconnect while the server is away; a close must not wait too.
         const storage = await untilAborted(this.#ensureConsumer(), closed);
         if (storage === undefined) break;
-        for await (const msg of await this.#consume(storage)) {
+        // Opening a consume can wait on the server too; a consume that opens after a close
+        // stops itself (see #consume).
+        const messages = await untilAborted(this.#consume(storage), closed);
+        if (messages === undefined) break;
+        for await (const msg of messages) {
           failures = 0;
           yield this.#delivery(storage, msg);
           if (closed.aborted) break;
