@@ -1,7 +1,7 @@
 /** Connections for the two systems: raw nats.js, and the store through its public API. */
 import { type JetStreamClient, type JetStreamManager, jetstream } from "@nats-io/jetstream";
 import { connect as connectNats, type NatsConnection } from "@nats-io/transport-node";
-import type { MessageStore } from "../src/index.ts";
+import type { MessageStore } from "message-store";
 
 export interface RawClient {
   readonly connection: NatsConnection;
@@ -20,7 +20,7 @@ export async function openRaw(url: string): Promise<RawClient> {
  * `url` may be `"memory:"`.
  */
 export async function openStore(url: string, prefix: string): Promise<MessageStore> {
-  const { connect } = await import("../src/index.ts");
+  const { connect } = await import("message-store");
   return connect(url, { prefix });
 }
 

@@ -5,7 +5,7 @@
  * - raw-shared (reference): one subject per entity with `expect.lastSubjectSequence`.
  * - store: `write(stream, message, { expectedVersion })`.
  */
-import type { MessageStore } from "../../src/index.ts";
+import type { MessageStore } from "message-store";
 import { openRaw, openStore, type RawClient, randomEntities } from "../clients.ts";
 import { nowMs, throughputSince } from "../stats.ts";
 import {

@@ -4,7 +4,7 @@
  * - raw: concurrent `js.publish` to the next position subject (the writer counts positions).
  * - store: concurrent `write(stream, message)`.
  */
-import type { MessageStore } from "../../src/index.ts";
+import type { MessageStore } from "message-store";
 import { openRaw, openStore, randomEntities } from "../clients.ts";
 import { nowMs, throughputSince } from "../stats.ts";
 import {

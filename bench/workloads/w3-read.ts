@@ -6,7 +6,7 @@
  * - store: `get(stream)`.
  * Every variant decodes the JSON bodies, as a reader must. W7 reuses this at other sizes.
  */
-import type { MessageStore } from "../../src/index.ts";
+import type { MessageStore } from "message-store";
 import { openStore, randomEntities } from "../clients.ts";
 import { openSeeded } from "../seed.ts";
 import type { Settings } from "../settings.ts";
