@@ -1,25 +1,11 @@
 // NATS-specific reads: paging past the server's 1024-subject cap, other writers' messages, category reads.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connect, type MessageStore } from "../../src/index.ts";
-import { hasNats, natsUrl, uniquePrefix } from "../support/nats.ts";
-import { encode, openRawNats, type RawNats } from "./nats-helpers.ts";
+import { describe, expect, it } from "vitest";
+import { hasNats } from "../support/nats.ts";
+import { encode, useNatsTestBed } from "./nats-helpers.ts";
 
 describe.skipIf(!hasNats())("NATS reads", () => {
-  let raw: RawNats;
-  const stores: MessageStore[] = [];
-  const open = async (options: Parameters<typeof connect>[1] = {}): Promise<MessageStore> => {
-    const store = await connect(natsUrl(), { prefix: uniquePrefix("read"), ...options });
-    stores.push(store);
-    return store;
-  };
-
-  beforeAll(async () => {
-    raw = await openRawNats();
-  });
-  afterAll(async () => {
-    await Promise.all(stores.map((store) => store.close()));
-    await raw.close();
-  });
+  const bed = useNatsTestBed("read");
+  const open = bed.open;
 
   it("reads a 5,000-message entity back complete and in order, also from a position", async () => {
     const store = await open();
@@ -50,8 +36,8 @@ describe.skipIf(!hasNats())("NATS reads", () => {
     const { prefix } = store.options;
     await store.write("mix-1", { type: "Ours" });
     // As Zencastr or `nats pub` would: on the entity subject, and on a non-position subject.
-    await raw.connection.request(`${prefix}.mix.1`, encode({ type: "Theirs", data: 1 }));
-    await raw.connection.request(`${prefix}.mix.1.note`, encode({ type: "Theirs", data: 2 }));
+    await bed.raw().connection.request(`${prefix}.mix.1`, encode({ type: "Theirs", data: 1 }));
+    await bed.raw().connection.request(`${prefix}.mix.1.note`, encode({ type: "Theirs", data: 2 }));
     const read = await store.get("mix-1");
     expect(read.map((m) => [m.type, m.position, m.globalPosition])).toEqual([
       ["Ours", 0, 1],
@@ -72,8 +58,8 @@ describe.skipIf(!hasNats())("NATS reads", () => {
     const store = await open();
     const { prefix } = store.options;
     await store.write("log-1", { type: "A" });
-    await raw.connection.request(`${prefix}.log.2.0`, encode("not json"));
-    await raw.connection.request(`${prefix}.log.3.0`, encode({ data: "no type" }));
+    await bed.raw().connection.request(`${prefix}.log.2.0`, encode("not json"));
+    await bed.raw().connection.request(`${prefix}.log.3.0`, encode({ data: "no type" }));
     await store.write("log-4", { type: "B" });
     await store.write("log-5", { type: "C" });
     const read = [];

@@ -1,38 +1,23 @@
 // What the store creates on JetStream, and how it finds streams others made (DESIGN §3).
 import { DiscardPolicy, RetentionPolicy, StorageType } from "@nats-io/jetstream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
-  connect,
   isStreamNotFoundError,
   isUnsupportedError,
-  type MessageStore,
   type StreamNotFoundError,
 } from "../../src/index.ts";
-import { hasNats, natsUrl, uniquePrefix } from "../support/nats.ts";
-import { encode, openRawNats, type RawNats } from "./nats-helpers.ts";
+import { hasNats } from "../support/nats.ts";
+import { encode, useNatsTestBed } from "./nats-helpers.ts";
 
 describe.skipIf(!hasNats())("NATS storage", () => {
-  let raw: RawNats;
-  const stores: MessageStore[] = [];
-  const open = async (options: Parameters<typeof connect>[1] = {}): Promise<MessageStore> => {
-    const store = await connect(natsUrl(), { prefix: uniquePrefix("storage"), ...options });
-    stores.push(store);
-    return store;
-  };
-
-  beforeAll(async () => {
-    raw = await openRawNats();
-  });
-  afterAll(async () => {
-    await Promise.all(stores.map((store) => store.close()));
-    await raw.close();
-  });
+  const bed = useNatsTestBed("storage");
+  const open = bed.open;
 
   it("creates a guarded, file-backed stream per category on its first write", async () => {
     const store = await open();
     const { prefix } = store.options;
     await store.write("account-1", { type: "Opened" });
-    const { config } = await raw.manager.streams.info(`${prefix}-account`);
+    const { config } = await bed.raw().manager.streams.info(`${prefix}-account`);
     expect(config.subjects).toEqual([`${prefix}.account.>`]);
     expect(config.storage).toBe(StorageType.File);
     expect(config.retention).toBe(RetentionPolicy.Limits);
@@ -49,7 +34,7 @@ describe.skipIf(!hasNats())("NATS storage", () => {
   it("makes an unguarded stream with positionGuard: false, still discarding new", async () => {
     const store = await open();
     await store.ensureCategory("shared", { positionGuard: false, maxBytes: 1_000_000 });
-    const { config } = await raw.manager.streams.info(`${store.options.prefix}-shared`);
+    const { config } = await bed.raw().manager.streams.info(`${store.options.prefix}-shared`);
     expect(config.max_msgs_per_subject).toBe(-1);
     expect(config.discard).toBe(DiscardPolicy.New);
     expect(config.max_bytes).toBe(1_000_000);
@@ -77,19 +62,21 @@ describe.skipIf(!hasNats())("NATS storage", () => {
     const store = await open();
     const { prefix } = store.options;
     // As Zencastr makes them: its own name, no direct get, no atomic batches, no guard.
-    await raw.manager.streams.add({
+    await bed.raw().manager.streams.add({
       name: `${prefix}_ZENCASTR_PODCASTS`,
       subjects: [`${prefix}.podcast.>`],
       storage: StorageType.File,
       allow_direct: false,
     });
-    await raw.connection.request(
-      `${prefix}.podcast.7`,
-      encode({ type: "Imported", data: { title: "a" } }),
-    );
+    await bed
+      .raw()
+      .connection.request(
+        `${prefix}.podcast.7`,
+        encode({ type: "Imported", data: { title: "a" } }),
+      );
     await store.write("podcast-7", { type: "Renamed", data: { title: "b" } });
     const names: string[] = [];
-    for await (const name of raw.manager.streams.names()) names.push(name);
+    for await (const name of bed.raw().manager.streams.names()) names.push(name);
     expect(names).not.toContain(`${prefix}-podcast`);
     const read = await store.get("podcast-7");
     expect(read.map((m) => [m.type, m.position])).toEqual([
@@ -104,7 +91,7 @@ describe.skipIf(!hasNats())("NATS storage", () => {
     expect((arrayWrite as Error).message).toContain("ensureCategory");
 
     await store.ensureCategory("podcast");
-    const { config } = await raw.manager.streams.info(`${prefix}_ZENCASTR_PODCASTS`);
+    const { config } = await bed.raw().manager.streams.info(`${prefix}_ZENCASTR_PODCASTS`);
     expect(config.allow_atomic).toBe(true);
     expect(config.allow_direct).toBe(true);
     await expect(store.write("podcast-8", [{ type: "A" }, { type: "B" }])).resolves.toMatchObject({

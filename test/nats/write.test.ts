@@ -1,31 +1,16 @@
 // NATS-specific write behaviour: what lands on the server, and how JetStream refusals translate.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
-  connect,
   ExpectedVersionError,
   isExpectedVersionError,
   isStreamFullError,
-  type MessageStore,
 } from "../../src/index.ts";
-import { hasNats, natsUrl, uniquePrefix } from "../support/nats.ts";
-import { openRawNats, type RawNats } from "./nats-helpers.ts";
+import { hasNats } from "../support/nats.ts";
+import { useNatsTestBed } from "./nats-helpers.ts";
 
 describe.skipIf(!hasNats())("NATS writes", () => {
-  let raw: RawNats;
-  const stores: MessageStore[] = [];
-  const open = async (options: Parameters<typeof connect>[1] = {}): Promise<MessageStore> => {
-    const store = await connect(natsUrl(), { prefix: uniquePrefix("write"), ...options });
-    stores.push(store);
-    return store;
-  };
-
-  beforeAll(async () => {
-    raw = await openRawNats();
-  });
-  afterAll(async () => {
-    await Promise.all(stores.map((store) => store.close()));
-    await raw.close();
-  });
+  const bed = useNatsTestBed("write");
+  const open = bed.open;
 
   it("stores a single message on its position subject, without headers, id in the body", async () => {
     const store = await open();
@@ -33,7 +18,7 @@ describe.skipIf(!hasNats())("NATS writes", () => {
     const id = "5f0c1c1e-8d1b-4a53-9f7e-0c6a2b9d1e01";
     await store.write("account-1", { type: "Opened", data: { owner: "ann" } });
     await store.write("account-1", { id, type: "Deposited", data: 5, metadata: { by: "x" } });
-    const stored = await raw.manager.streams.getMessage(`${prefix}-account`, {
+    const stored = await bed.raw().manager.streams.getMessage(`${prefix}-account`, {
       last_by_subj: `${prefix}.account.1.1`,
     });
     expect(stored?.subject).toBe(`${prefix}.account.1.1`);
@@ -121,7 +106,7 @@ describe.skipIf(!hasNats())("NATS writes", () => {
   it("recreates a category's stream deleted behind its back, after one failed write", async () => {
     const store = await open();
     await store.write("gone-1", { type: "A" });
-    await raw.manager.streams.delete(`${store.options.prefix}-gone`);
+    await bed.raw().manager.streams.delete(`${store.options.prefix}-gone`);
     await expect(store.write("gone-1", { type: "B" })).rejects.toMatchObject({ code: "BACKEND" });
     await expect(store.write("gone-1", { type: "C" })).resolves.toMatchObject({ position: 0 });
   });

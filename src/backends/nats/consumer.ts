@@ -26,6 +26,7 @@ import type { RecordedMessage } from "../../message.ts";
 import { backoffDelay, pause } from "../../subscribe/pause.ts";
 import { NatsSourceStatus } from "./consumer-status.ts";
 import type { NatsContext } from "./context.ts";
+import { storedFromDelivery } from "./fetch.ts";
 
 /** First pause before reopening a consume that failed; doubles per failure in a row. */
 export const CONSUMER_REOPEN_DELAY_MS = 250;
@@ -256,14 +257,7 @@ class NatsConsumerSource implements ConsumerSource {
     let message: RecordedMessage | undefined;
     let error: Error | undefined;
     try {
-      message = this.#context.decode(category, {
-        storage,
-        subject: msg.subject,
-        sequence: msg.seq,
-        data: msg.data,
-        time: msg.time,
-        headers: msg.headers,
-      });
+      message = this.#context.decode(category, storedFromDelivery(storage, msg));
     } catch (decodeError) {
       if (!isMalformedMessageError(decodeError)) throw decodeError;
       error = decodeError;

@@ -8,6 +8,7 @@ import {
   DeliverPolicy,
   type JetStreamClient,
   type JetStreamManager,
+  type JsMsg,
   type StoredMsg,
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
@@ -27,6 +28,18 @@ function hasStatus(error: unknown, code: number): boolean {
 }
 const SCAN_INACTIVE_THRESHOLD_MS = 30_000;
 const SCAN_FETCH_EXPIRES_MS = 5_000;
+
+/** A message delivered by a consumer, in the shape every reader decodes. */
+export function storedFromDelivery(storage: string, message: JsMsg): StoredMessage {
+  return {
+    storage,
+    subject: message.subject,
+    sequence: message.seq,
+    data: message.data,
+    time: message.time,
+    headers: message.headers,
+  };
+}
 
 export function toStored(storage: string, message: StoredMsg): StoredMessage {
   return {
@@ -130,14 +143,7 @@ export async function* scanWithConsumer(
       let received = 0;
       for await (const message of batch) {
         received += 1;
-        yield {
-          storage,
-          subject: message.subject,
-          sequence: message.seq,
-          data: message.data,
-          time: message.time,
-          headers: message.headers,
-        };
+        yield storedFromDelivery(storage, message);
       }
       if (received === 0) return;
       remaining -= received;

@@ -16,6 +16,7 @@ import type { RecordedMessage } from "../../message.ts";
 import type { ParsedTarget } from "../../stream-name.ts";
 import { pause } from "../../subscribe/pause.ts";
 import type { NatsContext } from "./context.ts";
+import { storedFromDelivery } from "./fetch.ts";
 
 /** How often a tail looks again for a category that has no JetStream stream yet. */
 export const TAIL_STORAGE_POLL_MS = 250;
@@ -102,14 +103,7 @@ export async function* tailNats(
       if (signal.aborted) return;
       if (sinceNanos !== undefined && msg.timestampNanos < sinceNanos) continue;
       try {
-        yield context.decode(target.category, {
-          storage,
-          subject: msg.subject,
-          sequence: msg.seq,
-          data: msg.data,
-          time: msg.time,
-          headers: msg.headers,
-        });
+        yield context.decode(target.category, storedFromDelivery(storage, msg));
       } catch (error) {
         if (!isMalformedMessageError(error)) throw error;
         context.options.logger.warn(
