@@ -29,7 +29,7 @@ function run(step: string, args: readonly string[], cwd?: string): Promise<strin
   return new Promise((resolve, reject) => {
     execFile(
       command,
-      [...args, ...rest],
+      [...rest, ...args],
       { cwd, maxBuffer: 16 * 1024 * 1024, timeout: 10 * 60_000 },
       (error, stdout, stderr) => {
         if (error === null) {
