@@ -170,7 +170,21 @@ export function checkTargets(results: readonly WorkloadResult[]): TargetCheck[] 
     ),
     absoluteTarget(storeHeadline(results, "W8"), "W8 store RSS growth <= 64 MB", "MB", 64, false),
     memoryTarget(results),
+    concurrencyTarget(results),
   ];
+}
+
+/** W9 compares two store variants with each other: concurrency 8 against concurrency 1. */
+function concurrencyTarget(results: readonly WorkloadResult[]): TargetCheck {
+  const target = "W9 concurrency 8 / concurrency 1 with a 1 ms handler >= 5×";
+  const workload = find(results, "W9");
+  const one = workload?.variants.find((variant) => variant.name === "concurrency-1");
+  const eight = workload?.variants.find((variant) => variant.name === "concurrency-8");
+  if (workload === undefined || one === undefined || eight === undefined) {
+    return { target, measured: "not run", met: undefined };
+  }
+  const ratio = headline(workload, eight).median / headline(workload, one).median;
+  return { target, measured: `${ratio.toFixed(2)}×`, met: ratio >= 5 };
 }
 
 /** The memory backend is pure CPU, so writes per CPU-second are shown too: the rate on an idle core. */

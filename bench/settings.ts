@@ -20,6 +20,8 @@ export interface Settings {
   readonly liveWrites: number;
   /** W6: sequential writes on the memory backend per repetition. */
   readonly memoryWrites: number;
+  /** W9: messages handled per repetition by a subscription whose handler awaits 1 ms. */
+  readonly concurrencyMessages: number;
   /** W7: category sizes, in messages (100 per entity). */
   readonly categorySizes: readonly number[];
   /** Seeding: messages between two acknowledged publishes. */
@@ -39,6 +41,7 @@ export const FULL: Settings = {
   reads: 500,
   liveWrites: 1000,
   memoryWrites: 200_000,
+  concurrencyMessages: 3000,
   categorySizes: [10_000, 100_000, 1_000_000],
   seedWindow: 2000,
 };
@@ -56,6 +59,7 @@ export const QUICK: Settings = {
   reads: 100,
   liveWrites: 100,
   memoryWrites: 5000,
+  concurrencyMessages: 400,
   categorySizes: [1000, 5000, 10_000],
   seedWindow: 2000,
 };
