@@ -10,7 +10,8 @@ export interface RawClient {
 }
 
 export async function openRaw(url: string): Promise<RawClient> {
-  const connection = await connectNats({ servers: url });
+  // The best raw code turns off nats.js's per-request stack traces, as the store does.
+  const connection = await connectNats({ servers: url, noAsyncTraces: true });
   const client = jetstream(connection);
   return { connection, client, manager: await client.jetstreamManager() };
 }
