@@ -155,13 +155,18 @@ export function settle(
   }
 }
 
-/** Runs the handler with in-progress pings, returning the error it threw, if any. */
+/**
+ * Runs the handler, returning the error it threw, if any. With `intervalMs` it pings
+ * in-progress meanwhile; the ordered dispatcher passes `undefined`, since one timer of its own
+ * already pings everything it holds, and a timer per message costs on every delivery.
+ */
 async function runHandler(
   invoke: () => void | Promise<void>,
   delivery: Delivery,
-  intervalMs: number,
+  intervalMs: number | undefined,
 ): Promise<{ error: unknown } | undefined> {
-  const keepAlive = setInterval(() => delivery.inProgress(), intervalMs);
+  const keepAlive =
+    intervalMs === undefined ? undefined : setInterval(() => delivery.inProgress(), intervalMs);
   try {
     await invoke();
     return undefined;
@@ -211,11 +216,15 @@ export function verdictBeforeHandling(
   return undefined;
 }
 
-/** Runs one attempt (`attempt` is 1-based) of the handler for `delivery` and says what should happen. Never throws. */
+/**
+ * Runs one attempt (`attempt` is 1-based) of the handler for `delivery` and says what should
+ * happen. Never throws. `keepAlive: false` when the caller pings in-progress itself.
+ */
 export async function attemptDelivery(
   delivery: Delivery,
   attempt: number,
   deps: DispatchDeps,
+  keepAlive = true,
 ): Promise<Verdict> {
   const { options, logger } = deps;
   const message = delivery.message;
@@ -232,7 +241,7 @@ export async function attemptDelivery(
   const thrown = await runHandler(
     () => handler(message, recording.context),
     delivery,
-    options.inProgressIntervalMs,
+    keepAlive ? options.inProgressIntervalMs : undefined,
   );
   const decision = recording.decision();
   if (decision.kind === "terminate") {

@@ -20,6 +20,7 @@ import {
   settle,
 } from "./dispatch.ts";
 import { pause } from "./pause.ts";
+import { ReadyLanes } from "./ready-lanes.ts";
 
 interface Queued {
   readonly delivery: Delivery;
@@ -40,7 +41,7 @@ export class OrderedDispatcher {
   readonly #stopped: AbortSignal;
   readonly #lanes = new Map<string, Lane>();
   /** Lanes whose head may run now. */
-  readonly #ready = new Set<string>();
+  readonly #ready = new ReadyLanes();
   #arrivals = 0;
   /** `storage:sequence` of every held delivery: a redelivery of one already held is ignored. */
   readonly #held = new Set<string>();
@@ -83,7 +84,7 @@ export class OrderedDispatcher {
     const lane = this.#lanes.get(laneKey);
     if (lane === undefined) {
       this.#lanes.set(laneKey, { deliveries: [queued], localRetries: 0 });
-      this.#ready.add(laneKey);
+      this.#ready.add(laneKey, queued.arrival);
       this.#pump();
     } else {
       lane.deliveries.push(queued);
@@ -108,8 +109,7 @@ export class OrderedDispatcher {
 
   #pump(): void {
     while (this.#running < this.#concurrency && this.#ready.size > 0 && !this.#stopped.aborted) {
-      const laneKey = this.#oldestReady();
-      this.#ready.delete(laneKey);
+      const laneKey = this.#ready.takeOldest() as string;
       this.#running += 1;
       this.#track(this.#runHead(laneKey));
     }
@@ -125,18 +125,10 @@ export class OrderedDispatcher {
     void tracked.finally(() => this.#work.delete(tracked));
   }
 
-  /** The ready lane whose head arrived first; at most `capacity` lanes, so a scan is cheap. */
-  #oldestReady(): string {
-    let oldest: string | undefined;
-    let oldestArrival = Number.POSITIVE_INFINITY;
-    for (const laneKey of this.#ready) {
-      const arrival = this.#lanes.get(laneKey)?.deliveries[0]?.arrival ?? -1;
-      if (arrival < oldestArrival) {
-        oldest = laneKey;
-        oldestArrival = arrival;
-      }
-    }
-    return oldest as string;
+  /** Makes the lane's current head eligible to run, in arrival order. */
+  #markReady(laneKey: string, lane: Lane): void {
+    const head = lane.deliveries[0];
+    if (head !== undefined) this.#ready.add(laneKey, head.arrival);
   }
 
   async #runHead(laneKey: string): Promise<void> {
@@ -147,7 +139,8 @@ export class OrderedDispatcher {
       return;
     }
     const attempt = delivery.deliveryCount + lane.localRetries;
-    const verdict = await attemptDelivery(delivery, attempt, this.#deps);
+    // The dispatcher's own timer pings every held delivery, the running ones included.
+    const verdict = await attemptDelivery(delivery, attempt, this.#deps, false);
     if (verdict.kind === "retry" && !isFinalAttempt(attempt, this.#deps.options)) {
       // Waiting out the delay takes no slot: other streams go on meanwhile.
       this.#running -= 1;
@@ -156,7 +149,7 @@ export class OrderedDispatcher {
       if (!this.#stopped.aborted) await pause(delayMs, this.#stopped);
       if (!this.#stopped.aborted) {
         lane.localRetries += 1;
-        this.#ready.add(laneKey);
+        this.#markReady(laneKey, lane);
         this.#pump();
         return;
       }
@@ -185,7 +178,7 @@ export class OrderedDispatcher {
     if (done !== undefined) this.#held.delete(heldKey(done.delivery));
     lane.localRetries = 0;
     if (lane.deliveries.length === 0) this.#lanes.delete(laneKey);
-    else this.#ready.add(laneKey);
+    else this.#markReady(laneKey, lane);
     this.#wakeRoomWaiters();
     if (this.#stopped.aborted) this.#releaseWaiting();
     else this.#pump();
@@ -194,9 +187,7 @@ export class OrderedDispatcher {
   /** Hands back (nak 0) every held delivery that is not running, keeping each lane's order. */
   #releaseWaiting(): void {
     if (!this.#stopped.aborted) return;
-    const ready = [...this.#ready];
-    this.#ready.clear();
-    for (const laneKey of ready) {
+    for (const laneKey of this.#ready.takeAll()) {
       const lane = this.#lanes.get(laneKey);
       if (lane === undefined) continue;
       this.#lanes.delete(laneKey);
