@@ -87,24 +87,8 @@ class DeferredConsumerSource implements ConsumerSource {
     this.#source = source;
   }
 
-  // A plain iterator rather than `yield*`: a delegating async generator adds its own
-  // promise round per delivery, on the subscription's hottest path.
-  [Symbol.asyncIterator](): AsyncIterator<Delivery> {
-    const source = this.#source;
-    let inner: AsyncIterator<Delivery> | undefined;
-    const open = async (): Promise<AsyncIterator<Delivery>> => {
-      inner ??= (await source)[Symbol.asyncIterator]();
-      return inner;
-    };
-    return {
-      next: async () => (await open()).next(),
-      return: async (value?: unknown) => {
-        const iterator = await open();
-        return iterator.return === undefined
-          ? { done: true, value: undefined }
-          : iterator.return(value);
-      },
-    };
+  async *[Symbol.asyncIterator](): AsyncIterator<Delivery> {
+    yield* await this.#source;
   }
 
   async close(): Promise<void> {
