@@ -99,7 +99,10 @@ async function main(): Promise<void> {
     sizeLabel(settings.entities * settings.messagesPerEntity),
   );
   const directory = new URL("results", import.meta.url).pathname;
-  const name = settings.mode === "quick" ? "latest-quick" : "latest";
+  // Only a whole full run replaces the committed `latest.*`; quick and partial runs
+  // (`--only`, `--system`) write files git ignores.
+  const partial = only !== undefined || values.system !== undefined;
+  const name = settings.mode === "quick" ? "latest-quick" : partial ? "latest-partial" : "latest";
   await writeResults(directory, name, machine, settings, reported, startedAt, seconds);
   log("");
   log(consoleTable(reported));
