@@ -10,7 +10,8 @@ import { openStore } from "../clients.ts";
 import { trackRss } from "../rss.ts";
 import { openSeeded } from "../seed.ts";
 import { nowMs } from "../stats.ts";
-import { CATEGORY, MESSAGE_TYPE, storageStreamOf } from "../wire.ts";
+import { timeSubscription } from "../subscribe-timed.ts";
+import { CATEGORY, storageStreamOf } from "../wire.ts";
 import type { Environment, Measurement, Variant, Workload } from "./types.ts";
 
 function totalOf(environment: Environment): number {
@@ -64,27 +65,16 @@ const store: Variant = {
     const total = totalOf(environment);
     return {
       async run(repetition): Promise<Measurement> {
-        let handled = 0;
-        let allHandled = (): void => {};
-        const finished = new Promise<void>((resolve) => {
-          allHandled = resolve;
-        });
-        const subscription = messageStore.subscribe(CATEGORY, {
+        let rss: ReturnType<typeof trackRss> | undefined;
+        const seconds = await timeSubscription(messageStore, {
           consumer: `catchup${repetition}`,
-          handlers: {
-            [MESSAGE_TYPE]: () => {
-              if (++handled === total) allHandled();
-            },
+          count: total,
+          onStart: () => {
+            rss = trackRss();
           },
         });
-        const rss = trackRss();
-        const started = nowMs();
-        await subscription.start();
-        await finished;
-        const seconds = (nowMs() - started) / 1000;
-        await subscription.stop();
-        const rssGrowthBytes = rss.stop();
-        return { operations: handled, seconds, rssGrowthBytes };
+        const rssGrowthBytes = rss?.stop() ?? 0;
+        return { operations: total, seconds, rssGrowthBytes };
       },
       close: async () => {
         await messageStore.close();

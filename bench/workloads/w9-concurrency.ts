@@ -8,8 +8,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { openStore } from "../clients.ts";
 import { openSeeded } from "../seed.ts";
-import { nowMs } from "../stats.ts";
-import { CATEGORY, MESSAGE_TYPE } from "../wire.ts";
+import { timeSubscription } from "../subscribe-timed.ts";
 import type { Measurement, Variant, Workload } from "./types.ts";
 
 /** The handler's simulated I/O. */
@@ -26,26 +25,12 @@ function concurrencyVariant(concurrency: number): Variant {
       const count = environment.settings.concurrencyMessages;
       return {
         async run(repetition): Promise<Measurement> {
-          let handled = 0;
-          let allHandled = (): void => {};
-          const finished = new Promise<void>((resolve) => {
-            allHandled = resolve;
-          });
-          const subscription = store.subscribe(CATEGORY, {
+          const seconds = await timeSubscription(store, {
             consumer: `io${concurrency}x${repetition}`,
-            concurrency,
-            handlers: {
-              [MESSAGE_TYPE]: async () => {
-                await sleep(HANDLER_IO_MS);
-                if (++handled === count) allHandled();
-              },
-            },
+            count,
+            work: () => sleep(HANDLER_IO_MS),
+            options: { concurrency },
           });
-          const started = nowMs();
-          await subscription.start();
-          await finished;
-          const seconds = (nowMs() - started) / 1000;
-          await subscription.stop();
           return { operations: count, seconds };
         },
         close: async () => {
