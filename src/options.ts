@@ -3,6 +3,7 @@
  * shape, which has nothing optional. Unknown keys are refused so a typo is not silently ignored.
  */
 import { InvalidOptionsError } from "./errors.ts";
+import { checkOptionKeys, positiveInteger } from "./option-checks.ts";
 
 /** pino-shaped: any pino, bunyan or console-like logger fits. */
 export interface Logger {
@@ -83,25 +84,9 @@ const KNOWN_KEYS = new Set([
   "timeoutMs",
 ]);
 
-function positiveInteger(value: unknown, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
-    throw new InvalidOptionsError(
-      `${name} must be a positive integer, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
-}
-
 /** Resolves options, applying the defaults. Throws `InvalidOptionsError`. */
 export function resolveOptions(options: MessageStoreOptions = {}): ResolvedOptions {
-  if (options === null || typeof options !== "object") {
-    throw new InvalidOptionsError("options must be an object");
-  }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_KEYS.has(key))
-      throw new InvalidOptionsError(`unknown option ${JSON.stringify(key)}`);
-  }
+  checkOptionKeys(options, KNOWN_KEYS, "connect");
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   if (typeof prefix !== "string" || /[\s.*>]/.test(prefix)) {
     throw new InvalidOptionsError(`prefix must be a string without whitespace, ".", "*" or ">"`);

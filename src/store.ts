@@ -38,6 +38,7 @@ import {
   type PreparedMessage,
   type RecordedMessage,
 } from "./message.ts";
+import { nonNegativeInteger as checkedNonNegative, checkOptionKeys } from "./option-checks.ts";
 import { type MessageStoreOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
 import type { StartAtOption } from "./start-at.ts";
 import { parseStream, parseTarget, type StreamRef, type TargetRef } from "./stream-name.ts";
@@ -112,13 +113,7 @@ const DEFAULT_WAIT_TIMEOUT_MS = 5000;
 export type CategoryRef = string | { readonly category: string };
 
 function nonNegativeInteger(value: number | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new InvalidOptionsError(
-      `${name} must be a non-negative integer, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
+  return checkedNonNegative(value, name) ?? fallback;
 }
 
 const WRITE_OPTION_KEYS: ReadonlySet<string> = new Set(["expectedVersion"]);
@@ -130,17 +125,6 @@ const WAIT_OPTION_KEYS: ReadonlySet<string> = new Set([
   "fromPosition",
   "fromGlobalPosition",
 ]);
-
-/** A typo in an option name must not silently change what a call does. */
-function checkOptionKeys(options: object, allowed: ReadonlySet<string>, call: string): void {
-  if (options === null || typeof options !== "object") {
-    throw new InvalidOptionsError(`${call} options must be an object`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!allowed.has(key))
-      throw new InvalidOptionsError(`unknown ${call} option ${JSON.stringify(key)}`);
-  }
-}
 
 function maxCountOf(value: number | undefined): number {
   if (value === undefined) return Number.POSITIVE_INFINITY;

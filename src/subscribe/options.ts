@@ -4,6 +4,7 @@
  */
 import type { StartAt } from "../backend.ts";
 import { InvalidOptionsError } from "../errors.ts";
+import { positiveInteger as checkedPositive, checkOptionKeys } from "../option-checks.ts";
 import { checkStartAt } from "../start-at.ts";
 import { type ParsedTarget, parseTarget } from "../stream-name.ts";
 import { type ConsumerGroupMember, groupDurableName } from "./group.ts";
@@ -62,11 +63,7 @@ function fail(message: string): never {
 }
 
 function positiveInteger(value: unknown, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
-    fail(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
-  }
-  return value;
+  return checkedPositive(value, `subscribe: ${name}`) ?? fallback;
 }
 
 const isDelay = (value: unknown): value is number =>
@@ -140,9 +137,7 @@ function checkGroup(group: unknown): ConsumerGroupMember | undefined {
 }
 
 function checkKeys(options: object, known: ReadonlySet<string>): void {
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) fail(`unknown option ${JSON.stringify(key)}`);
-  }
+  checkOptionKeys(options, known, "subscribe");
 }
 
 function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsumerOptions {

@@ -2,14 +2,13 @@
  * Opening a connection and checking the server it reached: nats-server ≥ 2.12 (atomic
  * batches, batched direct gets), and a `maxMessageSize` the server can carry.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { ConnectionError, InvalidOptionsError, UnsupportedServerError } from "../../errors.ts";
 import type { ResolvedOptions } from "../../options.ts";
 
 export const REQUIRED_SERVER_VERSION = "2.12.0";
 const CONNECT_RETRY_DELAY_MS = 250;
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Connects to the first reachable server of `servers`, trying again until `timeoutMs` has

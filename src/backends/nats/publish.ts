@@ -2,6 +2,7 @@
  * Publishing to JetStream with our own request, so the acknowledgement's error code reaches
  * `jetstream-errors.ts` untouched, and retrying what is worth retrying.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   type MsgHdrs,
   type NatsConnection,
@@ -47,8 +48,6 @@ export async function publishOne(
   });
   return readAck(storage, reply.data);
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One attempt waits at most this long for its answer before it is sent again. */
 export const PUBLISH_ATTEMPT_TIMEOUT_MS = 2000;

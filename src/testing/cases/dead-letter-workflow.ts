@@ -59,6 +59,17 @@ export function deadLetterWorkflowCases({ store: newStore, test }: SuiteContext)
       { type: "Job", data: 1 },
       { id, type: "Job", data: 2, metadata: { traceId: "t-1" } },
     ]);
+    // The message as the handler first saw it; its dead letter and its re-drive must match.
+    const original = {
+      type: "Job",
+      data: 2,
+      metadata: { traceId: "t-1" },
+      streamName: stream,
+      category: categoryName,
+      streamId: "7",
+      position: 1,
+      globalPosition: written.globalPosition,
+    };
     await eventually("a dead letter", async () => (await store.deadLetters(deadLetter)).length > 0);
     await sleep(QUIET_MS);
     const letters = await store.deadLetters(deadLetter);
@@ -70,17 +81,7 @@ export function deadLetterWorkflowCases({ store: newStore, test }: SuiteContext)
       reason: "failed",
       error: "job 2 is broken",
       originalSequence: written.globalPosition,
-      message: {
-        id,
-        type: "Job",
-        data: 2,
-        metadata: { traceId: "t-1" },
-        streamName: stream,
-        category: categoryName,
-        streamId: "7",
-        position: 1,
-        globalPosition: written.globalPosition,
-      },
+      message: { id, ...original },
     });
     expect(letters[0]?.time).toBeInstanceOf(Date);
     expect(await store.deadLetters(deadLetter, { consumer: "someone-else" })).toEqual([]);
@@ -93,16 +94,7 @@ export function deadLetterWorkflowCases({ store: newStore, test }: SuiteContext)
     await sleep(QUIET_MS);
     expect(failing.handled.get(id)).toBe(1);
     // The re-driven message is the original, as the first delivery had it.
-    expect(failing.seen.find((message) => message.id === id)).toMatchObject({
-      type: "Job",
-      data: 2,
-      metadata: { traceId: "t-1" },
-      streamName: stream,
-      category: categoryName,
-      streamId: "7",
-      position: 1,
-      globalPosition: written.globalPosition,
-    });
+    expect(failing.seen.find((message) => message.id === id)).toMatchObject(original);
     expect(await store.version(stream)).toBe(versionBefore);
     expect((await store.get(stream)).map((message) => message.data)).toEqual([1, 2]);
     expect(await store.deadLetters(deadLetter)).toEqual([]);
