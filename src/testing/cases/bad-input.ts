@@ -179,6 +179,20 @@ export function badInputCases({ store: newStore, test }: SuiteContext): void {
     await intact();
   });
 
+  test("two messages with one id in an array write throw InvalidMessageError and write nothing", async () => {
+    const store = await newStore();
+    const { stream, intact } = await seeded(store);
+    const id = "0b7f4a52-6c1d-4e8a-9d3f-2a5e7c9b1d40";
+    const error = await thrownBy(() =>
+      store.write(stream, [
+        { id, type: "A" },
+        { id, type: "B" },
+      ]),
+    );
+    expect(isInvalidMessageError(error)).toBe(true);
+    await intact();
+  });
+
   test("a message over maxMessageSize throws InvalidMessageError and writes nothing", async () => {
     const store = await newStore();
     const { stream, intact } = await seeded(store);

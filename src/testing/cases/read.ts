@@ -113,6 +113,19 @@ export function readCases({ store: newStore, test }: SuiteContext): void {
     expect(messages.every((m) => m.category === categoryName)).toBe(true);
   });
 
+  test("a category containing '-' is written, ensured and read as { category }", async () => {
+    const store = await newStore();
+    const categoryName = `import-podcast${uniqueId()}:command`;
+    await store.ensureCategory({ category: categoryName });
+    await store.write({ category: categoryName, id: "65a1" }, { type: "Import", data: 1 });
+    await store.write({ category: categoryName, id: "65a2" }, { type: "Import", data: 2 });
+    const read = await collect(store.readCategory({ category: categoryName }));
+    expect(read.map((message) => [message.category, message.streamId, message.data])).toEqual([
+      [categoryName, "65a1", 1],
+      [categoryName, "65a2", 2],
+    ]);
+  });
+
   test("readCategory: fromGlobalPosition is inclusive and maxCount caps", async () => {
     const store = await newStore();
     const categoryName = `cat${uniqueId()}`;
