@@ -24,6 +24,7 @@ import type {
 import { isMalformedMessageError, StreamNotFoundError } from "../../errors.ts";
 import type { RecordedMessage } from "../../message.ts";
 import { backoffDelay, pause } from "../../subscribe/pause.ts";
+import { AckBatch } from "./ack-batch.ts";
 import { NatsSourceStatus } from "./consumer-status.ts";
 import type { NatsContext } from "./context.ts";
 import { storedFromDelivery } from "./fetch.ts";
@@ -130,6 +131,9 @@ class NatsConsumerSource implements ConsumerSource {
   readonly #closed = new AbortController();
   #messages: ConsumerMessages | undefined;
   readonly #status: NatsSourceStatus;
+  readonly #acks = new AckBatch((error) =>
+    this.#log("warn", error, "an ack was not confirmed; its messages may be redelivered"),
+  );
 
   constructor(context: NatsContext, spec: ConsumerSpec, place: DurablePlace) {
     this.#context = context;
@@ -144,6 +148,7 @@ class NatsConsumerSource implements ConsumerSource {
 
   async close(): Promise<void> {
     this.#closed.abort();
+    await this.#acks.flush();
     await this.#stopConsume();
   }
 
@@ -270,12 +275,12 @@ class NatsConsumerSource implements ConsumerSource {
         deliveryCount: msg.info.deliveryCount,
         // A plain ack, not a confirmed one: waiting for the server's confirmation of every
         // ack capped a subscription at one message per round trip. An ack lost in transit
-        // means a redelivery, which at-least-once delivery allows.
-        // Once the source is closing, the ack of the message still in flight is flushed, so
-        // `stop()` returns only after it has left this process.
+        // means a redelivery, which at-least-once delivery allows. Acks leave in batches
+        // (ack-batch.ts); once the source is closing, each is sent at once and confirmed, so
+        // `stop()` returns only after the server recorded the ack of the message in flight.
         ack: async () => {
-          msg.ack();
-          if (this.#closed.signal.aborted) await this.#context.connection.flush();
+          this.#acks.add(msg);
+          if (this.#closed.signal.aborted) await this.#acks.flush();
         },
         nak: (delayMs) => msg.nak(delayMs),
         term: () => msg.term(),

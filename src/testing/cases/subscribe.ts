@@ -131,6 +131,44 @@ export function subscribeCases({ store: newStore, test }: SuiteContext): void {
     await second.stop();
   });
 
+  test("when stop() or leaving a consume() loop resolves, every handled message is acknowledged", async () => {
+    const store = await newStore();
+    const categoryName = `sub${uniqueId()}`;
+    const total = 60;
+    for (let n = 0; n < total; n += 1)
+      await store.write(`${categoryName}-${n % 6}`, { type: "N", data: n });
+    const head = (await store.last(`${categoryName}-${(total - 1) % 6}`))?.globalPosition;
+    const settled = {
+      pending: 0,
+      inFlight: 0,
+      lag: 0,
+      redelivered: 0,
+      lastHandledGlobalPosition: head,
+    };
+    // Checked at once, not eventually: acks still waiting in this process would show as in flight.
+    const pushed = `c${uniqueId()}`;
+    let handled = 0;
+    const subscription = store.subscribe(categoryName, {
+      consumer: pushed,
+      handlers: {
+        N: () => {
+          handled += 1;
+        },
+      },
+    });
+    await subscription.start();
+    await eventually("every message handled", () => handled >= total);
+    await subscription.stop();
+    expect(await store.consumerInfo(categoryName, pushed)).toMatchObject(settled);
+    const pulled = `c${uniqueId()}`;
+    let acked = 0;
+    for await (const item of store.consume(categoryName, { consumer: pulled })) {
+      await item.ack();
+      if (++acked === total) break;
+    }
+    expect(await store.consumerInfo(categoryName, pulled)).toMatchObject(settled);
+  });
+
   test("stop() lets the handler in flight finish, and its message stays handled", async () => {
     const store = await newStore();
     const categoryName = `sub${uniqueId()}`;
