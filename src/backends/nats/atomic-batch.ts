@@ -6,8 +6,9 @@
  * would hide behind a count mismatch.
  */
 import { randomUUID } from "node:crypto";
-import { type MsgHdrs, type NatsConnection, headers as newHeaders } from "@nats-io/transport-node";
+import { type MsgHdrs, headers as newHeaders } from "@nats-io/transport-node";
 import { type PublishOutcome, readAck } from "./publish.ts";
+import type { Requester } from "./requester.ts";
 
 export interface BatchEntry {
   readonly subject: string;
@@ -15,7 +16,7 @@ export interface BatchEntry {
 }
 
 export async function publishAtomicBatch(
-  connection: NatsConnection,
+  requester: Requester,
   storage: string,
   entries: readonly BatchEntry[],
   firstHeaders: MsgHdrs | undefined,
@@ -28,16 +29,13 @@ export async function publishAtomicBatch(
     const headers = index === 0 && firstHeaders !== undefined ? firstHeaders : newHeaders();
     headers.set("Nats-Batch-Id", batchId);
     headers.set("Nats-Batch-Sequence", String(index + 1));
-    connection.publish(entry.subject, entry.body, { headers });
+    requester.publish(entry.subject, entry.body, headers);
   }
   const commit = entries[last] as BatchEntry;
   const headers = last === 0 && firstHeaders !== undefined ? firstHeaders : newHeaders();
   headers.set("Nats-Batch-Id", batchId);
   headers.set("Nats-Batch-Sequence", String(last + 1));
   headers.set("Nats-Batch-Commit", "1");
-  const reply = await connection.request(commit.subject, commit.body, {
-    timeout: timeoutMs,
-    headers,
-  });
+  const reply = await requester.request(commit.subject, commit.body, timeoutMs, headers);
   return readAck(storage, reply.data);
 }

@@ -35,6 +35,7 @@ import { mergeSources } from "./merged-source.ts";
 import { categoryHead, readCategory } from "./read-category.ts";
 import { entityEnd, lastMessage, readStream } from "./read-stream.ts";
 import { redriveNats, redrivePlace } from "./redrive.ts";
+import { Requester } from "./requester.ts";
 import { CategoryStorage } from "./storage.ts";
 import { createSubjectLayout } from "./subjects.ts";
 import { tailNats } from "./tail.ts";
@@ -57,6 +58,7 @@ async function createInternals(
     subjects,
     catalog,
     watch: new ConnectionWatch(connection),
+    requester: new Requester(connection),
     async storageFor(category, create) {
       const found = create ? await catalog.require(category) : await catalog.lookup(category);
       return found?.name;

@@ -3,11 +3,7 @@
  * `jetstream-errors.ts` untouched, and retrying what is worth retrying.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  type MsgHdrs,
-  type NatsConnection,
-  TimeoutError as NatsTimeoutError,
-} from "@nats-io/transport-node";
+import { type MsgHdrs, TimeoutError as NatsTimeoutError } from "@nats-io/transport-node";
 import { TimeoutError } from "../../errors.ts";
 import { TRANSIENT_RETRIES, TRANSIENT_RETRY_DELAY_MS } from "../../options.ts";
 import type { ConnectionWatch } from "./connection.ts";
@@ -17,14 +13,17 @@ import {
   isTransientFailure,
   type PublishRefusal,
 } from "./jetstream-errors.ts";
+import type { Requester } from "./requester.ts";
 
 export type PublishOutcome =
   | { readonly stored: true; readonly sequence: number }
   | { readonly stored: false; readonly refusal: PublishRefusal };
 
+const utf8 = new TextDecoder();
+
 /** Reads a publish acknowledgement: `{ stream, seq }` or `{ error }`. */
 export function readAck(storage: string, reply: Uint8Array): PublishOutcome {
-  const ack: unknown = JSON.parse(new TextDecoder().decode(reply));
+  const ack: unknown = JSON.parse(utf8.decode(reply));
   const failure = apiFailureOf(ack);
   if (failure !== undefined)
     return { stored: false, refusal: classifyPublishFailure(storage, failure) };
@@ -35,17 +34,14 @@ export function readAck(storage: string, reply: Uint8Array): PublishOutcome {
 
 /** One message, acknowledged. */
 export async function publishOne(
-  connection: NatsConnection,
+  requester: Requester,
   storage: string,
   subject: string,
   body: Uint8Array,
   headers: MsgHdrs | undefined,
   timeoutMs: number,
 ): Promise<PublishOutcome> {
-  const reply = await connection.request(subject, body, {
-    timeout: timeoutMs,
-    ...(headers === undefined ? {} : { headers }),
-  });
+  const reply = await requester.request(subject, body, timeoutMs, headers);
   return readAck(storage, reply.data);
 }
 

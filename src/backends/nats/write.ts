@@ -166,7 +166,7 @@ export class EntityWriter {
     end: KnownEnd,
     messages: readonly PreparedMessage[],
   ): Promise<PublishOutcome> {
-    const { connection, subjects, options, watch } = this.#parts;
+    const { requester, subjects, options, watch } = this.#parts;
     try {
       return await withTransientRetries(
         `write to ${stream.name}`,
@@ -177,13 +177,13 @@ export class EntityWriter {
           if (messages.length === 1) {
             const [message] = messages as [PreparedMessage];
             const subject = subjects.positionSubject(stream, end.version + 1);
-            return publishOne(connection, storage.name, subject, message.body, headers, remaining);
+            return publishOne(requester, storage.name, subject, message.body, headers, remaining);
           }
           const entries = messages.map((message, index) => ({
             subject: subjects.positionSubject(stream, end.version + 1 + index),
             body: message.body,
           }));
-          return publishAtomicBatch(connection, storage.name, entries, headers, remaining);
+          return publishAtomicBatch(requester, storage.name, entries, headers, remaining);
         },
       );
     } catch (error) {

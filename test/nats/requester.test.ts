@@ -1,0 +1,78 @@
+import {
+  connect as connectNats,
+  NoRespondersError,
+  RequestError,
+  TimeoutError,
+} from "@nats-io/transport-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isTransientFailure } from "../../src/backends/nats/jetstream-errors.ts";
+import { Requester } from "../../src/backends/nats/requester.ts";
+import { natsUrl, uniquePrefix } from "../support/nats.ts";
+import { encode, openRawNats, type RawNats } from "./nats-helpers.ts";
+
+describe("the write path's requester, against a real nats-server", () => {
+  let raw: RawNats;
+  beforeAll(async () => {
+    raw = await openRawNats();
+  });
+  afterAll(async () => {
+    await raw.close();
+  });
+
+  it("pairs each answer with its own request when many are in flight", async () => {
+    const subject = `${uniquePrefix("req")}.echo`;
+    // Answers in reverse order, so a mix-up of replies would show.
+    const held: { reply: () => void }[] = [];
+    const responder = raw.connection.subscribe(subject, {
+      callback: (_error, message) => {
+        held.push({ reply: () => message.respond(message.data) });
+        if (held.length === 20) for (const { reply } of held.reverse()) reply();
+      },
+    });
+    await raw.connection.flush();
+    const requester = new Requester(raw.connection);
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, n) => requester.request(subject, encode(`m${n}`), 2000)),
+    );
+    expect(answers.map((answer) => answer.string())).toEqual(
+      Array.from({ length: 20 }, (_, n) => `m${n}`),
+    );
+    responder.unsubscribe();
+  });
+
+  it("fails with nats.js TimeoutError when nobody answers in time", async () => {
+    const subject = `${uniquePrefix("req")}.silent`;
+    const silent = raw.connection.subscribe(subject, { callback: () => {} });
+    await raw.connection.flush();
+    const requester = new Requester(raw.connection);
+    const started = Date.now();
+    await expect(requester.request(subject, encode("x"), 150)).rejects.toBeInstanceOf(TimeoutError);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    silent.unsubscribe();
+  });
+
+  it("fails with NoRespondersError, which the writer retries, when nobody listens", async () => {
+    const requester = new Requester(raw.connection);
+    const failure = await requester
+      .request(`${uniquePrefix("req")}.nobody`, encode("x"), 2000)
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(NoRespondersError);
+    expect(isTransientFailure(failure)).toBe(true);
+  });
+
+  it("fails a request in flight at once when its connection closes", async () => {
+    const connection = await connectNats({ servers: natsUrl() });
+    const subject = `${uniquePrefix("req")}.closing`;
+    const silent = raw.connection.subscribe(subject, { callback: () => {} });
+    await raw.connection.flush();
+    const requester = new Requester(connection);
+    const pending = requester.request(subject, encode("x"), 30_000);
+    const outcome = pending.catch((error: unknown) => error);
+    await connection.flush();
+    const started = Date.now();
+    await connection.close();
+    expect(await outcome).toBeInstanceOf(RequestError);
+    expect(Date.now() - started).toBeLessThan(5000);
+    silent.unsubscribe();
+  });
+});
