@@ -210,12 +210,17 @@ export interface Backend {
     expected: ExpectedVersion,
   ): Promise<WriteResult>;
 
-  /** The stream's messages with `position >= fromPosition`, in position order, at most `maxCount` (may be `Infinity`). Never throws for a missing stream. */
-  readStream(
+  /**
+   * The stream's messages with `position >= fromPosition`, in position order, at most
+   * `maxCount` (may be `Infinity`), in pages (non-empty arrays): an entity read in one request
+   * comes as one page, so its reader pays one tick for it instead of one per message, and a
+   * long stream is never held whole. Never throws for a missing stream.
+   */
+  readStreamPages(
     stream: ParsedStream,
     fromPosition: number,
     maxCount: number,
-  ): AsyncIterable<RecordedMessage>;
+  ): AsyncIterable<readonly RecordedMessage[]>;
 
   /** The category's messages with `globalPosition >= fromGlobalPosition`, in global order, at most `maxCount`. Bodies that do not decode are skipped with a warning. */
   readCategory(

@@ -9,7 +9,7 @@ import type { ParsedStream } from "./stream-name.ts";
 
 /** The earlier result of this same write, when it already landed after `afterVersion`. */
 export async function findRetriedWrite(
-  backend: Pick<Backend, "readStream">,
+  backend: Pick<Backend, "readStreamPages">,
   stream: ParsedStream,
   afterVersion: number,
   messages: readonly PreparedMessage[],
@@ -18,16 +18,15 @@ export async function findRetriedWrite(
   if (firstId === undefined) return undefined;
   let remaining = -1;
   let lastSeen: WriteResult | undefined;
-  for await (const message of backend.readStream(
-    stream,
-    afterVersion + 1,
-    Number.POSITIVE_INFINITY,
-  )) {
-    if (remaining < 0 && message.id === firstId) remaining = messages.length;
-    if (remaining > 0) {
-      lastSeen = { position: message.position, globalPosition: message.globalPosition };
-      remaining -= 1;
-      if (remaining === 0) return lastSeen;
+  const pages = backend.readStreamPages(stream, afterVersion + 1, Number.POSITIVE_INFINITY);
+  for await (const page of pages) {
+    for (const message of page) {
+      if (remaining < 0 && message.id === firstId) remaining = messages.length;
+      if (remaining > 0) {
+        lastSeen = { position: message.position, globalPosition: message.globalPosition };
+        remaining -= 1;
+        if (remaining === 0) return lastSeen;
+      }
     }
   }
   return undefined;

@@ -32,7 +32,7 @@ import {
   redriveMemoryDeadLetters,
 } from "./dead-letter-workflow.ts";
 import { preciseNowMs } from "./log.ts";
-import { categoryStats, lastOf, readCategory, readStream } from "./reads.ts";
+import { categoryStats, lastOf, readCategory, readStreamPages } from "./reads.ts";
 import { RedriveQueues } from "./redrive.ts";
 import { tailCategory } from "./tail.ts";
 
@@ -87,12 +87,12 @@ class MemoryBackend implements Backend {
     return { position: last.position, globalPosition: last.globalPosition };
   }
 
-  readStream(
+  readStreamPages(
     stream: ParsedStream,
     fromPosition: number,
     maxCount: number,
-  ): AsyncIterable<RecordedMessage> {
-    return readStream(this.#categories, stream, fromPosition, maxCount, this.#options.logger);
+  ): AsyncIterable<RecordedMessage[]> {
+    return readStreamPages(this.#categories, stream, fromPosition, maxCount, this.#options.logger);
   }
 
   readCategory(

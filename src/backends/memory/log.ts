@@ -32,7 +32,7 @@ export interface StoredEntry {
   readonly storedAtMs: number;
   /**
    * Set on dead letters. They carry the original stream's identity for readers, but belong to
-   * no stream of this log: `version` and `readStream` of the dead-letter category ignore them.
+   * no stream of this log: `version` and `readStreamPages` of the dead-letter category ignore them.
    */
   readonly deadLetter: DeadLetterInfo | undefined;
 }

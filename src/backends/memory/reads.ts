@@ -10,26 +10,35 @@ import type { ParsedStream } from "../../stream-name.ts";
 import type { Categories } from "./category.ts";
 import { readableRecordOf } from "./records.ts";
 
-export async function* readStream(
+/** Messages per page of a stream read: the reader gets control back between pages. */
+const STREAM_PAGE_SIZE = 1024;
+
+export async function* readStreamPages(
   categories: Categories,
   stream: ParsedStream,
   fromPosition: number,
   maxCount: number,
   logger: Logger,
-): AsyncGenerator<RecordedMessage> {
+): AsyncGenerator<RecordedMessage[]> {
   const log = categories.get(stream.category);
   const positions = log?.streamPositions(stream.name);
   if (log === undefined || positions === undefined) return;
   const end = positions.length;
   let yielded = 0;
+  let page: RecordedMessage[] = [];
   for (let position = Math.max(0, fromPosition); position < end && yielded < maxCount; position++) {
     const entry = log.at((positions[position] as number) - 1);
     if (entry === undefined) continue;
     const message = readableRecordOf(log.name, entry, logger);
     if (message === undefined) continue;
     yielded += 1;
-    yield message;
+    page.push(message);
+    if (page.length === STREAM_PAGE_SIZE) {
+      yield page;
+      page = [];
+    }
   }
+  if (page.length > 0) yield page;
 }
 
 export async function* readCategory(

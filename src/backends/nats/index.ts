@@ -33,7 +33,7 @@ import { decodeStored } from "./decode.ts";
 import type { NatsInternals } from "./internals.ts";
 import { mergeSources } from "./merged-source.ts";
 import { categoryHead, readCategory } from "./read-category.ts";
-import { entityEnd, lastMessage, readStream } from "./read-stream.ts";
+import { entityEnd, lastMessage, readStreamPages } from "./read-stream.ts";
 import { redriveNats, redrivePlace } from "./redrive.ts";
 import { Requester } from "./requester.ts";
 import { CategoryStorage } from "./storage.ts";
@@ -141,12 +141,12 @@ class NatsBackend implements Backend {
     return (await this.#writer).append(stream, messages, expected);
   }
 
-  async *readStream(
+  async *readStreamPages(
     stream: ParsedStream,
     fromPosition: number,
     maxCount: number,
-  ): AsyncGenerator<RecordedMessage> {
-    yield* readStream(await this.#parts, stream, fromPosition, maxCount);
+  ): AsyncGenerator<RecordedMessage[]> {
+    yield* readStreamPages(await this.#parts, stream, fromPosition, maxCount);
   }
 
   async *readCategory(

@@ -11,15 +11,41 @@ import { decodeStored } from "./decode.ts";
 import { directBatch, lastOnSubject, multiLast, PAGE_SIZE, scanWithConsumer } from "./fetch.ts";
 import type { NatsInternals } from "./internals.ts";
 import type { StorageConfig } from "./storage.ts";
+import { positionOfToken } from "./subjects.ts";
 
 interface Positioned {
   readonly stored: StoredMessage;
   readonly position: number;
 }
 
+/** A page of an entity's stored messages with their positions, in position order. */
+type PositionedPage = readonly Positioned[];
+
 function entitySubject(parts: NatsInternals, stream: ParsedStream): string {
   const [exact] = parts.subjects.targetFilters({ ...stream, id: stream.id });
   return exact ?? stream.name;
+}
+
+/**
+ * The positions of messages read from the entity's own subjects, or `undefined` when one of
+ * them is not a position subject (another writer's message: positions must be counted).
+ * Every subject starts with the entity's subject, so only the last token needs reading.
+ */
+function positionsOf(
+  parts: NatsInternals,
+  stream: ParsedStream,
+  found: readonly StoredMessage[],
+): Positioned[] | undefined {
+  const head = `${entitySubject(parts, stream)}.`;
+  const page: Positioned[] = [];
+  for (const stored of found) {
+    const position = stored.subject.startsWith(head)
+      ? positionOfToken(stored.subject.slice(head.length))
+      : -1;
+    if (position < 0) return undefined;
+    page.push({ stored, position });
+  }
+  return page;
 }
 
 /** Every message of the entity in sequence order, its position counted rather than read from the subject. */
@@ -27,8 +53,9 @@ async function* scanCounting(
   parts: NatsInternals,
   storage: StorageConfig,
   stream: ParsedStream,
-): AsyncGenerator<Positioned> {
+): AsyncGenerator<PositionedPage> {
   let position = 0;
+  let page: Positioned[] = [];
   const filters = parts.subjects.targetFilters({ ...stream, id: stream.id });
   for await (const stored of scanWithConsumer(
     parts.jetstream,
@@ -37,9 +64,14 @@ async function* scanCounting(
     filters,
     1,
   )) {
-    yield { stored, position };
+    page.push({ stored, position });
     position += 1;
+    if (page.length === PAGE_SIZE) {
+      yield page;
+      page = [];
+    }
   }
+  if (page.length > 0) yield page;
 }
 
 /** A long entity, from `fromPosition` on, a page of sequences at a time. */
@@ -48,7 +80,7 @@ async function* pagesFrom(
   storage: StorageConfig,
   stream: ParsedStream,
   fromPosition: number,
-): AsyncGenerator<Positioned> {
+): AsyncGenerator<PositionedPage> {
   const start = await lastOnSubject(
     parts.manager,
     storage,
@@ -59,68 +91,74 @@ async function* pagesFrom(
   let sequence = start.sequence;
   for (;;) {
     const page = await directBatch(parts.manager, storage.name, sequence, PAGE_SIZE, wildcard);
-    for (const stored of page) {
-      const { position } = parts.subjects.parse(stream.category, stored.subject);
-      if (position >= fromPosition) yield { stored, position };
-    }
+    yield page.map((stored) => ({
+      stored,
+      position: parts.subjects.parse(stream.category, stored.subject).position,
+    }));
     const last = page.at(-1);
     if (last === undefined || page.length < PAGE_SIZE) return;
     sequence = last.sequence + 1;
   }
 }
 
-function hasOtherWriters(
-  parts: NatsInternals,
-  stream: ParsedStream,
-  found: StoredMessage[],
-): boolean {
-  return found.some((stored) => parts.subjects.parse(stream.category, stored.subject).position < 0);
-}
-
 /**
- * The entity's messages with their positions. The common case, a short entity written only
- * by this store, is one request answered as an array, so the caller loops without a tick
- * per message; long entities and other writers' messages come as an async iterable.
+ * The entity's messages with their positions, a page at a time. The common case, a short
+ * entity written only by this store, is one request and one page; long entities are read a
+ * page of sequences at a time, and entities with other writers' messages are scanned.
  */
-async function positioned(
+async function* positioned(
   parts: NatsInternals,
   storage: StorageConfig,
   stream: ParsedStream,
   fromPosition: number,
-): Promise<Positioned[] | AsyncIterable<Positioned>> {
-  if (!storage.direct) return scanCounting(parts, storage, stream);
-  const wildcard = parts.subjects.positionWildcard(stream);
+): AsyncGenerator<PositionedPage> {
+  if (!storage.direct) {
+    yield* scanCounting(parts, storage, stream);
+    return;
+  }
   const found = await multiLast(parts.manager, storage.name, [
-    wildcard,
+    parts.subjects.positionWildcard(stream),
     entitySubject(parts, stream),
   ]);
-  if (found === "too-many") return pagesFrom(parts, storage, stream, fromPosition);
-  if (hasOtherWriters(parts, stream, found)) return scanCounting(parts, storage, stream);
-  return found.map((stored) => ({
-    stored,
-    position: parts.subjects.parse(stream.category, stored.subject).position,
-  }));
+  if (found === "too-many") {
+    yield* pagesFrom(parts, storage, stream, fromPosition);
+    return;
+  }
+  const page = positionsOf(parts, stream, found);
+  if (page === undefined) yield* scanCounting(parts, storage, stream);
+  else if (page.length > 0) yield page;
 }
 
-export async function* readStream(
+/**
+ * The entity's messages from `fromPosition` on, at most `maxCount`, in pages: a reader of a
+ * short entity pays one tick for all of it rather than one per message.
+ */
+export async function* readStreamPages(
   parts: NatsInternals,
   stream: ParsedStream,
   fromPosition: number,
   maxCount: number,
-): AsyncGenerator<RecordedMessage> {
+): AsyncGenerator<RecordedMessage[]> {
   if (maxCount <= 0) return;
   const storage = await parts.catalog.lookup(stream.category);
   if (storage === undefined) return;
-  let count = 0;
-  for await (const { stored, position } of await positioned(parts, storage, stream, fromPosition)) {
-    if (position < fromPosition) continue;
-    yield decodeStored(parts.subjects, stream.category, stored, {
-      category: stream.category,
-      streamId: stream.id,
-      position,
-    });
-    count += 1;
-    if (count >= maxCount) return;
+  let remaining = maxCount;
+  for await (const page of positioned(parts, storage, stream, fromPosition)) {
+    const messages: RecordedMessage[] = [];
+    for (const { stored, position } of page) {
+      if (position < fromPosition) continue;
+      messages.push(
+        decodeStored(parts.subjects, stream.category, stored, {
+          category: stream.category,
+          streamId: stream.id,
+          position,
+        }),
+      );
+      remaining -= 1;
+      if (remaining === 0) break;
+    }
+    if (messages.length > 0) yield messages;
+    if (remaining === 0) return;
   }
 }
 
@@ -137,8 +175,11 @@ async function countedEnd(parts: NatsInternals, stream: ParsedStream): Promise<E
   let end: EntityEnd = { version: -1, lastSequence: 0, last: undefined };
   const storage = await parts.catalog.lookup(stream.category);
   if (storage === undefined) return end;
-  for await (const { stored, position } of await positioned(parts, storage, stream, 0)) {
-    end = { version: position, lastSequence: stored.sequence, last: undefined };
+  for await (const page of positioned(parts, storage, stream, 0)) {
+    const last = page.at(-1);
+    if (last !== undefined) {
+      end = { version: last.position, lastSequence: last.stored.sequence, last: undefined };
+    }
   }
   return end;
 }
@@ -180,8 +221,8 @@ export async function lastMessage(
     }
   }
   let found: RecordedMessage | undefined;
-  for await (const message of readStream(parts, stream, 0, Number.POSITIVE_INFINITY)) {
-    if (type === undefined || message.type === type) found = message;
+  for await (const page of readStreamPages(parts, stream, 0, Number.POSITIVE_INFINITY)) {
+    for (const message of page) if (type === undefined || message.type === type) found = message;
   }
   return found;
 }

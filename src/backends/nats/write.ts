@@ -25,7 +25,7 @@ import { publishAtomicBatch } from "./atomic-batch.ts";
 import type { NatsInternals } from "./internals.ts";
 import { isTransientFailure, translateTimeout } from "./jetstream-errors.ts";
 import { type PublishOutcome, publishOne, withTransientRetries } from "./publish.ts";
-import { entityEnd, readStream } from "./read-stream.ts";
+import { entityEnd, readStreamPages } from "./read-stream.ts";
 import type { StorageConfig } from "./storage.ts";
 
 interface KnownEnd {
@@ -108,7 +108,7 @@ export class EntityWriter {
       // "any" or "exists": the entity moved on. Unless this very write already landed
       // (a retry), try again at the new end.
       const earlier = await findRetriedWrite(
-        { readStream: (s, from, max) => readStream(this.#parts, s, from, max) },
+        { readStreamPages: (s, from, max) => readStreamPages(this.#parts, s, from, max) },
         stream,
         attemptedAfter,
         messages,
