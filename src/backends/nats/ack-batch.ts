@@ -13,15 +13,27 @@
  * of its handled messages as still in flight.
  */
 import type { JsMsg } from "@nats-io/jetstream";
+import type { Requester } from "./requester.ts";
+
+/** The JetStream ack payload. */
+const ACK = new TextEncoder().encode("+ACK");
 
 export class AckBatch {
+  readonly #requester: Requester;
+  readonly #timeoutMs: number;
   readonly #onError: (error: unknown) => void;
   #pending: JsMsg[] = [];
   #scheduled: ReturnType<typeof setImmediate> | undefined;
   #confirmed: Promise<void> = Promise.resolve();
 
-  /** `onError` hears of a confirmation that failed (the acks may be lost; the server redelivers). */
-  constructor(onError: (error: unknown) => void) {
+  /**
+   * Confirmations go through `requester` (nats.js `ackAck()` pays for an Error per request);
+   * `onError` hears of one that failed or timed out (the acks may be lost; the server
+   * redelivers those messages).
+   */
+  constructor(requester: Requester, timeoutMs: number, onError: (error: unknown) => void) {
+    this.#requester = requester;
+    this.#timeoutMs = timeoutMs;
     this.#onError = onError;
   }
 
@@ -40,10 +52,26 @@ export class AckBatch {
     const last = pending.pop();
     if (last === undefined) return this.#confirmed;
     for (const msg of pending) msg.ack();
-    this.#confirmed = last.ackAck().then(
+    this.#confirmed = this.#confirm(last).then(
       () => {},
       (error: unknown) => this.#onError(error),
     );
     return this.#confirmed;
   }
+
+  /** Acks `msg` and waits for the server to say it recorded the ack. */
+  async #confirm(msg: JsMsg): Promise<void> {
+    const reply = replySubjectOf(msg);
+    if (reply === undefined) await msg.ackAck({ timeout: this.#timeoutMs });
+    else await this.#requester.request(reply, ACK, this.#timeoutMs);
+  }
+}
+
+/**
+ * Where a delivered message's ack goes. nats.js's message class has it, but its `JsMsg` type
+ * does not say so; without it the ack falls back to nats.js's own `ackAck()`.
+ */
+function replySubjectOf(msg: JsMsg): string | undefined {
+  const reply: unknown = (msg as { readonly reply?: unknown }).reply;
+  return typeof reply === "string" && reply !== "" ? reply : undefined;
 }

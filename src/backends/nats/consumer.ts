@@ -131,15 +131,16 @@ class NatsConsumerSource implements ConsumerSource {
   readonly #closed = new AbortController();
   #messages: ConsumerMessages | undefined;
   readonly #status: NatsSourceStatus;
-  readonly #acks = new AckBatch((error) =>
-    this.#log("warn", error, "an ack was not confirmed; its messages may be redelivered"),
-  );
+  readonly #acks: AckBatch;
 
   constructor(context: NatsContext, spec: ConsumerSpec, place: DurablePlace) {
     this.#context = context;
     this.#spec = spec;
     this.#place = place;
     this.#status = new NatsSourceStatus(context, this.#closed.signal);
+    this.#acks = new AckBatch(context.requester, context.options.timeoutMs, (error) =>
+      this.#log("warn", error, "an ack was not confirmed; its messages may be redelivered"),
+    );
   }
 
   status(): AsyncIterable<BackendStatus> {

@@ -10,6 +10,7 @@ import type { CategorySettings } from "../../backend.ts";
 import type { RecordedMessage } from "../../message.ts";
 import type { ResolvedOptions } from "../../options.ts";
 import type { ParsedStream, ParsedTarget } from "../../stream-name.ts";
+import type { Requester } from "./requester.ts";
 
 /** Where message-store puts things on NATS (DESIGN §3). */
 export interface SubjectLayout {
@@ -45,6 +46,8 @@ export interface StoredMessage {
 
 export interface NatsContext {
   readonly connection: NatsConnection;
+  /** Requests where nats.js `request()` costs too much per call: publishes, confirmed acks. */
+  readonly requester: Requester;
   readonly jetstream: JetStreamClient;
   readonly manager: JetStreamManager;
   readonly options: ResolvedOptions;

@@ -1,12 +1,9 @@
 /** The context plus what only the core of the backend (reads, writes, storage) needs. */
 import type { ConnectionWatch } from "./connection.ts";
 import type { NatsContext } from "./context.ts";
-import type { Requester } from "./requester.ts";
 import type { CategoryStorage } from "./storage.ts";
 
 export interface NatsInternals extends NatsContext {
   readonly catalog: CategoryStorage;
   readonly watch: ConnectionWatch;
-  /** Requests of the write path (publish acknowledgements). */
-  readonly requester: Requester;
 }
