@@ -1,10 +1,11 @@
 /**
  * Idempotent writes without stored headers (DESIGN §3). A write that conflicts may be a
- * retry of one that already landed: look at what was written after the version the writer
- * expected, and if the first message's id is there, answer with that write's result.
+ * retry of one that already landed: a write made after version v can only have landed at
+ * v + 1, so look there, and if the first message's id is there, answer with that write's
+ * result.
  */
 import type { Backend, WriteResult } from "./backend.ts";
-import type { PreparedMessage } from "./message.ts";
+import type { PreparedMessage, RecordedMessage } from "./message.ts";
 import type { ParsedStream } from "./stream-name.ts";
 
 /** The earlier result of this same write, when it already landed after `afterVersion`. */
@@ -16,20 +17,15 @@ export async function findRetriedWrite(
 ): Promise<WriteResult | undefined> {
   const firstId = messages[0]?.id;
   if (firstId === undefined) return undefined;
-  let remaining = -1;
-  let lastSeen: WriteResult | undefined;
-  const pages = backend.readStreamPages(stream, afterVersion + 1, Number.POSITIVE_INFINITY);
-  for await (const page of pages) {
-    for (const message of page) {
-      if (remaining < 0 && message.id === firstId) remaining = messages.length;
-      if (remaining > 0) {
-        lastSeen = { position: message.position, globalPosition: message.globalPosition };
-        remaining -= 1;
-        if (remaining === 0) return lastSeen;
-      }
-    }
+  const landed: RecordedMessage[] = [];
+  for await (const page of backend.readStreamPages(stream, afterVersion + 1, messages.length)) {
+    landed.push(...page);
   }
-  return undefined;
+  const last = landed.at(-1);
+  if (landed[0]?.id !== firstId || landed.length < messages.length || last === undefined) {
+    return undefined;
+  }
+  return { position: last.position, globalPosition: last.globalPosition };
 }
 
 const STREAMS_REMEMBERED = 10_000;

@@ -1,4 +1,5 @@
 // NATS-specific write behaviour: what lands on the server, and how JetStream refusals translate.
+import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   ExpectedVersionError,
@@ -66,6 +67,26 @@ describe.skipIf(!hasNats())("NATS writes", () => {
     await second.write("queue-1", { type: "B" });
     await expect(first.write("queue-1", { type: "C" })).resolves.toMatchObject({ position: 2 });
     expect((await second.get("queue-1")).map((m) => m.type)).toEqual(["A", "B", "C"]);
+  });
+
+  it("answers a retry from another process with the first result, looking only where it could have landed", async () => {
+    const first = await open();
+    const second = await open({ prefix: first.options.prefix });
+    const batch = [
+      { id: randomUUID(), type: "A" },
+      { id: randomUUID(), type: "B" },
+    ];
+    const landed = await first.write("retry-1", batch, { expectedVersion: -1 });
+    expect(landed.position).toBe(1);
+    // Other writes land behind it; the retry still finds the batch at positions 0 and 1.
+    await first.write("retry-1", { type: "C" });
+    await expect(second.write("retry-1", batch, { expectedVersion: -1 })).resolves.toEqual(landed);
+    // A different write with the same stale expectation is a conflict, not a retry.
+    const error = await second
+      .write("retry-1", { id: randomUUID(), type: "D" }, { expectedVersion: -1 })
+      .catch((e: unknown) => e);
+    expect(isExpectedVersionError(error)).toBe(true);
+    expect((await second.get("retry-1")).map((m) => m.type)).toEqual(["A", "B", "C"]);
   });
 
   it("keeps the writes of one process to one entity in call order", async () => {
