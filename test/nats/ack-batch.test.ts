@@ -44,6 +44,21 @@ describe("AckBatch", () => {
     expect(log).toEqual(["ackAck a"]);
   });
 
+  it("reports acks that cannot be sent (a closed connection) instead of throwing from its timer", async () => {
+    const errors: unknown[] = [];
+    const batch = new AckBatch(requester([]), 1000, (error) => errors.push(error));
+    const closed = {
+      reply: "$JS.ACK.a",
+      ack: () => {
+        throw new Error("closed connection");
+      },
+    } as unknown as JsMsg;
+    batch.add(closed);
+    batch.add(message([], "b", "$JS.ACK.b"));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(errors).toHaveLength(1);
+  });
+
   it("reports a confirmation that fails instead of throwing", async () => {
     const failing = {
       request: async () => {

@@ -51,7 +51,14 @@ export class AckBatch {
     this.#pending = [];
     const last = pending.pop();
     if (last === undefined) return this.#confirmed;
-    for (const msg of pending) msg.ack();
+    try {
+      for (const msg of pending) msg.ack();
+    } catch (error) {
+      // The connection is closed or draining: the rest would fail alike, and this runs in a
+      // timer callback, where a throw would take the process down.
+      this.#onError(error);
+      return this.#confirmed;
+    }
     this.#confirmed = this.#confirm(last).then(
       () => {},
       (error: unknown) => this.#onError(error),
