@@ -11,6 +11,34 @@ import { isPlainObject, type Metadata } from "./message.ts";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/**
+ * Bodies are encoded into views of a shared slab rather than each into its own ArrayBuffer:
+ * an ArrayBuffer per message costs an allocation outside the heap and garbage-collector
+ * bookkeeping that outweigh the encoding itself (Node's `Buffer` pool does the same). A slab
+ * is only ever appended to, so a body's bytes never change once encoded; it is freed when no
+ * body in it is left.
+ */
+const SLAB_BYTES = 64 * 1024;
+/** Bodies that may need more than this get their own buffer, so one cannot pin a mostly empty slab. */
+const LARGEST_SLAB_BODY = SLAB_BYTES / 8;
+let slab = new Uint8Array(SLAB_BYTES);
+let slabUsed = 0;
+
+/** UTF-8 of `text`, byte for byte what `TextEncoder.encode` gives (lone surrogates become U+FFFD). */
+function utf8Of(text: string): Uint8Array {
+  // A UTF-16 code unit never takes more than 3 UTF-8 bytes, so this bound always fits.
+  const bound = text.length * 3;
+  if (bound > LARGEST_SLAB_BODY) return encoder.encode(text);
+  if (bound > SLAB_BYTES - slabUsed) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const start = slabUsed;
+  const { written } = encoder.encodeInto(text, slab.subarray(start));
+  slabUsed += written;
+  return slab.subarray(start, slabUsed);
+}
+
 function jsonOf(value: unknown, what: string): string {
   let text: string | undefined;
   try {
@@ -35,7 +63,7 @@ export function encodeBody(
     break;
   }
   text += `,"id":${JSON.stringify(id)}}`;
-  return encoder.encode(text);
+  return utf8Of(text);
 }
 
 /** A decoded body. `id` is `undefined` when the writer (Zencastr, `nats pub`) put none in. */

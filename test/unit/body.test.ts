@@ -78,3 +78,20 @@ describe("wire body", () => {
     expect(derivedMessageId("other-account", 7)).not.toBe(one);
   });
 });
+
+describe("encoded bodies share buffers without sharing bytes", () => {
+  it("keeps every body intact while many more are encoded, small and large, multi-byte too", () => {
+    const kept: [Uint8Array, unknown][] = [];
+    for (let n = 0; n < 3000; n += 1) {
+      const data = { n, note: n % 7 === 0 ? "é€😀".repeat(n % 50) : "x".repeat(n % 300) };
+      kept.push([encodeBody("T", data, {}, ID), data]);
+    }
+    const large = { blob: "y".repeat(20_000) };
+    const largeBody = encodeBody("T", large, {}, ID);
+    for (const [body, data] of kept) expect(decodeBody(body).data).toEqual(data);
+    expect(decodeBody(largeBody).data).toEqual(large);
+    expect(text(encodeBody("T", { a: "😀" }, {}, ID))).toBe(
+      `{"type":"T","data":{"a":"😀"},"id":"${ID}"}`,
+    );
+  });
+});

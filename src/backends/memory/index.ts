@@ -70,21 +70,17 @@ class MemoryBackend implements Backend {
     this.#assertOpen();
     const log = this.#categories.forWrite(stream.category);
     if (expected !== "any") assertExpectedVersion(stream.name, expected, log.version(stream.name));
-    const bodies: Uint8Array[] = [];
     let bytes = 0;
-    for (const message of messages) {
-      bodies.push(message.body);
-      bytes += message.body.length;
-    }
+    for (const message of messages) bytes += message.body.length;
     if (log.wouldOverflow(bytes)) {
       throw new StreamFullError(
         stream.category,
         `category ${stream.category} is full: ${bytes} more bytes would pass maxBytes ${log.settings.maxBytes} (${log.bytes} stored)`,
       );
     }
-    const last = log.appendToStream(stream, bodies, preciseNowMs());
+    const result = log.appendToStream(stream, messages, preciseNowMs());
     this.#categories.notify(stream.category);
-    return { position: last.position, globalPosition: last.globalPosition };
+    return result;
   }
 
   readStreamPages(

@@ -3,7 +3,7 @@
  * An entry's global position is its 1-based index in the log; a stream is the list of global
  * positions of its entries, so a position is an index into that list and stays dense.
  */
-import type { CategorySettings } from "../../backend.ts";
+import type { CategorySettings, WriteResult } from "../../backend.ts";
 import type { ParsedStream } from "../../stream-name.ts";
 
 /** What a dead letter keeps besides the original body (the NATS backend keeps these in headers). */
@@ -37,17 +37,51 @@ export interface StoredEntry {
   readonly deadLetter: DeadLetterInfo | undefined;
 }
 
+/** Constant for the process: read once rather than through its checking getter on every write. */
+const TIME_ORIGIN_MS = performance.timeOrigin;
+
 /** The precise store clock. `waitFor` reads the same clock, so "stored at or after" is exact. */
 export function preciseNowMs(): number {
-  return performance.timeOrigin + performance.now();
+  return TIME_ORIGIN_MS + performance.now();
 }
 
+/** A stream's name parts, shared by all its entries. */
+interface StreamIdentity {
+  readonly category: string;
+  readonly id: string;
+  readonly name: string;
+}
+
+/**
+ * One stream of a log. Its entries share its identity: a write's parsed stream name is made
+ * afresh by every call, and keeping those copies per entry would hold three strings per
+ * message for as long as the log lives.
+ */
+interface StreamEntries extends StreamIdentity {
+  /** The global positions of the stream's entries, in position order. */
+  readonly positions: number[];
+}
+
+/**
+ * The log keeps its entries as columns, one array per field indexed by log index, and makes a
+ * `StoredEntry` only when one is asked for. An object per entry (and a view per body) lived as
+ * long as the log, so every write left objects the garbage collector had to copy out of the
+ * young generation and then trace forever; the columns hold numbers and references to shared
+ * objects, which cost it almost nothing.
+ */
 export class CategoryLog {
   readonly name: string;
   readonly settings: CategorySettings;
-  readonly #entries: StoredEntry[] = [];
-  /** Stream name → the global positions of its entries, in position order. */
-  readonly #streams = new Map<string, number[]>();
+  readonly #identities: StreamIdentity[] = [];
+  /** The position in the stream; for a dead letter, the original's. */
+  readonly #positions: number[] = [];
+  readonly #storedAtMs: number[] = [];
+  /** Each body as the buffer it lies in, its offset there and its length: no view is kept. */
+  readonly #bodyBuffers: ArrayBufferLike[] = [];
+  readonly #bodyOffsets: number[] = [];
+  readonly #bodyLengths: number[] = [];
+  readonly #deadLetters: (DeadLetterInfo | undefined)[] = [];
+  readonly #streams = new Map<string, StreamEntries>();
   /** Log indexes of removed entries (discarded or re-driven dead letters): `at` no longer finds them. */
   readonly #removed = new Set<number>();
   #bytes = 0;
@@ -58,7 +92,7 @@ export class CategoryLog {
   }
 
   get length(): number {
-    return this.#entries.length;
+    return this.#identities.length;
   }
 
   /** Sum of the stored bodies' lengths: what `maxBytes` limits. */
@@ -66,9 +100,24 @@ export class CategoryLog {
     return this.#bytes;
   }
 
-  /** The entry at a 0-based log index (global position − 1). */
+  /** The entry at a 0-based log index (global position − 1), made afresh on every call. */
   at(index: number): StoredEntry | undefined {
-    return this.#removed.has(index) ? undefined : this.#entries[index];
+    const identity = this.#identities[index];
+    if (identity === undefined || this.#removed.has(index)) return undefined;
+    return {
+      globalPosition: index + 1,
+      category: identity.category,
+      streamId: identity.id,
+      streamName: identity.name,
+      position: this.#positions[index] as number,
+      body: new Uint8Array(
+        this.#bodyBuffers[index] as ArrayBufferLike,
+        this.#bodyOffsets[index],
+        this.#bodyLengths[index],
+      ),
+      storedAtMs: this.#storedAtMs[index] as number,
+      deadLetter: this.#deadLetters[index],
+    };
   }
 
   /**
@@ -86,12 +135,12 @@ export class CategoryLog {
 
   /** The global positions of a stream's entries; `undefined` for a stream never written. */
   streamPositions(streamName: string): readonly number[] | undefined {
-    return this.#streams.get(streamName);
+    return this.#streams.get(streamName)?.positions;
   }
 
   version(streamName: string): number {
-    const positions = this.#streams.get(streamName);
-    return positions === undefined ? -1 : positions.length - 1;
+    const stream = this.#streams.get(streamName);
+    return stream === undefined ? -1 : stream.positions.length - 1;
   }
 
   /** `true` when `bytes` more would take the log over its byte limit. */
@@ -100,61 +149,70 @@ export class CategoryLog {
     return limit !== undefined && this.#bytes + bytes > limit;
   }
 
-  /** Appends bodies to the end of `stream`; the caller has checked version and limits. Returns the last entry. */
+  /**
+   * Appends the messages' bodies to the end of `stream`; the caller has checked version and
+   * limits. Returns the place of the last one.
+   */
   appendToStream(
     stream: ParsedStream,
-    bodies: readonly Uint8Array[],
+    messages: readonly { readonly body: Uint8Array }[],
     storedAtMs: number,
-  ): StoredEntry {
-    let positions = this.#streams.get(stream.name);
-    if (positions === undefined) {
-      positions = [];
-      this.#streams.set(stream.name, positions);
+  ): WriteResult {
+    if (messages.length === 0) throw new RangeError("appendToStream needs at least one body");
+    const entries = this.#streamEntries(stream);
+    for (const { body } of messages) {
+      entries.positions.push(this.length + 1);
+      this.#push(entries, entries.positions.length - 1, body, storedAtMs, undefined);
     }
-    let last: StoredEntry | undefined;
-    for (const body of bodies) {
-      last = {
-        globalPosition: this.#entries.length + 1,
-        category: stream.category,
-        streamId: stream.id,
-        streamName: stream.name,
-        position: positions.length,
-        body,
-        storedAtMs,
-        deadLetter: undefined,
-      };
-      this.#entries.push(last);
-      positions.push(last.globalPosition);
-      this.#bytes += body.length;
+    return { position: entries.positions.length - 1, globalPosition: this.length };
+  }
+
+  /** The stream's entries, made (with the names of this first write) when it has none yet. */
+  #streamEntries(stream: ParsedStream): StreamEntries {
+    let entries = this.#streams.get(stream.name);
+    if (entries === undefined) {
+      entries = { category: stream.category, id: stream.id, name: stream.name, positions: [] };
+      this.#streams.set(stream.name, entries);
     }
-    if (last === undefined) throw new RangeError("appendToStream needs at least one body");
-    return last;
+    return entries;
   }
 
   /** Appends a dead letter: `original`'s identity and body, outside every stream of this log. */
   appendDeadLetter(original: StoredEntry, info: DeadLetterInfo, storedAtMs: number): StoredEntry {
-    const entry: StoredEntry = {
-      globalPosition: this.#entries.length + 1,
+    const identity: StreamIdentity = {
       category: original.category,
-      streamId: original.streamId,
-      streamName: original.streamName,
-      position: original.position,
-      body: original.body,
-      storedAtMs,
-      deadLetter: info,
+      id: original.streamId,
+      name: original.streamName,
     };
-    this.#entries.push(entry);
-    this.#bytes += entry.body.length;
-    return entry;
+    this.#push(identity, original.position, original.body, storedAtMs, info);
+    return this.at(this.length - 1) as StoredEntry;
+  }
+
+  #push(
+    identity: StreamIdentity,
+    position: number,
+    body: Uint8Array,
+    storedAtMs: number,
+    deadLetter: DeadLetterInfo | undefined,
+  ): void {
+    this.#identities.push(identity);
+    this.#positions.push(position);
+    this.#storedAtMs.push(storedAtMs);
+    this.#bodyBuffers.push(body.buffer);
+    this.#bodyOffsets.push(body.byteOffset);
+    this.#bodyLengths.push(body.byteLength);
+    this.#deadLetters.push(deadLetter);
+    this.#bytes += body.byteLength;
   }
 
   /** The index of the first entry stored at or after `sinceMs` (the store clock never goes back). */
   firstIndexSince(sinceMs: number): number {
+    const storedAtMs = this.#storedAtMs;
     let low = 0;
-    let high = this.#entries.length;
+    let high = storedAtMs.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if ((this.#entries[middle] as StoredEntry).storedAtMs < sinceMs) low = middle + 1;
+      if ((storedAtMs[middle] as number) < sinceMs) low = middle + 1;
       else high = middle;
     }
     return low;

@@ -163,6 +163,17 @@ export function writeCases({ store: newStore, test }: SuiteContext): void {
     expect(await store.version(stream)).toBe(0);
   });
 
+  test("the same message written twice without an id is stored twice: a retry needs the caller's id", async () => {
+    const store = await newStore();
+    const stream = `account-${uniqueId()}`;
+    const message = { type: "Deposited", data: { amount: 1 } };
+    const first = await store.write(stream, message);
+    const second = await store.write(stream, message);
+    expect([first.position, second.position]).toEqual([0, 1]);
+    const stored = await store.get(stream);
+    expect(new Set(stored.map((m) => m.id)).size).toBe(2);
+  });
+
   test("a retried array write returns the original batch's result and stores nothing", async () => {
     const store = await newStore();
     const stream = `account-${uniqueId()}`;
