@@ -40,6 +40,31 @@ describe("the write path's requester, against a real nats-server", () => {
     responder.unsubscribe();
   });
 
+  it("hands every reply of a many-reply request over until told it was the last", async () => {
+    const subject = `${uniquePrefix("req")}.many`;
+    const responder = raw.connection.subscribe(subject, {
+      callback: (_error, message) => {
+        // Three answers 100 ms apart, each within the 250 ms wait for the next one.
+        for (const [index, word] of ["one", "two", "end"].entries()) {
+          setTimeout(() => message.respond(encode(word)), 100 * (index + 1));
+        }
+      },
+    });
+    await raw.connection.flush();
+    const requester = new Requester(raw.connection);
+    const seen: string[] = [];
+    await requester.requestReplies(subject, encode("x"), 250, (reply) => {
+      seen.push(reply.string());
+      return reply.string() === "end";
+    });
+    expect(seen).toEqual(["one", "two", "end"]);
+    const failing = requester.requestReplies(subject, encode("x"), 250, () => {
+      throw new Error("not what I asked for");
+    });
+    await expect(failing).rejects.toThrow("not what I asked for");
+    responder.unsubscribe();
+  });
+
   it("fails with nats.js TimeoutError when nobody answers in time", async () => {
     const subject = `${uniquePrefix("req")}.silent`;
     const silent = raw.connection.subscribe(subject, { callback: () => {} });

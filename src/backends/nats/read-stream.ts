@@ -116,10 +116,12 @@ async function* positioned(
     yield* scanCounting(parts, storage, stream);
     return;
   }
-  const found = await multiLast(parts.manager, storage.name, [
-    parts.subjects.positionWildcard(stream),
-    entitySubject(parts, stream),
-  ]);
+  const found = await multiLast(
+    parts.requester,
+    storage.name,
+    [parts.subjects.positionWildcard(stream), entitySubject(parts, stream)],
+    parts.options.timeoutMs,
+  );
   if (found === "too-many") {
     yield* pagesFrom(parts, storage, stream, fromPosition);
     return;
