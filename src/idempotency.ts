@@ -5,7 +5,8 @@
  * result.
  */
 import type { Backend, WriteResult } from "./backend.ts";
-import type { PreparedMessage, RecordedMessage } from "./message.ts";
+import type { PreparedMessage } from "./message.ts";
+import { collectPages } from "./read-pages.ts";
 import type { ParsedStream } from "./stream-name.ts";
 
 /** The earlier result of this same write, when it already landed after `afterVersion`. */
@@ -17,10 +18,9 @@ export async function findRetriedWrite(
 ): Promise<WriteResult | undefined> {
   const firstId = messages[0]?.id;
   if (firstId === undefined) return undefined;
-  const landed: RecordedMessage[] = [];
-  for await (const page of backend.readStreamPages(stream, afterVersion + 1, messages.length)) {
-    landed.push(...page);
-  }
+  const landed = await collectPages(
+    backend.readStreamPages(stream, afterVersion + 1, messages.length),
+  );
   const last = landed.at(-1);
   if (landed[0]?.id !== firstId || landed.length < messages.length || last === undefined) {
     return undefined;

@@ -40,6 +40,7 @@ import {
 } from "./message.ts";
 import { nonNegativeInteger as checkedNonNegative, checkOptionKeys } from "./option-checks.ts";
 import { type MessageStoreOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
+import { collectPages } from "./read-pages.ts";
 import type { StartAtOption } from "./start-at.ts";
 import { parseStream, parseTarget, type StreamRef, type TargetRef } from "./stream-name.ts";
 import { createConsumer } from "./subscribe/consume.ts";
@@ -219,12 +220,8 @@ export class MessageStore implements AsyncDisposable {
 
   /** `read` as an array. */
   async get(stream: StreamRef, options: ReadOptions = {}): Promise<RecordedMessage[]> {
-    const messages: RecordedMessage[] = [];
     // A page at a time: a tick per message would cost more than decoding it (bench W3).
-    for await (const page of this.#readStreamPages(stream, options)) {
-      for (const message of page) messages.push(message);
-    }
-    return messages;
+    return collectPages(this.#readStreamPages(stream, options));
   }
 
   #readStreamPages(

@@ -65,6 +65,30 @@ describe("the write path's requester, against a real nats-server", () => {
     responder.unsubscribe();
   });
 
+  it("waits for each next reply, not for the whole answer, and fails once replies stop", async () => {
+    const subject = `${uniquePrefix("req")}.slow`;
+    const responder = raw.connection.subscribe(subject, {
+      callback: (_error, message) => {
+        // Replies 100 ms apart for 500 ms in all, then none: the 250 ms wait applies to each gap.
+        for (let index = 1; index <= 5; index += 1) {
+          setTimeout(() => message.respond(encode(`r${index}`)), 100 * index);
+        }
+      },
+    });
+    await raw.connection.flush();
+    const requester = new Requester(raw.connection);
+    const seen: string[] = [];
+    const failure = await requester
+      .requestReplies(subject, encode("x"), 250, (reply) => {
+        seen.push(reply.string());
+        return false;
+      })
+      .catch((error: unknown) => error);
+    expect(seen).toEqual(["r1", "r2", "r3", "r4", "r5"]);
+    expect(failure).toBeInstanceOf(TimeoutError);
+    responder.unsubscribe();
+  });
+
   it("fails with nats.js TimeoutError when nobody answers in time", async () => {
     const subject = `${uniquePrefix("req")}.silent`;
     const silent = raw.connection.subscribe(subject, { callback: () => {} });

@@ -29,10 +29,6 @@ const END_OF_BATCH = 204;
 const JETSTREAM_API = "$JS.API";
 const utf8 = new TextEncoder();
 
-// nats.js reports statuses as a JetStreamStatusError, which only its internal entry exports.
-function hasStatus(error: unknown, code: number): boolean {
-  return error instanceof Error && "code" in error && error.code === code;
-}
 const SCAN_INACTIVE_THRESHOLD_MS = 30_000;
 const SCAN_FETCH_EXPIRES_MS = 5_000;
 
@@ -90,24 +86,23 @@ export async function lastOnSubject(
 }
 
 /**
- * The last message of each subject matching `subjects`, in sequence order, or `"too-many"`
- * when more than `MULTI_LAST_LIMIT` subjects match. Needs `allow_direct`.
+ * One batched direct get: the stored messages the server answers with, then its status
+ * message (204 end of batch, 404 nothing found, 413 too many subjects for `multi_last`; any
+ * other status is a `MessageStoreError`). Sent through the store's requester rather than
+ * nats.js `direct`, whose iterator, per-message wrapper and per-request Error were a tenth
+ * of an entity read's client CPU (bench W3).
  */
-export async function multiLast(
+async function directGetBatch(
   requester: Requester,
   storage: string,
-  subjects: string[],
+  request: Record<string, unknown>,
   timeoutMs: number,
-): Promise<StoredMessage[] | "too-many"> {
-  // Sent through the store's requester rather than nats.js `direct.getLastMessagesFor`, whose
-  // iterator, per-message wrapper and per-request Error were a tenth of an entity read's
-  // client CPU (bench W3). The protocol is the same: messages, then an empty status message.
+): Promise<{ readonly found: StoredMessage[]; readonly tooMany: boolean }> {
   const found: StoredMessage[] = [];
   let tooMany = false;
-  const request = JSON.stringify({ multi_last: subjects, batch: MULTI_LAST_LIMIT });
   await requester.requestReplies(
     `${JETSTREAM_API}.DIRECT.GET.${storage}`,
-    utf8.encode(request),
+    utf8.encode(JSON.stringify(request)),
     timeoutMs,
     (reply) => {
       const header = reply.headers;
@@ -127,30 +122,39 @@ export async function multiLast(
       return true;
     },
   );
+  return { found, tooMany };
+}
+
+/**
+ * The last message of each subject matching `subjects`, in sequence order, or `"too-many"`
+ * when more than `MULTI_LAST_LIMIT` subjects match. Needs `allow_direct`.
+ */
+export async function multiLast(
+  requester: Requester,
+  storage: string,
+  subjects: string[],
+  timeoutMs: number,
+): Promise<StoredMessage[] | "too-many"> {
+  const request = { multi_last: subjects, batch: MULTI_LAST_LIMIT };
+  const { found, tooMany } = await directGetBatch(requester, storage, request, timeoutMs);
   return tooMany ? "too-many" : found;
 }
 
 /** Up to `count` messages from sequence `fromSequence` on, optionally only those on `filter`. Needs `allow_direct`. */
 export async function directBatch(
-  manager: JetStreamManager,
+  requester: Requester,
   storage: string,
   fromSequence: number,
   count: number,
   filter: string | undefined,
+  timeoutMs: number,
 ): Promise<StoredMessage[]> {
-  const found: StoredMessage[] = [];
-  try {
-    const messages = await manager.direct.getBatch(storage, {
-      seq: fromSequence,
-      batch: count,
-      ...(filter === undefined ? {} : { next_by_subj: filter }),
-    });
-    for await (const message of messages) found.push(toStored(storage, message));
-  } catch (error) {
-    // Nothing at or after `fromSequence` (on `filter`).
-    if (!hasStatus(error, NOT_FOUND)) throw error;
-  }
-  return found;
+  const request = {
+    seq: fromSequence,
+    batch: count,
+    ...(filter === undefined ? {} : { next_by_subj: filter }),
+  };
+  return (await directGetBatch(requester, storage, request, timeoutMs)).found;
 }
 
 /**

@@ -27,7 +27,14 @@ export async function* storedFrom(
   }
   let sequence = fromGlobalPosition;
   for (;;) {
-    const page = await directBatch(parts.manager, storage.name, sequence, pageSize, filter);
+    const page = await directBatch(
+      parts.requester,
+      storage.name,
+      sequence,
+      pageSize,
+      filter,
+      parts.options.timeoutMs,
+    );
     yield* page;
     const last = page.at(-1);
     if (last === undefined || page.length < pageSize) return;

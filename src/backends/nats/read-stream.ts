@@ -29,14 +29,10 @@ function entitySubject(parts: NatsInternals, stream: ParsedStream): string {
 /**
  * The positions of messages read from the entity's own subjects, or `undefined` when one of
  * them is not a position subject (another writer's message: positions must be counted).
- * Every subject starts with the entity's subject, so only the last token needs reading.
+ * Every subject starts with the `entity` subject, so only the last token needs reading.
  */
-function positionsOf(
-  parts: NatsInternals,
-  stream: ParsedStream,
-  found: readonly StoredMessage[],
-): Positioned[] | undefined {
-  const head = `${entitySubject(parts, stream)}.`;
+function positionsOf(entity: string, found: readonly StoredMessage[]): Positioned[] | undefined {
+  const head = `${entity}.`;
   const page: Positioned[] = [];
   for (const stored of found) {
     const position = stored.subject.startsWith(head)
@@ -90,7 +86,14 @@ async function* pagesFrom(
   const wildcard = parts.subjects.positionWildcard(stream);
   let sequence = start.sequence;
   for (;;) {
-    const page = await directBatch(parts.manager, storage.name, sequence, PAGE_SIZE, wildcard);
+    const page = await directBatch(
+      parts.requester,
+      storage.name,
+      sequence,
+      PAGE_SIZE,
+      wildcard,
+      parts.options.timeoutMs,
+    );
     yield page.map((stored) => ({
       stored,
       position: parts.subjects.parse(stream.category, stored.subject).position,
@@ -116,17 +119,18 @@ async function* positioned(
     yield* scanCounting(parts, storage, stream);
     return;
   }
+  const entity = entitySubject(parts, stream);
   const found = await multiLast(
     parts.requester,
     storage.name,
-    [parts.subjects.positionWildcard(stream), entitySubject(parts, stream)],
+    [parts.subjects.positionWildcard(stream), entity],
     parts.options.timeoutMs,
   );
   if (found === "too-many") {
     yield* pagesFrom(parts, storage, stream, fromPosition);
     return;
   }
-  const page = positionsOf(parts, stream, found);
+  const page = positionsOf(entity, found);
   if (page === undefined) yield* scanCounting(parts, storage, stream);
   else if (page.length > 0) yield page;
 }

@@ -28,6 +28,8 @@ interface Pending {
   readonly reject: (error: Error) => void;
   readonly timeoutMs: number;
   timer: ReturnType<typeof setTimeout>;
+  /** When the last reply came (epoch ms): the timer checks it rather than being remade per reply. */
+  lastReplyAt: number;
 }
 
 const NO_RESPONDERS = 503;
@@ -88,6 +90,7 @@ export class Requester {
         reject,
         timeoutMs,
         timer: this.#timeout(token, timeoutMs),
+        lastReplyAt: Date.now(),
       };
       this.#pending.set(token, pending);
       try {
@@ -140,14 +143,21 @@ export class Requester {
       return;
     }
     if (done) this.#settle(token);
-    else {
-      clearTimeout(pending.timer);
-      pending.timer = this.#timeout(token, pending.timeoutMs);
-    }
+    else pending.lastReplyAt = Date.now();
   }
 
-  #timeout(token: string, timeoutMs: number): ReturnType<typeof setTimeout> {
-    return setTimeout(() => this.#settle(token)?.reject(new TimeoutError()), timeoutMs);
+  /**
+   * Fails the request once its `timeoutMs` has passed since its last reply (or since it was
+   * sent); `delayMs` is when to look next.
+   */
+  #timeout(token: string, delayMs: number): ReturnType<typeof setTimeout> {
+    return setTimeout(() => {
+      const pending = this.#pending.get(token);
+      if (pending === undefined) return;
+      const leftMs = pending.timeoutMs - (Date.now() - pending.lastReplyAt);
+      if (leftMs > 0) pending.timer = this.#timeout(token, leftMs);
+      else this.#settle(token)?.reject(new TimeoutError());
+    }, delayMs);
   }
 
   /** Takes the request `token` out of the pending ones and stops its timer. */
