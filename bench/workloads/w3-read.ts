@@ -7,7 +7,7 @@
  * Every variant decodes the JSON bodies, as a reader must. W7 reuses this at other sizes.
  */
 import type { MessageStore } from "message-store";
-import { openStore, randomEntities } from "../clients.ts";
+import { openStore, type RawClient, randomEntities } from "../clients.ts";
 import { openSeeded } from "../seed.ts";
 import type { Settings } from "../settings.ts";
 import { latencies, nowMs } from "../stats.ts";
@@ -47,27 +47,44 @@ async function decodeAll(messages: AsyncIterable<{ data: Uint8Array }>): Promise
   return bodies.length;
 }
 
-function rawMultiLast(entities: (settings: Settings) => number): Variant {
+/** A raw nats.js read variant: seeds its category in `positionSubjects` layout or not, then times `read`. */
+function rawReads(
+  name: string,
+  positionSubjects: boolean,
+  entities: (settings: Settings) => number,
+  read: (client: RawClient, storage: string, prefix: string, entity: number) => Promise<number>,
+  reads?: (settings: Settings) => number,
+): Variant {
   return {
-    name: "raw",
+    name,
     system: "raw",
-    reference: false,
+    reference: !positionSubjects,
     async open(environment, prefix) {
       const count = entities(environment.settings);
-      const client = await openSeeded(environment, prefix, count, true);
+      const client = await openSeeded(environment, prefix, count, positionSubjects);
       const storage = storageStreamOf(prefix);
       return {
         run: (repetition) =>
-          timeReads(environment.settings, count, repetition, async (entity) => {
-            const messages = await client.manager.direct.getLastMessagesFor(storage, {
-              multi_last: [`${prefix}.${CATEGORY}.${entity}.*`],
-            });
-            return decodeAll(messages);
-          }),
+          timeReads(
+            environment.settings,
+            count,
+            repetition,
+            (entity) => read(client, storage, prefix, entity),
+            reads?.(environment.settings),
+          ),
         close: () => client.connection.close(),
       };
     },
   };
+}
+
+function rawMultiLast(entities: (settings: Settings) => number): Variant {
+  return rawReads("raw", true, entities, async (client, storage, prefix, entity) => {
+    const messages = await client.manager.direct.getLastMessagesFor(storage, {
+      multi_last: [`${prefix}.${CATEGORY}.${entity}.*`],
+    });
+    return decodeAll(messages);
+  });
 }
 
 /** The scan walks the category, so the reference variant reads fewer entities to keep the run short. */
@@ -76,31 +93,17 @@ function scanReads(settings: Settings): number {
 }
 
 function rawSharedScan(entities: (settings: Settings) => number): Variant {
-  return {
-    name: "raw-shared",
-    system: "raw",
-    reference: true,
-    async open(environment, prefix) {
-      const count = entities(environment.settings);
-      const client = await openSeeded(environment, prefix, count, false);
-      const storage = storageStreamOf(prefix);
-      return {
-        run: (repetition) =>
-          timeReads(
-            environment.settings,
-            count,
-            repetition,
-            async (entity) => {
-              // `next_by_subj` is accepted by the server but missing from the 3.4 typings.
-              const request = { seq: 1, batch: 1024, next_by_subj: entitySubject(prefix, entity) };
-              return decodeAll(await client.manager.direct.getBatch(storage, request));
-            },
-            scanReads(environment.settings),
-          ),
-        close: () => client.connection.close(),
-      };
+  return rawReads(
+    "raw-shared",
+    false,
+    entities,
+    async (client, storage, prefix, entity) => {
+      // `next_by_subj` is accepted by the server but missing from the 3.4 typings.
+      const request = { seq: 1, batch: 1024, next_by_subj: entitySubject(prefix, entity) };
+      return decodeAll(await client.manager.direct.getBatch(storage, request));
     },
-  };
+    scanReads,
+  );
 }
 
 /** Also used by W6 on the memory backend. */
