@@ -9,6 +9,7 @@
  * The dispatcher holds at most `capacity` deliveries; `offer` waits for room, so the pull
  * loop stops pulling and memory does not grow with the backlog.
  */
+import { setMaxListeners } from "node:events";
 import type { Delivery } from "../backend.ts";
 import {
   acknowledge,
@@ -21,6 +22,9 @@ import {
 } from "./dispatch.ts";
 import { pause } from "./pause.ts";
 import { ReadyLanes } from "./ready-lanes.ts";
+
+/** Listeners on the stop signal besides the retry waits: the room waiters' wake-up and the source's. */
+const MAX_LISTENERS_MARGIN = 10;
 
 interface Queued {
   readonly delivery: Delivery;
@@ -57,6 +61,9 @@ export class OrderedDispatcher {
     this.#concurrency = deps.options.concurrency;
     this.#capacity = deps.options.batchSize + deps.options.concurrency;
     this.#stopped = stopped;
+    // Every held delivery may wait out a retry delay on this signal at once; that is bounded by
+    // the capacity, not a leak, so Node's warning at 10 listeners would be a false alarm.
+    setMaxListeners(this.#capacity + MAX_LISTENERS_MARGIN, stopped);
     // A pull loop waiting for room must see the stop, so the subscription can drain.
     stopped.addEventListener("abort", () => this.#wakeRoomWaiters(), { once: true });
   }
