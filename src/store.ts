@@ -3,6 +3,8 @@
  * backend sees it, assigns ids and encodes bodies, and owns the behaviours that must be the
  * same on every backend: idempotent retries, `fetch`, `waitFor` and subscriptions.
  */
+
+import { setTimeout as sleep } from "node:timers/promises";
 import type {
   Backend,
   CategorySettings,
@@ -118,6 +120,8 @@ export interface TailOptions {
 const DEFAULT_WAIT_TIMEOUT_MS = 5000;
 /** A blind write that keeps losing races gives up eventually rather than spinning. */
 const MAX_CONFLICT_RETRIES = 100;
+const RACE_BACKOFF_BASE_MS = 1;
+const RACE_BACKOFF_MAX_MS = 50;
 
 /** A category as a string, or `{ category }` for a category that contains `-`. */
 export type CategoryRef = string | { readonly category: string };
@@ -268,6 +272,7 @@ export class MessageStore implements AsyncDisposable {
             { cause: error },
           );
         }
+        await raceBackoff(conflicts);
       }
     }
   }
@@ -570,4 +575,16 @@ export class MessageStore implements AsyncDisposable {
 function callerGaveFirstId(messages: Message | readonly Message[]): boolean {
   const first: Message | undefined = Array.isArray(messages) ? messages[0] : messages;
   return typeof first?.id === "string";
+}
+
+/**
+ * A blind writer that lost a race waits a little before trying again, longer after each loss
+ * and at random: writers in other processes that race on one stream otherwise collide on
+ * every attempt, and each refused attempt costs the server as much as a stored one. The
+ * first retry is immediate, since most races are lost once.
+ */
+function raceBackoff(conflicts: number): Promise<void> | undefined {
+  if (conflicts === 0) return undefined;
+  const ceilingMs = Math.min(RACE_BACKOFF_MAX_MS, RACE_BACKOFF_BASE_MS * 2 ** (conflicts - 1));
+  return sleep(Math.random() * ceilingMs);
 }

@@ -33,7 +33,15 @@ interface KnownEnd {
   readonly version: number;
   /** For unguarded streams' `Nats-Expected-Last-Subject-Sequence`; `0` for a new entity. */
   readonly lastSequence: number;
+  /**
+   * `true` when the end was looked up or guessed rather than made by this writer's own last
+   * write: another process may have moved the entity since.
+   */
+  readonly learned: boolean;
 }
+
+/** An entity never seen: a blind write guesses it is new, and finds out in the same round trip. */
+const UNSEEN_END: KnownEnd = { version: -1, lastSequence: 0, learned: true };
 
 const ENTITIES_REMEMBERED = 10_000;
 
@@ -84,10 +92,18 @@ export class EntityWriter {
       );
     }
     const end = await this.#startingEnd(key, stream, expected);
+    // A blind write over an end it did not make may race other processes: it looks up the
+    // real end while it publishes, so a refusal costs no further round trip, and a write to
+    // an entity never seen costs one round trip when the entity is new.
+    const lookingUp =
+      exactExpectedVersion(expected) === undefined && end.learned
+        ? entityEnd(this.#parts, stream)
+        : undefined;
+    lookingUp?.catch(() => undefined);
     const outcome = await this.#send(key, stream, storage, end, messages);
     if (outcome.stored) {
       const version = end.version + messages.length;
-      this.#remember(key, { version, lastSequence: outcome.sequence });
+      this.#ends.set(key, { version, lastSequence: outcome.sequence, learned: false });
       return { position: version, globalPosition: outcome.sequence };
     }
     const { refusal } = outcome;
@@ -97,9 +113,9 @@ export class EntityWriter {
       throw refusal.error;
     }
     // Someone else holds the position: learn the real end, then let the store decide
-    // whether this is a retry, a conflict, or (for "any") a reason to try again.
-    // A blind write reports the version it tried, which is where the store looks for a retry.
-    const actual = await this.#refresh(key, stream);
+    // whether this is a retry, a conflict, or (for "any") a reason to try again. A blind
+    // write reports the version it tried, which is where the store looks for a retry.
+    const actual = this.#remember(key, await (lookingUp ?? entityEnd(this.#parts, stream)));
     const tried = exactExpectedVersion(expected) === undefined ? end.version : expected;
     throw new ExpectedVersionError(stream.name, tried, actual.version, {
       cause: refusal.failure,
@@ -114,8 +130,9 @@ export class EntityWriter {
   ): Promise<KnownEnd> {
     const exact = exactExpectedVersion(expected);
     let end = this.#ends.get(key);
-    // Expecting a new entity needs no look: if it exists, the publish is refused anyway.
-    if (end === undefined && exact === -1) end = { version: -1, lastSequence: 0 };
+    // A new entity needs no look: if it exists, the publish is refused anyway (and a blind
+    // write learns the real end in the same round trip).
+    if (end === undefined && (exact === -1 || expected === "any")) end = UNSEEN_END;
     if (end === undefined) end = await this.#refresh(key, stream);
     // The cache is never ahead of the server, only behind: look again before refusing.
     const behind =
@@ -126,14 +143,14 @@ export class EntityWriter {
   }
 
   async #refresh(key: string, stream: ParsedStream): Promise<KnownEnd> {
-    const { version, lastSequence } = await entityEnd(this.#parts, stream);
-    const end = { version, lastSequence };
-    this.#remember(key, end);
-    return end;
+    return this.#remember(key, await entityEnd(this.#parts, stream));
   }
 
-  #remember(key: string, end: KnownEnd): void {
+  /** Keeps an end that was looked up. */
+  #remember(key: string, found: { version: number; lastSequence: number }): KnownEnd {
+    const end = { version: found.version, lastSequence: found.lastSequence, learned: true };
     this.#ends.set(key, end);
+    return end;
   }
 
   async #send(
