@@ -578,13 +578,14 @@ function callerGaveFirstId(messages: Message | readonly Message[]): boolean {
 }
 
 /**
- * A blind writer that lost a race waits a little before trying again, longer after each loss
- * and at random: writers in other processes that race on one stream otherwise collide on
- * every attempt, and each refused attempt costs the server as much as a stored one. The
- * first retry is immediate, since most races are lost once.
+ * A blind writer that keeps losing a race waits a little, at random and longer each time:
+ * writers in other processes racing on one stream otherwise collide on every attempt, and a
+ * refused attempt costs the server as much as a stored one. A pause makes the end the
+ * backend learned from the refusal stale, so the attempt right after a pause only learns it
+ * again and the one after that races for real: pauses come before every other attempt.
  */
 function raceBackoff(conflicts: number): Promise<void> | undefined {
-  if (conflicts === 0) return undefined;
-  const ceilingMs = Math.min(RACE_BACKOFF_MAX_MS, RACE_BACKOFF_BASE_MS * 2 ** (conflicts - 1));
+  if (conflicts < 2 || conflicts % 2 === 1) return undefined;
+  const ceilingMs = Math.min(RACE_BACKOFF_MAX_MS, RACE_BACKOFF_BASE_MS * 2 ** (conflicts / 2));
   return sleep(Math.random() * ceilingMs);
 }
