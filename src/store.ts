@@ -455,7 +455,10 @@ export class MessageStore implements AsyncDisposable {
       };
     }
     for await (const message of this.#backend.tail(target, start, signal)) {
-      if (message.position >= minPosition && predicate(message)) return message;
+      // Position -1: a live feed does not know it (another writer's message on NATS), so
+      // only a known position is held to `fromPosition`.
+      const beforeStart = message.position >= 0 && message.position < minPosition;
+      if (!beforeStart && predicate(message)) return message;
     }
     return undefined;
   }

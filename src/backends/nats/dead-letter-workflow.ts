@@ -8,10 +8,9 @@ import { isMalformedMessageError } from "../../errors.ts";
 import type { RecordedMessage } from "../../message.ts";
 import type { StoredMessage } from "./context.ts";
 import { DEAD_LETTER_HEADERS } from "./dead-letter.ts";
-import { PAGE_SIZE } from "./fetch.ts";
+import { PAGE_SIZE } from "./direct-get.ts";
 import type { NatsInternals } from "./internals.ts";
 import { storedFrom } from "./read-category.ts";
-import { redrivePrefix } from "./redrive.ts";
 
 function recordOf(
   parts: NatsInternals,
@@ -48,7 +47,7 @@ export async function* natsDeadLetters(
 ): AsyncGenerator<DeadLetterRecord> {
   const storage = await parts.catalog.lookup(category);
   if (storage === undefined) return;
-  const waiting = redrivePrefix(parts, category);
+  const waiting = parts.subjects.redriveHead(category);
   for await (const stored of storedFrom(parts, storage, category, 1, PAGE_SIZE)) {
     if (stored.subject.startsWith(waiting)) continue;
     const record = recordOf(parts, category, stored);
@@ -69,7 +68,7 @@ export async function discardNatsDeadLetter(
     .catch(() => null);
   if (
     stored === null ||
-    stored.subject.startsWith(redrivePrefix(parts, category)) ||
+    stored.subject.startsWith(parts.subjects.redriveHead(category)) ||
     !stored.header?.get(DEAD_LETTER_HEADERS.consumer)
   )
     return false;

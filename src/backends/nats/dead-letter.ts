@@ -25,9 +25,7 @@ const oneLine = (value: string): string => value.replace(/[\r\n]+/g, " ").trim()
 function originalStream(context: NatsContext, letter: DeadLetter): string {
   const decoded = letter.delivery.message;
   if (decoded !== undefined) return decoded.streamName;
-  const { prefix } = context.options;
-  const subject = letter.delivery.raw.subject;
-  const local = prefix === "" ? subject : subject.slice(prefix.length + 1);
+  const local = context.subjects.withoutPrefix(letter.delivery.raw.subject);
   const [category, id] = local.split(".");
   return id === undefined ? (category ?? local) : `${category}-${id}`;
 }

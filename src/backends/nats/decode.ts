@@ -4,8 +4,8 @@
  */
 import { decodeBody, derivedMessageId } from "../../body.ts";
 import type { RecordedMessage } from "../../message.ts";
-import type { StoredMessage, SubjectLayout } from "./context.ts";
-import { positionOfToken } from "./subjects.ts";
+import type { StoredMessage } from "./context.ts";
+import { positionOfToken, type SubjectLayout } from "./subjects.ts";
 
 /** Header a dead letter carries: the message's original stream name, e.g. `acct-1`. */
 export const ORIGINAL_STREAM_HEADER = "Ms-Original-Stream";

@@ -192,7 +192,7 @@ class NatsBackend implements Backend {
 
   async categories(): Promise<CategoryStats[]> {
     const parts = this.#parts;
-    return listCategories(parts.manager, parts.options.prefix);
+    return listCategories(parts.manager, parts.subjects);
   }
 
   close(): Promise<void> {

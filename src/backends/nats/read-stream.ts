@@ -8,7 +8,7 @@ import type { RecordedMessage } from "../../message.ts";
 import type { ParsedStream } from "../../stream-name.ts";
 import type { StoredMessage } from "./context.ts";
 import { decodeStored } from "./decode.ts";
-import { directBatch, lastOnSubject, multiLast, PAGE_SIZE, scanWithConsumer } from "./fetch.ts";
+import { directBatch, lastOnSubject, multiLast, PAGE_SIZE, scanWithConsumer } from "./direct-get.ts";
 import type { NatsInternals } from "./internals.ts";
 import type { StorageConfig } from "./storage.ts";
 import { positionOfToken } from "./subjects.ts";

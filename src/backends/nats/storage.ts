@@ -13,8 +13,8 @@ import {
 import type { CategorySettings } from "../../backend.ts";
 import { StreamNotFoundError } from "../../errors.ts";
 import type { ResolvedOptions } from "../../options.ts";
-import type { SubjectLayout } from "./context.ts";
 import { JetStreamCode } from "./jetstream-errors.ts";
+import type { SubjectLayout } from "./subjects.ts";
 
 /** Zencastr's limit, kept for compatibility; the server's `max_payload` still caps each message. */
 export const STREAM_MAX_MESSAGE_SIZE: number = 4 * 1024 * 1024;

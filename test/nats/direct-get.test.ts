@@ -1,7 +1,7 @@
 import type { StoredMsg } from "@nats-io/jetstream";
 import { headers } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
-import { toStored } from "../../src/backends/nats/fetch.ts";
+import { toStored } from "../../src/backends/nats/direct-get.ts";
 
 describe("a direct get's answer as a stored message", () => {
   it("takes subject, sequence and time from the headers, the last value of each", () => {
