@@ -20,12 +20,25 @@ export interface WriteResult {
  */
 export type TailStart = { readonly afterGlobalPosition: number } | { readonly sinceTimeMs: number };
 
+/**
+ * How a category's entities sit in storage, where a backend has a choice (NATS, DESIGN §8):
+ * `position` gives every message a subject of its own; `zencastr` puts an entity's messages
+ * on one subject, as the Zencastr Python message store does.
+ */
+export type CategoryLayout = "position" | "zencastr";
+
 export interface CategorySettings {
   /** Refuse a second write to a position (the default). `false` for categories shared with writers that put many messages on one subject. */
   readonly positionGuard: boolean;
   /** Byte limit; `undefined` is none. */
   readonly maxBytes: number | undefined;
   readonly replicas: number;
+  /**
+   * The layout of a category created now; an existing category's is kept, and asking for
+   * another is `CategoryLayoutError`. `undefined`: the backend's default (`position`).
+   * Backends without a choice of layout ignore it.
+   */
+  readonly layout?: CategoryLayout | undefined;
 }
 
 export interface CategoryStats {

@@ -106,6 +106,16 @@ export async function lastOnSubject(
   return found === null ? undefined : storedFromMessageGet(storage.name, found);
 }
 
+/** How many messages `subject` (no wildcard) holds: one stream-info request with a subject filter. */
+export async function messagesOnSubject(
+  manager: JetStreamManager,
+  storage: StorageConfig,
+  subject: string,
+): Promise<number> {
+  const info = await manager.streams.info(storage.name, { subjects_filter: subject });
+  return info.state.subjects?.[subject] ?? 0;
+}
+
 /**
  * One batched direct get: the stored messages the server answers with, then its status
  * message (204 end of batch, 404 nothing found, 413 too many subjects for `multi_last`; any
