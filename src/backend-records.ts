@@ -141,14 +141,20 @@ export interface DeadLetterRecord {
   readonly streamName: string;
   /** Where the dead letter itself sits in the dead-letter category: what `discardDeadLetter` takes. */
   readonly deadLetterPosition: number;
-  readonly consumer: string;
-  readonly attempts: number;
+  /**
+   * The consumer that gave up on it. `undefined` for a dead letter another writer made
+   * (Zencastr republishes the body alone): its consumer, attempts, error and original
+   * global position are not recorded, and its `reason` is `"unknown"`.
+   */
+  readonly consumer: string | undefined;
+  readonly attempts: number | undefined;
+  /** `failed`, `terminated`, `malformed`, or `unknown` (another writer's dead letter). */
   readonly reason: string;
   readonly error: string;
-  /** When it was dead-lettered. */
+  /** When it was dead-lettered. The original's time is `message.time`. */
   readonly time: Date;
-  /** The original message's global position in its category. */
-  readonly originalSequence: number;
+  /** The original message's global position in its category; `undefined` when not recorded. */
+  readonly originalSequence: number | undefined;
 }
 
 /** What a source reports about its connection: shown to users through `sub.status()`. */
