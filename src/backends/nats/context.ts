@@ -41,7 +41,7 @@ export interface NatsContext {
   /**
    * The JetStream stream of `category`, created with `settings` when none exists, whatever
    * `createMissingStreams` says (as `ensureCategory`). Dead letters use it with
-   * `positionGuard: false`, since one message may be dead-lettered more than once. Cached
+   * `deadLetterCategorySettings` (dead-letter.ts). Cached
    * like `storageFor`.
    */
   ensureStorage(category: string, settings: CategorySettings): Promise<string>;

@@ -9,9 +9,10 @@
  * consumer, attempts, error and original sequence unknown.
  */
 import { headers, type MsgHdrs } from "@nats-io/transport-node";
-import type { DeadLetter, DeadLetterRecord } from "../../backend.ts";
+import type { CategorySettings, DeadLetter, DeadLetterRecord } from "../../backend.ts";
 import { isMalformedMessageError } from "../../errors.ts";
 import type { RecordedMessage } from "../../message.ts";
+import type { ResolvedOptions } from "../../options.ts";
 import type { NatsContext, StoredMessage } from "./context.ts";
 import { decodeStored, zencastrDeadLetterPlace } from "./decode.ts";
 
@@ -53,12 +54,22 @@ function deadLetterHeaders(context: NatsContext, letter: DeadLetter): MsgHdrs {
 }
 
 /** Publishes the dead letter, creating the dead-letter category's unguarded stream when needed. */
-export async function writeNatsDeadLetter(context: NatsContext, letter: DeadLetter): Promise<void> {
-  await context.ensureStorage(letter.category, {
+/**
+ * How a missing dead-letter category is created: unguarded (a message may die twice), in the
+ * zencastr layout, where a headerless message on `{dlq}.{category}.{id}` is a Zencastr
+ * service's dead letter, so both sides' dead letters read back as their original streams.
+ */
+export function deadLetterCategorySettings(options: ResolvedOptions): CategorySettings {
+  return {
     positionGuard: false,
-    maxBytes: context.options.maxBytes,
-    replicas: context.options.replicas,
-  });
+    maxBytes: options.maxBytes,
+    replicas: options.replicas,
+    layout: "zencastr",
+  };
+}
+
+export async function writeNatsDeadLetter(context: NatsContext, letter: DeadLetter): Promise<void> {
+  await context.ensureStorage(letter.category, deadLetterCategorySettings(context.options));
   const raw = letter.delivery.raw;
   const subject = context.subjects.deadLetterSubject(letter.category, raw.subject);
   await context.jetstream.publish(subject, raw.body, {

@@ -19,7 +19,7 @@ import { StreamNotFoundError } from "../../errors.ts";
 import type { ParsedTarget } from "../../stream-name.ts";
 import type { DurablePlace } from "./consumer.ts";
 import type { NatsContext } from "./context.ts";
-import { DEAD_LETTER_HEADERS } from "./dead-letter.ts";
+import { DEAD_LETTER_HEADERS, deadLetterCategorySettings } from "./dead-letter.ts";
 import { REDRIVE_TOKEN } from "./subjects.ts";
 
 /** Header of a re-drive message: the consumer it is for. */
@@ -57,11 +57,10 @@ export function redrivePlace(
       const original = await context.storageFor(spec.target.category, true);
       if (original === undefined) throw new StreamNotFoundError(originalStorage);
       originalStorage = original;
-      deadLetterStorage = await context.ensureStorage(deadLetterCategory, {
-        positionGuard: false,
-        maxBytes: context.options.maxBytes,
-        replicas: context.options.replicas,
-      });
+      deadLetterStorage = await context.ensureStorage(
+        deadLetterCategory,
+        deadLetterCategorySettings(context.options),
+      );
       return deadLetterStorage;
     },
     adapt(delivery) {

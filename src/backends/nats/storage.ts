@@ -154,8 +154,7 @@ export class CategoryStorage {
    */
   async ensure(category: string, settings: CategorySettings): Promise<StorageConfig> {
     this.forget(category);
-    const found = await this.#find(category);
-    if (found === undefined) return this.#create(category, settings);
+    const found = (await this.#find(category)) ?? (await this.#create(category, settings));
     if (settings.layout !== undefined && settings.layout !== found.layout) {
       throw new CategoryLayoutError(category, found.layout, settings.layout, found.name);
     }
@@ -214,12 +213,9 @@ export class CategoryStorage {
       const info = await this.#manager.streams.add(newStreamConfig(name, filter, settings));
       return this.#remember(category, configOf(info.config, filter));
     } catch (error) {
-      // Another process created it first: use theirs, if it is in the layout asked for.
+      // Another process created it first: use theirs.
       const raced = await this.#find(category);
       if (raced === undefined) throw error;
-      if (settings.layout !== undefined && settings.layout !== raced.layout) {
-        throw new CategoryLayoutError(category, raced.layout, settings.layout, raced.name);
-      }
       return this.#remember(category, raced);
     }
   }
