@@ -6,7 +6,6 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type {
   Backend,
-  BackendStatus,
   CategorySettings,
   CategoryStats,
   ConsumerInfo,
@@ -14,7 +13,6 @@ import type {
   ConsumerSpec,
   DeadLetter,
   DeadLetterRecord,
-  Delivery,
   StartAt,
   TailStart,
   WriteResult,
