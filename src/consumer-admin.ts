@@ -4,6 +4,7 @@
  * (`UnsupportedError`). `MessageStore` delegates here so its own file stays about messages.
  */
 import type { Backend, ConsumerInfo, DeadLetterRecord } from "./backend.ts";
+import { checkConsumerName } from "./consumer-rules.ts";
 import { InvalidOptionsError, UnsupportedError } from "./errors.ts";
 import { checkStartAt, type StartAtOption } from "./start-at.ts";
 import { type ParsedTarget, parseTarget, type TargetRef } from "./stream-name.ts";
@@ -20,22 +21,6 @@ export interface RedriveOptions {
   consumer?: string | undefined;
   /** Only the dead letters this returns `true` for. */
   filter?: ((record: DeadLetterRecord) => boolean) | undefined;
-}
-
-// The consumer name is a JetStream durable name, which cannot hold these.
-const UNSAFE_CONSUMER_NAME = /[\s.*>/\\]/;
-
-export function checkConsumerName(consumer: unknown, call: string): string {
-  if (
-    typeof consumer !== "string" ||
-    consumer.length === 0 ||
-    UNSAFE_CONSUMER_NAME.test(consumer)
-  ) {
-    throw new InvalidOptionsError(
-      `${call}: consumer must be a non-empty name without whitespace, ".", "*", ">", "/" or "\\", got ${JSON.stringify(consumer)}`,
-    );
-  }
-  return consumer;
 }
 
 /** A category (not a stream) named by `ref`. */

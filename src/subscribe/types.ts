@@ -98,6 +98,15 @@ export interface SubscribeOptions extends ConsumerOptions {
    * @default 1
    */
   concurrency?: number | undefined;
+  /**
+   * Longest one attempt of a handler may take, in milliseconds. An attempt still running then
+   * counts as failed: it is retried or dead-lettered like a throw, with a `TimeoutError`. The
+   * handler itself cannot be cancelled and runs on in the background; what it does later is
+   * ignored. It also bounds `stop()`, which waits for the handlers in flight: without it, a
+   * handler that never settles holds its stream and `stop()` forever.
+   * @default undefined (no limit)
+   */
+  handlerTimeoutMs?: number | undefined;
 }
 
 /** `consume()` takes the consumer options; there are no handlers, the loop body is the handler. */

@@ -1,9 +1,10 @@
 /**
  * A subscription's message source on NATS: a durable pull consumer named after the
  * subscription, shared by every process that opens the same name. nats.js `consume()` already
- * re-pulls after reconnects and watches heartbeats; this source adds what it cannot do:
- * recreating a consumer that disappeared and reopening a consume that ended, so a
- * subscription outlives server restarts. Retry decisions are not made here (`max_deliver` is
+ * re-pulls after reconnects and watches heartbeats. A source is one consume: it ends when its
+ * consumer disappears and throws when the consume fails, and the subscription reopens it
+ * (subscribe/reopening-source.ts), which creates the consumer again, so a subscription
+ * outlives server restarts. Retry decisions are not made here (`max_deliver` is
  * unlimited); the subscription counts attempts and terminates.
  */
 import {
@@ -23,16 +24,10 @@ import type {
 } from "../../backend.ts";
 import { isMalformedMessageError, StreamNotFoundError } from "../../errors.ts";
 import type { RecordedMessage } from "../../message.ts";
-import { backoffDelay, pause } from "../../subscribe/pause.ts";
 import { AckBatch } from "./ack-batch.ts";
 import { NatsSourceStatus } from "./consumer-status.ts";
 import type { NatsContext } from "./context.ts";
 import { storedFromDelivery } from "./fetch.ts";
-
-/** First pause before reopening a consume that failed; doubles per failure in a row. */
-export const CONSUMER_REOPEN_DELAY_MS = 250;
-/** Longest pause between reopen attempts. */
-export const MAX_CONSUMER_REOPEN_DELAY_MS = 5000;
 
 type StartFields = Pick<ConsumerConfig, "deliver_policy" | "opt_start_seq" | "opt_start_time">;
 
@@ -153,35 +148,27 @@ class NatsConsumerSource implements ConsumerSource {
     await this.#stopConsume();
   }
 
+  /**
+   * One consume: it ends when its consumer is gone or the consume fails (then it throws); the
+   * subscription reopens the source (subscribe/reopening-source.ts), which recreates the consumer.
+   */
   async *[Symbol.asyncIterator](): AsyncIterator<Delivery> {
     const closed = this.#closed.signal;
-    let failures = 0;
-    while (!closed.aborted) {
-      try {
-        // Setting up waits for a reconnect while the server is away; a close must not wait too.
-        const storage = await untilAborted(this.#ensureConsumer(), closed);
-        if (storage === undefined) break;
-        // Opening a consume can wait on the server too; a consume that opens after a close
-        // stops itself (see #consume).
-        const messages = await untilAborted(this.#consume(storage), closed);
-        if (messages === undefined) break;
-        for await (const msg of messages) {
-          failures = 0;
-          yield this.#delivery(storage, msg);
-          if (closed.aborted) break;
-        }
-        if (!closed.aborted) this.#log("warn", undefined, "consume ended; reopening it");
-      } catch (error) {
-        if (closed.aborted) break;
-        this.#log("error", error, "consume failed; reopening it");
-      } finally {
-        await this.#stopConsume();
+    try {
+      // Setting up waits for a reconnect while the server is away; a close must not wait too.
+      const storage = await untilAborted(this.#ensureConsumer(), closed);
+      if (storage === undefined) return;
+      // Opening a consume can wait on the server too; a consume that opens after a close
+      // stops itself (see #consume).
+      const messages = await untilAborted(this.#consume(storage), closed);
+      if (messages === undefined) return;
+      for await (const msg of messages) {
+        yield this.#delivery(storage, msg);
+        if (closed.aborted) return;
       }
-      failures += 1;
-      await pause(
-        backoffDelay(failures, CONSUMER_REOPEN_DELAY_MS, MAX_CONSUMER_REOPEN_DELAY_MS),
-        closed,
-      );
+      if (!closed.aborted) this.#log("warn", undefined, "consume ended");
+    } finally {
+      await this.#stopConsume();
     }
   }
 

@@ -30,12 +30,13 @@ export function mergeSources(main: ConsumerSource, extra: ConsumerSource): Consu
       while (waiting.size > 0) {
         const { index, result } = await Promise.race(waiting.values());
         waiting.delete(index);
-        if (result.done === true) continue;
+        // One source ended (its consume was lost): end both, so the caller reopens them together.
+        if (result.done === true) break;
         yield result.value;
         pull(index);
       }
     } finally {
-      // Leaving early ends both sources, as leaving one source's loop ends it.
+      // Leaving early, or one source ending, ends both.
       if (waiting.size > 0) void close();
     }
   }
