@@ -1,14 +1,38 @@
 // The conformance suite on NATS JetStream: every store gets a prefix of its own on the shared server.
+import { jetstream } from "@nats-io/jetstream";
+import { connect as natsConnect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { connect, isClosedError, type MessageStore } from "../../src/index.ts";
+import { parseStream } from "../../src/stream-name.ts";
 import { runConformance } from "../../src/testing/index.ts";
 import { hasNats, natsSkipReason, natsUrl, uniquePrefix } from "../support/nats.ts";
 
 // In CI the global setup already failed the run when there is no server.
 if (hasNats()) {
+  /** The prefix of each store made here, so a raw body can be published on its subjects. */
+  const prefixes = new WeakMap<MessageStore, string>();
   runConformance({
     name: "nats",
-    create: (options) => connect(natsUrl(), { ...options, prefix: uniquePrefix("conf") }),
+    create: async (options) => {
+      const prefix = uniquePrefix("conf");
+      const store = await connect(natsUrl(), { ...options, prefix });
+      prefixes.set(store, prefix);
+      return store;
+    },
+    // As another writer would: a plain JetStream publish on the stream's next position subject.
+    writeRawBody: async (store, stream, body) => {
+      const prefix = prefixes.get(store);
+      if (prefix === undefined) throw new Error("not a store of this suite");
+      const { category, id } = parseStream(stream);
+      await store.ensureCategory(category);
+      const position = (await store.version(stream)) + 1;
+      const connection = await natsConnect({ servers: natsUrl() });
+      try {
+        await jetstream(connection).publish(`${prefix}.${category}.${id}.${position}`, body);
+      } finally {
+        await connection.close();
+      }
+    },
   });
 
   it("nats: `await using` closes the store at the end of the block", async () => {
