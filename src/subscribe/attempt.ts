@@ -8,7 +8,7 @@ import type { Delivery } from "../backend.ts";
 import { TimeoutError } from "../errors.ts";
 import type { RecordedMessage } from "../message.ts";
 import { errorText } from "./error-text.ts";
-import { createHandlerContext } from "./handler-context.ts";
+import { createHandlerContext, type RecordingContext } from "./handler-context.ts";
 import type { ResolvedSubscribeOptions } from "./options.ts";
 import {
   describeDelivery,
@@ -16,26 +16,24 @@ import {
   type Verdict,
   verdictBeforeHandling,
 } from "./settle.ts";
-import type { Handler } from "./types.ts";
 
 export interface AttemptDeps extends SettleDeps {
   readonly options: ResolvedSubscribeOptions;
 }
 
+type Thrown = { readonly error: unknown } | undefined;
+
 /**
- * Runs the handler; returns what it threw, if anything. Without a timeout no timer is made
- * (one per message showed in W4), and a synchronous handler costs no extra tick.
+ * Waits for a handler's promise, at most `timeoutMs`; resolves with what it threw. Without a
+ * timeout no timer is made (one per message showed in W4).
  */
-async function runHandler(
-  handler: Handler,
-  message: RecordedMessage,
-  context: Parameters<Handler>[1],
+async function settledHandler(
+  result: PromiseLike<unknown>,
   timeoutMs: number | undefined,
-): Promise<{ readonly error: unknown } | undefined> {
+  type: string,
+): Promise<Thrown> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const result = handler(message, context);
-    if (result === undefined) return undefined;
     if (timeoutMs === undefined) {
       await result;
       return undefined;
@@ -45,7 +43,7 @@ async function runHandler(
         () =>
           reject(
             new TimeoutError(
-              `the ${message.type} handler did not finish within handlerTimeoutMs (${timeoutMs} ms)`,
+              `the ${type} handler did not finish within handlerTimeoutMs (${timeoutMs} ms)`,
               timeoutMs,
             ),
           ),
@@ -62,12 +60,23 @@ async function runHandler(
   }
 }
 
-/** Runs attempt `attempt` (1-based) of the handler for `delivery`; resolves with its verdict. */
-export async function attemptDelivery(
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
+/**
+ * Runs attempt `attempt` (1-based) of the handler for `delivery` and gives its verdict: at
+ * once for a synchronous handler (no extra tick per message), else once its promise settles.
+ */
+export function attemptDelivery(
   delivery: Delivery,
   attempt: number,
   deps: AttemptDeps,
-): Promise<Verdict> {
+): Verdict | Promise<Verdict> {
   const { options, logger } = deps;
   const message = delivery.message;
   const handler = message === undefined ? undefined : options.handlers[message.type];
@@ -83,7 +92,27 @@ export async function attemptDelivery(
     return early ?? { kind: "ack" };
   }
   const recording = createHandlerContext(delivery, options.consumer, options.maxAttempts, attempt);
-  const thrown = await runHandler(handler, message, recording.context, options.handlerTimeoutMs);
+  const after = (thrown: Thrown): Verdict =>
+    verdictAfter(delivery, message, attempt, deps, recording, thrown);
+  let result: unknown;
+  try {
+    result = handler(message, recording.context);
+    if (!isPromiseLike(result)) return after(undefined);
+  } catch (error) {
+    return after({ error });
+  }
+  return settledHandler(result, options.handlerTimeoutMs, message.type).then(after);
+}
+
+function verdictAfter(
+  delivery: Delivery,
+  message: RecordedMessage,
+  attempt: number,
+  deps: AttemptDeps,
+  recording: RecordingContext,
+  thrown: Thrown,
+): Verdict {
+  const { options, logger } = deps;
   const decision = recording.decision();
   if (decision.kind === "terminate") {
     return { kind: "give-up", reason: "terminated", error: decision.reason };

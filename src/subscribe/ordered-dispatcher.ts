@@ -53,6 +53,7 @@ export class OrderedDispatcher {
   /** `storage:sequence` of every held delivery: a redelivery of one already held is ignored. */
   readonly #held = new Set<string>();
   readonly #work = new Set<Promise<void>>();
+  readonly #acks = new Set<Promise<void>>();
   #running = 0;
   #roomWaiters: (() => void)[] = [];
   #keepAlive: ReturnType<typeof setInterval> | undefined;
@@ -79,13 +80,17 @@ export class OrderedDispatcher {
     return this.#held.size;
   }
 
-  /** Takes a delivery, then resolves once there is room for another (or the stop began). */
-  async offer(delivery: Delivery): Promise<void> {
+  /**
+   * Takes a delivery. Returns `undefined` when there is room for another, else a promise that
+   * resolves once there is (or the stop began): no promise per delivery while the pull loop
+   * keeps up (bench W4).
+   */
+  offer(delivery: Delivery): Promise<void> | undefined {
     const key = heldKey(delivery);
-    if (this.#held.has(key)) return;
+    if (this.#held.has(key)) return undefined;
     if (this.#stopped.aborted) {
       delivery.nak(0);
-      return;
+      return undefined;
     }
     this.#held.add(key);
     this.#startKeepAlive();
@@ -99,7 +104,15 @@ export class OrderedDispatcher {
     } else {
       lane.deliveries.push(queued);
     }
-    while (this.#held.size >= this.#capacity && !this.#stopped.aborted) {
+    return this.#hasRoom() ? undefined : this.#waitForRoom();
+  }
+
+  #hasRoom(): boolean {
+    return this.#held.size < this.#capacity || this.#stopped.aborted;
+  }
+
+  async #waitForRoom(): Promise<void> {
+    while (!this.#hasRoom()) {
       await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
     }
   }
@@ -111,7 +124,9 @@ export class OrderedDispatcher {
   async drain(): Promise<void> {
     this.#wakeRoomWaiters();
     this.#releaseWaiting();
-    while (this.#work.size > 0) await Promise.all([...this.#work]);
+    while (this.#work.size > 0 || this.#acks.size > 0) {
+      await Promise.all([...this.#work, ...this.#acks]);
+    }
     this.#releaseWaiting();
     clearInterval(this.#keepAlive);
     this.#keepAlive = undefined;
@@ -125,7 +140,13 @@ export class OrderedDispatcher {
     }
   }
 
-  /** Work `drain` waits for: running lanes and acks on their way. */
+  /** An ack on its way, which `drain` waits for; `acknowledge` never rejects. */
+  #trackAck(ack: Promise<void>): void {
+    this.#acks.add(ack);
+    void ack.then(() => this.#acks.delete(ack));
+  }
+
+  /** Work `drain` waits for: running lanes. */
   #track(work: Promise<unknown>): void {
     const tracked = work.then(
       () => {},
@@ -167,7 +188,8 @@ export class OrderedDispatcher {
   /** One attempt and its settling; `true` when the head is to be tried again here. */
   async #attemptHead(lane: Lane, delivery: Delivery): Promise<boolean> {
     const attempt = delivery.deliveryCount + lane.localRetries;
-    const verdict = await attemptDelivery(delivery, attempt, this.#deps);
+    const attempted = attemptDelivery(delivery, attempt, this.#deps);
+    const verdict = attempted instanceof Promise ? await attempted : attempted;
     const step = nextStep(verdict, attempt, this.#deps.options);
     switch (step.kind) {
       case "retry":
@@ -177,7 +199,7 @@ export class OrderedDispatcher {
         // The ack's round trip overlaps the next handler (a lost ack means a redelivery, as
         // always); `drain` still waits for it. The lane moves on at once, which also keeps
         // the global order with `concurrency: 1`.
-        this.#track(acknowledge(delivery, this.#deps));
+        this.#trackAck(acknowledge(delivery, this.#deps));
         return false;
       case "give-up":
         await giveUp(delivery, step.reason, step.error, attempt, this.#deps);

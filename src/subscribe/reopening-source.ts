@@ -33,13 +33,22 @@ export interface ReopenHooks {
   readonly reopening?: (() => void) | undefined;
 }
 
-/** A source over `open()`'s, reopened until `close()`. */
+/**
+ * A source over `open()`'s, reopened until `close()`. Written as a plain iterator rather than a
+ * generator: while a source delivers, `next()` costs one `then` over the source's own, and
+ * every delivery of a subscription passes here (bench W4).
+ */
 export function reopeningSource(open: () => ConsumerSource, hooks: ReopenHooks): ConsumerSource {
   const closed = new AbortController();
   let current: ConsumerSource | undefined;
+  let iterator: AsyncIterator<Delivery> | undefined;
+  let failures = 0;
+  const done: IteratorResult<Delivery> = { done: true, value: undefined };
+
   const closeCurrent = async (): Promise<void> => {
     const source = current;
     current = undefined;
+    iterator = undefined;
     try {
       await source?.close();
     } catch (error) {
@@ -49,41 +58,62 @@ export function reopeningSource(open: () => ConsumerSource, hooks: ReopenHooks):
       );
     }
   };
-  async function* deliveries(): AsyncGenerator<Delivery> {
-    let failures = 0;
-    try {
-      while (!closed.signal.aborted) {
-        if (failures > 0) hooks.reopening?.();
-        current = open();
-        hooks.opened?.(current);
-        try {
-          for await (const delivery of current) {
-            failures = 0;
-            yield delivery;
-          }
-          if (closed.signal.aborted) break;
-          hooks.logger.warn({ consumer: hooks.consumer }, "consumer source ended; reopening it");
-        } catch (error) {
-          if (closed.signal.aborted) break;
-          hooks.logger.error(
-            { consumer: hooks.consumer, err: error },
-            "consumer source failed; reopening it",
-          );
-          hooks.failed?.(error);
-        }
-        await closeCurrent();
-        failures += 1;
-        await pause(reopenDelay(failures), closed.signal);
-      }
-    } finally {
-      await closeCurrent();
+
+  const openNext = (): AsyncIterator<Delivery> => {
+    if (failures > 0) hooks.reopening?.();
+    current = open();
+    hooks.opened?.(current);
+    iterator = current[Symbol.asyncIterator]();
+    return iterator;
+  };
+
+  /** After a source ended or failed: pause, then read from a new one (or end, once closed). */
+  const reopen = async (error: unknown, failed: boolean): Promise<IteratorResult<Delivery>> => {
+    if (closed.signal.aborted) return done;
+    if (failed) {
+      hooks.logger.error(
+        { consumer: hooks.consumer, err: error },
+        "consumer source failed; reopening it",
+      );
+      hooks.failed?.(error);
+    } else {
+      hooks.logger.warn({ consumer: hooks.consumer }, "consumer source ended; reopening it");
     }
-  }
+    await closeCurrent();
+    failures += 1;
+    await pause(reopenDelay(failures), closed.signal);
+    if (closed.signal.aborted) return done;
+    return next();
+  };
+
+  const next = (): Promise<IteratorResult<Delivery>> => {
+    if (closed.signal.aborted) return Promise.resolve(done);
+    const reading = iterator ?? openNext();
+    return reading.next().then(
+      (result) => {
+        if (result.done !== true) {
+          failures = 0;
+          return result;
+        }
+        return reopen(undefined, false);
+      },
+      (error: unknown) => reopen(error, true),
+    );
+  };
+
+  const close = async (): Promise<void> => {
+    closed.abort();
+    await closeCurrent();
+  };
+
   return {
-    [Symbol.asyncIterator]: deliveries,
-    async close() {
-      closed.abort();
-      await closeCurrent();
-    },
+    [Symbol.asyncIterator]: () => ({
+      next,
+      return: async () => {
+        await close();
+        return done;
+      },
+    }),
+    close,
   };
 }

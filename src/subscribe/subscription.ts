@@ -128,7 +128,8 @@ class BackendSubscription implements Subscription {
     this.#source = source;
     try {
       for await (const delivery of source) {
-        await this.#handle(delivery, dispatcher, stopped);
+        const waiting = this.#handle(delivery, dispatcher, stopped);
+        if (waiting !== undefined) await waiting;
         if (stopped.aborted) break;
       }
     } catch (error) {
@@ -141,22 +142,22 @@ class BackendSubscription implements Subscription {
     await dispatcher.drain();
   }
 
-  async #handle(
+  /** Hands `delivery` on; returns a promise only when the pull loop must wait for room. */
+  #handle(
     delivery: Delivery,
     dispatcher: OrderedDispatcher,
     stopped: AbortSignal,
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     if (stopped.aborted) {
       // Fetched but not started: hand it straight back so another member can take it.
       delivery.nak(0);
-      return;
+      return undefined;
     }
     // Every group member reads the whole category; a stream of another member's is done here.
     if (!isMine(this.#deps.options.group, delivery.message)) {
-      await acknowledge(delivery, this.#deps);
-      return;
+      return acknowledge(delivery, this.#deps);
     }
-    await dispatcher.offer(delivery);
+    return dispatcher.offer(delivery);
   }
 
   /** Connection events of the source, when its backend reports them, until it closes. */

@@ -75,7 +75,9 @@ export interface ConsumerOptions {
   startAt?: StartAtOption | undefined;
   /**
    * Messages pulled per fetch; with `concurrency`, at most `batchSize + concurrency` are held unacked.
-   * @default 100
+   * Lower it when several processes share a consumer and each message takes long: a member
+   * holds up to this many that the others cannot take meanwhile.
+   * @default 1000
    */
   batchSize?: number | undefined;
   /**
