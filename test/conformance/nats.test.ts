@@ -9,20 +9,13 @@ import { hasNats, natsSkipReason, natsUrl, uniquePrefix } from "../support/nats.
 
 // In CI the global setup already failed the run when there is no server.
 if (hasNats()) {
-  /** The prefix of each store made here, so a raw body can be published on its subjects. */
-  const prefixes = new WeakMap<MessageStore, string>();
   runConformance({
     name: "nats",
-    create: async (options) => {
-      const prefix = uniquePrefix("conf");
-      const store = await connect(natsUrl(), { ...options, prefix });
-      prefixes.set(store, prefix);
-      return store;
-    },
+    create: (options) => connect(natsUrl(), { ...options, prefix: uniquePrefix("conf") }),
+    sibling: (store, options) => connect(natsUrl(), { ...options, prefix: store.options.prefix }),
     // As another writer would: a plain JetStream publish on the stream's next position subject.
     writeRawBody: async (store, stream, body) => {
-      const prefix = prefixes.get(store);
-      if (prefix === undefined) throw new Error("not a store of this suite");
+      const { prefix } = store.options;
       const { category, id } = parseStream(stream);
       await store.ensureCategory(category);
       const position = (await store.version(stream)) + 1;
