@@ -75,8 +75,10 @@ export interface ConsumerOptions {
   startAt?: StartAtOption | undefined;
   /**
    * Messages pulled per fetch; with `concurrency`, at most `batchSize + concurrency` are held unacked.
-   * Lower it when several processes share a consumer and each message takes long: a member
-   * holds up to this many that the others cannot take meanwhile.
+   * Lower it for slow handlers: a pulled message not yet read by the subscription is not marked
+   * in progress, so when handling `batchSize` messages takes longer than `ackWaitMs` (handlers
+   * slower than about 30 ms at the defaults and `concurrency: 1`), NATS redelivers the waiting
+   * ones. Lower it too when several processes share a consumer and each message takes long.
    * @default 1000
    */
   batchSize?: number | undefined;
