@@ -6,7 +6,6 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type {
   Backend,
-  BackendStatus,
   CategorySettings,
   CategoryStats,
   ConsumerInfo,
