@@ -30,13 +30,15 @@ describe.skipIf(!hasNats())("nats.js details the store relies on", () => {
     await raw.manager.consumers.add(stream, {
       durable_name: durable,
       ack_policy: AckPolicy.Explicit,
-      ack_wait: 30_000_000_000,
+      // Short, so a nak lost with the closing consume still comes back soon.
+      ack_wait: 1_000_000_000,
     });
     const consumer = await jetstream(raw.connection).consumers.get(stream, durable);
     const messages = await consumer.consume({ max_messages: 10 });
     const iterator = messages[Symbol.asyncIterator]();
     const { value } = await iterator.next();
     ack(value as JsMsg);
+    await raw.connection.flush();
     // A consume whose iterator is not read on closes only once the iterator is returned
     // (consumer.ts relies on this when it releases a consume).
     await iterator.return?.();
@@ -62,7 +64,7 @@ describe.skipIf(!hasNats())("nats.js details the store relies on", () => {
         storedAtMs: msg.time.getTime(),
       });
     }
-    expect(deliveryFactsOf(replySubjectOf(again))?.deliveryCount).toBe(2);
+    expect(deliveryFactsOf(replySubjectOf(again))?.deliveryCount).toBeGreaterThan(1);
   });
 });
 
