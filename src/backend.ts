@@ -46,7 +46,9 @@ export type {
 /**
  * A durable consumer's message source. Iterating pulls (pulling is the backpressure): the
  * source never holds more than the caller asked for plus one batch. A new consumer starts at
- * its spec's `startAt`; an existing one resumes after its last acked message.
+ * its spec's `startAt`; an existing one resumes after its last acked message. It may end, or
+ * throw, when it loses its consumer (deleted, consume failed): the subscription layer reopens
+ * it after a pause, so a source needs no reopen loop of its own.
  */
 export interface ConsumerSource extends AsyncIterable<Delivery> {
   /** Stop fetching; the iterator ends. Deliveries already handed out may still be settled. Idempotent. */

@@ -110,7 +110,14 @@ export function id(name: string): string | undefined {
 
 /** The first part of a compound id: `cardinalId("account-123+456")` → `"123"`. */
 export function cardinalId(name: string): string | undefined {
-  return parseTarget(name).id?.split("+")[0];
+  const streamId = parseTarget(name).id;
+  return streamId === undefined ? undefined : cardinalIdOf(streamId);
+}
+
+/** The cardinal id of a stream id already split off its category: `"123+456"` → `"123"`. */
+export function cardinalIdOf(streamId: string): string {
+  const plus = streamId.indexOf("+");
+  return plus === -1 ? streamId : streamId.slice(0, plus);
 }
 
 /** `true` for a name without an id (`"account"`, `"account:command"`). */

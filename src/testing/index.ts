@@ -15,6 +15,7 @@ import { deadLetterCases } from "./cases/dead-letter.ts";
 import { deadLetterWorkflowCases } from "./cases/dead-letter-workflow.ts";
 import { fetchCases } from "./cases/fetch.ts";
 import { occStormCases } from "./cases/occ-storm.ts";
+import { poisonCases } from "./cases/poison.ts";
 import { readCases } from "./cases/read.ts";
 import { replayCases } from "./cases/replay.ts";
 import { retryCases } from "./cases/retry.ts";
@@ -34,6 +35,7 @@ const AREAS: readonly [string, (context: SuiteContext) => void][] = [
   ["subscribe", subscribeCases],
   ["retry", retryCases],
   ["dead letter", deadLetterCases],
+  ["poison messages", poisonCases],
   ["consumers at scale", consumersAtScaleCases],
   ["replay", replayCases],
   ["dead-letter workflow", deadLetterWorkflowCases],

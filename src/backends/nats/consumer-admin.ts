@@ -5,9 +5,9 @@
  */
 import type { ConsumerInfo as JetStreamConsumerInfo } from "@nats-io/jetstream";
 import type { ConsumerInfo, StartAt } from "../../backend.ts";
+import { DEFAULT_ACK_WAIT_MS } from "../../consumer-rules.ts";
 import { StreamNotFoundError } from "../../errors.ts";
 import type { ParsedTarget } from "../../stream-name.ts";
-import { DEFAULT_ACK_WAIT_MS } from "../../subscribe/options.ts";
 import { listCategories } from "./categories.ts";
 import { durableConsumerConfig } from "./consumer.ts";
 import type { NatsInternals } from "./internals.ts";

@@ -1,9 +1,10 @@
 /**
  * A subscription's message source on NATS: a durable pull consumer named after the
  * subscription, shared by every process that opens the same name. nats.js `consume()` already
- * re-pulls after reconnects and watches heartbeats; this source adds what it cannot do:
- * recreating a consumer that disappeared and reopening a consume that ended, so a
- * subscription outlives server restarts. Retry decisions are not made here (`max_deliver` is
+ * re-pulls after reconnects and watches heartbeats. A source is one consume: it ends when its
+ * consumer disappears and throws when the consume fails, and the subscription reopens it
+ * (subscribe/reopening-source.ts), which creates the consumer again, so a subscription
+ * outlives server restarts. Retry decisions are not made here (`max_deliver` is
  * unlimited); the subscription counts attempts and terminates.
  */
 import {
@@ -23,16 +24,10 @@ import type {
 } from "../../backend.ts";
 import { isMalformedMessageError, StreamNotFoundError } from "../../errors.ts";
 import type { RecordedMessage } from "../../message.ts";
-import { backoffDelay, pause } from "../../subscribe/pause.ts";
 import { AckBatch } from "./ack-batch.ts";
 import { NatsSourceStatus } from "./consumer-status.ts";
 import type { NatsContext } from "./context.ts";
-import { storedFromDelivery } from "./direct-get.ts";
-
-/** First pause before reopening a consume that failed; doubles per failure in a row. */
-export const CONSUMER_REOPEN_DELAY_MS = 250;
-/** Longest pause between reopen attempts. */
-export const MAX_CONSUMER_REOPEN_DELAY_MS = 5000;
+import { deliveryFactsOf, replySubjectOf } from "./reply-subject.ts";
 
 type StartFields = Pick<ConsumerConfig, "deliver_policy" | "opt_start_seq" | "opt_start_time">;
 
@@ -130,6 +125,10 @@ class NatsConsumerSource implements ConsumerSource {
   readonly #place: DurablePlace;
   readonly #closed = new AbortController();
   #messages: ConsumerMessages | undefined;
+  /** nats.js's iterator over `#messages`, read by this source's iterator. */
+  #reading: AsyncIterator<JsMsg> | undefined;
+  /** A read of `#reading` is under way. */
+  #nextPending = false;
   readonly #status: NatsSourceStatus;
   readonly #acks: AckBatch;
 
@@ -150,39 +149,73 @@ class NatsConsumerSource implements ConsumerSource {
   async close(): Promise<void> {
     this.#closed.abort();
     await this.#acks.flush();
+    await this.#release();
+  }
+
+  /**
+   * One consume: it ends when its consumer is gone or the consume fails (then it throws); the
+   * subscription reopens the source (subscribe/reopening-source.ts), which recreates the consumer.
+   * A plain iterator, not a generator: each delivery costs one `then` over nats.js's own
+   * iterator instead of a generator's round of ticks (bench W4).
+   */
+  [Symbol.asyncIterator](): AsyncIterator<Delivery> {
+    const closed = this.#closed.signal;
+    let storage = "";
+    const end = async (): Promise<IteratorResult<Delivery>> => {
+      await this.#release();
+      return { done: true, value: undefined };
+    };
+    const fail = async (error: unknown): Promise<never> => {
+      this.#nextPending = false;
+      await this.#release();
+      throw error;
+    };
+    const next = (): Promise<IteratorResult<Delivery>> => {
+      if (closed.aborted) return end();
+      const messages = this.#reading;
+      if (messages === undefined) {
+        return this.#open(closed).then((opened) => {
+          if (opened === undefined) return end();
+          storage = opened;
+          return next();
+        }, fail);
+      }
+      this.#nextPending = true;
+      return messages.next().then((result) => {
+        this.#nextPending = false;
+        if (result.done === true) {
+          if (!closed.aborted) this.#log("warn", undefined, "consume ended");
+          return end();
+        }
+        return { done: false, value: this.#delivery(storage, result.value) };
+      }, fail);
+    };
+    return { next, return: end };
+  }
+
+  /**
+   * Ends nats.js's iterator and the consume. Its iterator finishes closing only once it is read
+   * on (or returned): with a read pending, closing the consume ends that read; with none, it
+   * must be returned first, or closing waits for a read that never comes.
+   */
+  async #release(): Promise<void> {
+    const messages = this.#reading;
+    this.#reading = undefined;
+    if (messages !== undefined && !this.#nextPending) await messages.return?.();
     await this.#stopConsume();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Delivery> {
-    const closed = this.#closed.signal;
-    let failures = 0;
-    while (!closed.aborted) {
-      try {
-        // Setting up waits for a reconnect while the server is away; a close must not wait too.
-        const storage = await untilAborted(this.#ensureConsumer(), closed);
-        if (storage === undefined) break;
-        // Opening a consume can wait on the server too; a consume that opens after a close
-        // stops itself (see #consume).
-        const messages = await untilAborted(this.#consume(storage), closed);
-        if (messages === undefined) break;
-        for await (const msg of messages) {
-          failures = 0;
-          yield this.#delivery(storage, msg);
-          if (closed.aborted) break;
-        }
-        if (!closed.aborted) this.#log("warn", undefined, "consume ended; reopening it");
-      } catch (error) {
-        if (closed.aborted) break;
-        this.#log("error", error, "consume failed; reopening it");
-      } finally {
-        await this.#stopConsume();
-      }
-      failures += 1;
-      await pause(
-        backoffDelay(failures, CONSUMER_REOPEN_DELAY_MS, MAX_CONSUMER_REOPEN_DELAY_MS),
-        closed,
-      );
-    }
+  /** Makes the consumer and opens its consume; the storage, or `undefined` once the source closed meanwhile. */
+  async #open(closed: AbortSignal): Promise<string | undefined> {
+    // Setting up waits for a reconnect while the server is away; a close must not wait too.
+    const storage = await untilAborted(this.#ensureConsumer(), closed);
+    if (storage === undefined) return undefined;
+    // Opening a consume can wait on the server too; a consume that opens after a close
+    // stops itself (see #consume).
+    const messages = await untilAborted(this.#consume(storage), closed);
+    if (messages === undefined || closed.aborted) return undefined;
+    this.#reading = messages[Symbol.asyncIterator]();
+    return storage;
   }
 
   /**
@@ -260,10 +293,24 @@ class NatsConsumerSource implements ConsumerSource {
 
   #delivery(storage: string, msg: JsMsg): Delivery {
     const category = this.#place.category;
+    const facts = deliveryFactsOf(replySubjectOf(msg)) ?? {
+      deliveryCount: msg.info.deliveryCount,
+      sequence: msg.seq,
+      storedAtMs: msg.time.getTime(),
+    };
+    const subject = msg.subject;
+    const body = msg.data;
     let message: RecordedMessage | undefined;
     let error: Error | undefined;
     try {
-      message = this.#context.decode(category, storedFromDelivery(storage, msg));
+      message = this.#context.decode(category, {
+        storage,
+        subject,
+        sequence: facts.sequence,
+        data: body,
+        time: new Date(facts.storedAtMs),
+        headers: msg.headers,
+      });
     } catch (decodeError) {
       if (!isMalformedMessageError(decodeError)) throw decodeError;
       error = decodeError;
@@ -272,8 +319,8 @@ class NatsConsumerSource implements ConsumerSource {
       {
         message,
         error,
-        raw: { storage, sequence: msg.seq, body: msg.data, subject: msg.subject },
-        deliveryCount: msg.info.deliveryCount,
+        raw: { storage, sequence: facts.sequence, body, subject },
+        deliveryCount: facts.deliveryCount,
         // A plain ack, not a confirmed one: waiting for the server's confirmation of every
         // ack capped a subscription at one message per round trip. An ack lost in transit
         // means a redelivery, which at-least-once delivery allows. Acks leave in batches

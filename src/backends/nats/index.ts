@@ -32,7 +32,8 @@ import type { NatsInternals } from "./internals.ts";
 import { mergeSources } from "./merged-source.ts";
 import { categoryHead, readCategory } from "./read-category.ts";
 import { entityEnd, lastMessage, readStreamPages } from "./read-stream.ts";
-import { redriveNats, redrivePlace } from "./redrive.ts";
+import { redriveNats } from "./redrive.ts";
+import { redriveFeed } from "./redrive-feed.ts";
 import { Requester } from "./requester.ts";
 import { CategoryStorage } from "./storage.ts";
 import { createSubjectLayout } from "./subjects.ts";
@@ -153,13 +154,7 @@ class NatsBackend implements Backend {
     const parts = this.#parts;
     const source = openNatsConsumer(parts, spec);
     if (spec.deadLetter === undefined) return source;
-    // Its re-drive durable always reads every waiting message, whatever `startAt` says.
-    const redriven = openNatsConsumer(
-      parts,
-      { ...spec, startAt: undefined },
-      redrivePlace(parts, spec, spec.deadLetter),
-    );
-    return mergeSources(source, redriven);
+    return mergeSources(source, redriveFeed(parts, spec, spec.deadLetter));
   }
 
   async resetConsumer(target: ParsedTarget, consumer: string, startAt: StartAt): Promise<void> {
