@@ -49,8 +49,13 @@ export const MAX_PREFIX_BYTES = 64;
  * parse); a lone surrogate has no UTF-8 form, so it would read back as U+FFFD.
  */
 const FORBIDDEN_IN_ID = /[\s.*>\p{Cc}\p{Cs}]/u;
-/** A category and the prefix also name a JetStream stream, which cannot hold `/` or `\`. */
-const FORBIDDEN_IN_CATEGORY = /[\s.*>/\\\p{Cc}\p{Cs}]/u;
+/**
+ * A category and the prefix also name a JetStream stream, which cannot hold `/` or `\`. Nor a
+ * character beyond U+FFFF: the server quotes stream names in its replies with Go's escapes,
+ * which write an unassigned or private one as `\U0003347A`, and no JSON parser reads that.
+ * (Below U+FFFF the escape is `\u0378`, which is JSON.)
+ */
+const FORBIDDEN_IN_CATEGORY = /[\s.*>/\\\p{Cc}\p{Cs}\u{10000}-\u{10FFFF}]/u;
 /**
  * First subject tokens NATS keeps for itself: `$JS`, `$SYS`, `$KV`… are its APIs, and a
  * stream on `_INBOX.>` would store every request's reply on the server.
@@ -88,6 +93,7 @@ function describeCharacter(character: string): string {
   const code = (character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0");
   if (/\p{Cs}/u.test(character)) return `a lone surrogate (U+${code})`;
   if (/\p{Cc}/u.test(character)) return `a control character (U+${code})`;
+  if (code.length > 4) return `"${character}" (U+${code}), beyond U+FFFF`;
   return `"${character}"`;
 }
 

@@ -100,7 +100,8 @@ describe("values JSON cannot hold", () => {
     ];
     for (const value of values) {
       expect(refusal(value), JSON.stringify(value)).toBeUndefined();
-      const plain = value !== null && typeof value === "object" && Object.getPrototypeOf(value) === null;
+      const plain =
+        value !== null && typeof value === "object" && Object.getPrototypeOf(value) === null;
       expect(JSON.parse(JSON.stringify(value))).toStrictEqual(plain ? {} : value);
     }
   });

@@ -112,6 +112,8 @@ describe("stream names", () => {
     ["acct-\ud800", "lone surrogate"],
     ["a\udc00-1", "lone surrogate"],
     ["acct-\u00a0", "whitespace"],
+    ["\u{3347a}-1", "beyond U+FFFF"],
+    ["😀-1", "beyond U+FFFF"],
     [`${"c".repeat(MAX_CATEGORY_BYTES + 1)}-1`, "longer than 128 bytes"],
     [`${"é".repeat(MAX_CATEGORY_BYTES / 2 + 1)}-1`, "longer than 128 bytes"],
     [`acct-${"i".repeat(MAX_ID_BYTES + 1)}`, "longer than 1024 bytes"],
@@ -134,8 +136,18 @@ describe("stream names", () => {
     expect(rejects(() => parseStream(`acct-${"😀".repeat(MAX_ID_BYTES / 4)}`))).toBe(false);
   });
 
-  it("lets an id hold what a subject token can: '/', '\\', '$' and any letter", () => {
-    for (const name of ["acct-a/b", "acct-a\\b", "acct-$x", "é-ü", "acct-😀", "a$b-1"]) {
+  it("lets an id hold any character a subject token can, and a category any up to U+FFFF", () => {
+    for (const name of [
+      "acct-a/b",
+      "acct-a\\b",
+      "acct-$x",
+      "é-ü",
+      "acct-😀",
+      "acct-\u{3347a}",
+      "a$b-1",
+      "\u0378-1",
+      "\u200b-1",
+    ]) {
       expect(
         rejects(() => parseStream(name)),
         name,

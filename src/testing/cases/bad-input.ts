@@ -40,6 +40,7 @@ const INVALID_STREAM_NAMES = [
   "a\u007fb-1",
   "acct-1\u007f",
   "acct-\ud800",
+  "\u{3347a}-1",
   `${"c".repeat(MAX_CATEGORY_BYTES + 1)}-1`,
   `acct-${"i".repeat(MAX_ID_BYTES + 1)}`,
   `acct-${"i".repeat(4090)}`,
