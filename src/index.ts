@@ -53,12 +53,14 @@ export {
   matchesExpectedVersion,
 } from "./expected-version.ts";
 export { findRetriedWrite } from "./idempotency.ts";
-export type {
-  JsonValue,
-  Message,
-  Metadata,
-  PreparedMessage,
-  RecordedMessage,
+export { MAX_JSON_DEPTH } from "./json-check.ts";
+export {
+  type JsonValue,
+  MAX_MESSAGES_PER_WRITE,
+  type Message,
+  type Metadata,
+  type PreparedMessage,
+  type RecordedMessage,
 } from "./message.ts";
 export {
   type Logger,
@@ -85,6 +87,9 @@ export {
   categoryTypes,
   id,
   isCategory,
+  MAX_CATEGORY_BYTES,
+  MAX_ID_BYTES,
+  MAX_PREFIX_BYTES,
   type ParsedStream,
   type ParsedTarget,
   type StreamRef,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isInvalidMessageError } from "../../src/errors.ts";
-import { checkJsonValue, MAX_JSON_DEPTH } from "../../src/json-check.ts";
+import { MAX_JSON_DEPTH } from "../../src/index.ts";
+import { checkJsonValue } from "../../src/json-check.ts";
 
 /** The message `checkJsonValue` throws for `value`, or `undefined` when it accepts it. */
 function refusal(value: unknown, root = "data"): string | undefined {

@@ -6,16 +6,12 @@ import {
   categoryTypes,
   id,
   isCategory,
-  streamName,
-} from "../../src/index.ts";
-import {
-  checkPrefix,
   MAX_CATEGORY_BYTES,
   MAX_ID_BYTES,
   MAX_PREFIX_BYTES,
-  parseStream,
-  parseTarget,
-} from "../../src/stream-name.ts";
+  streamName,
+} from "../../src/index.ts";
+import { checkPrefix, parseStream, parseTarget } from "../../src/stream-name.ts";
 
 function rejects(action: () => unknown): boolean {
   try {
