@@ -196,6 +196,22 @@ export function badInputCases({ store: newStore, test }: SuiteContext): void {
     expect((await store.last(wide))?.streamName).toBe(wide);
   });
 
+  test("an id holds any character a subject token can; a category any up to U+FFFF", async () => {
+    const store = await newStore();
+    const names = [
+      "acct-a/b\\c$d",
+      "acct-😀é\u00ad",
+      "é\u0378\u200b:x+y-1",
+      { category: "import-podcast:command", id: "🎙/1" },
+    ];
+    for (const name of names) {
+      await store.write(name, { type: "A", data: name });
+      const [message] = await store.get(name);
+      expect(message?.data, JSON.stringify(name)).toEqual(name);
+      expect(await store.version(name)).toBe(0);
+    }
+  });
+
   test("fetch and last refuse missing or malformed arguments with InvalidOptionsError", async () => {
     const store = await newStore();
     const { stream, intact } = await seeded(store);
