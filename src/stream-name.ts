@@ -165,6 +165,19 @@ export function parseTarget(ref: TargetRef): ParsedTarget {
 }
 
 /** Parses and validates a stream (a category alone is refused). Throws `InvalidStreamNameError`. */
+/**
+ * The category named by `ref`, for calls that take a whole category. A string that parses
+ * as a stream is refused with a hint, since a category that contains `-` must be passed as
+ * `{ category }`.
+ */
+export function parseCategory(ref: TargetRef, call: string): string {
+  const target = parseTarget(ref);
+  if (target.id === undefined) return target.category;
+  throw new InvalidOptionsError(
+    `${call} takes a category, got stream ${target.name}; a category that contains "-" is passed as { category: ${JSON.stringify(target.name)} }`,
+  );
+}
+
 export function parseStream(ref: StreamRef): ParsedStream {
   const target = parseTarget(ref);
   if (target.id === undefined) {
