@@ -21,6 +21,11 @@ export async function connect(
   url?: string,
   options: MessageStoreOptions = {},
 ): Promise<MessageStore> {
+  if (url !== undefined && typeof url !== "string") {
+    throw new InvalidOptionsError(
+      `connect: the URL must be a string ("memory:" or "nats://host:port"), got ${typeof url}`,
+    );
+  }
   const resolved = resolveOptions(options);
   const target = url ?? process.env[MESSAGE_STORE_URL_ENV] ?? "memory:";
   if (target === "memory:" || target === "memory") {

@@ -42,7 +42,14 @@ export {
 } from "./errors.ts";
 export type { ExpectedVersion } from "./expected-version.ts";
 export { fromNats } from "./from-nats.ts";
-export type { JsonValue, Message, Metadata, RecordedMessage } from "./message.ts";
+export { MAX_JSON_DEPTH } from "./json-check.ts";
+export {
+  type JsonValue,
+  MAX_MESSAGES_PER_WRITE,
+  type Message,
+  type Metadata,
+  type RecordedMessage,
+} from "./message.ts";
 export type { Logger, MessageStoreOptions } from "./options.ts";
 export type { StartAtOption } from "./start-at.ts";
 export {
@@ -63,6 +70,9 @@ export {
   categoryTypes,
   id,
   isCategory,
+  MAX_CATEGORY_BYTES,
+  MAX_ID_BYTES,
+  MAX_PREFIX_BYTES,
   type StreamRef,
   streamName,
   type TargetRef,

@@ -4,6 +4,7 @@
  */
 import { InvalidOptionsError } from "./errors.ts";
 import { checkOptionKeys, positiveInteger } from "./option-checks.ts";
+import { checkPrefix } from "./stream-name.ts";
 
 /** pino-shaped: any pino, bunyan or console-like logger fits. */
 export interface Logger {
@@ -87,10 +88,8 @@ const KNOWN_KEYS = new Set([
 /** Resolves options, applying the defaults. Throws `InvalidOptionsError`. */
 export function resolveOptions(options: MessageStoreOptions = {}): ResolvedOptions {
   checkOptionKeys(options, KNOWN_KEYS, "connect");
-  const prefix = options.prefix ?? DEFAULT_PREFIX;
-  if (typeof prefix !== "string" || /[\s.*>]/.test(prefix)) {
-    throw new InvalidOptionsError(`prefix must be a string without whitespace, ".", "*" or ">"`);
-  }
+  // The same rules as a category: the prefix is part of every JetStream stream name.
+  const prefix = checkPrefix(options.prefix ?? DEFAULT_PREFIX);
   const createMissingStreams = options.createMissingStreams ?? true;
   if (typeof createMissingStreams !== "boolean") {
     throw new InvalidOptionsError("createMissingStreams must be a boolean");

@@ -14,6 +14,7 @@ import { consumersAtScaleCases } from "./cases/consumers-at-scale.ts";
 import { deadLetterCases } from "./cases/dead-letter.ts";
 import { deadLetterWorkflowCases } from "./cases/dead-letter-workflow.ts";
 import { fetchCases } from "./cases/fetch.ts";
+import { messageValueCases } from "./cases/message-values.ts";
 import { occStormCases } from "./cases/occ-storm.ts";
 import { poisonCases } from "./cases/poison.ts";
 import { readCases } from "./cases/read.ts";
@@ -41,6 +42,7 @@ const AREAS: readonly [string, (context: SuiteContext) => void][] = [
   ["dead-letter workflow", deadLetterWorkflowCases],
   ["waitFor", waitForCases],
   ["bad input", badInputCases],
+  ["message values", messageValueCases],
 ];
 
 /** Registers the conformance suite for one backend with vitest. */
