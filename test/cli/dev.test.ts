@@ -3,7 +3,7 @@ import { mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
-import { hasNats } from "../support/nats.ts";
+import { hasNats, startDedicatedServer } from "../support/nats.ts";
 import { cleanEnv, finished, parseLines, runCli, startCli, waitForLine } from "./run-cli.ts";
 
 describe.skipIf(!hasNats())("mstore dev", { timeout: 120_000 }, () => {
@@ -53,8 +53,38 @@ describe.skipIf(!hasNats())("mstore dev", { timeout: 120_000 }, () => {
       port: expect.any(Number),
       storeDir: dataDir,
       version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      pid: expect.any(Number),
     });
     dev.kill("SIGINT");
     expect(await done).toMatchObject({ code: 0 });
+  });
+
+  it("does not claim a port another server holds, and says why it stopped", async () => {
+    const other = await startDedicatedServer();
+    try {
+      const dataDir = await mkdtemp(join(tmpdir(), "mstore-dev-"));
+      const result = await runCli(["dev", "--port", String(other.port), "--data", dataDir], {
+        env: env(),
+      });
+      expect(result).toMatchObject({ code: 1, stdout: "" });
+      expect(result.stderr).toMatch(
+        /^NatsServerExitError: nats-server exited with code 1 before it was ready\n.*address already in use/,
+      );
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it("exits 1 with the reason when its nats-server dies", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "mstore-dev-"));
+    const dev = startCli(["--json", "dev", "--port", "0", "--data", dataDir], env());
+    const done = finished(dev);
+    const { pid } = JSON.parse(await waitForLine(dev, (text) => text.startsWith("{"))) as {
+      pid: number;
+    };
+    process.kill(pid, "SIGKILL");
+    const result = await done;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^NatsServerExitError: nats-server exited on SIGKILL\n/);
   });
 });

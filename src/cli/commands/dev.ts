@@ -54,15 +54,17 @@ export const devCommand: Command = {
     });
     try {
       if (context.globals.json) {
-        const { url, version } = server;
-        await context.stdout.line(JSON.stringify({ url, port: server.port, storeDir, version }));
+        const { url, port, pid, version } = server;
+        await context.stdout.line(JSON.stringify({ url, port, storeDir, version, pid }));
       } else {
         await context.stdout.line(server.url);
         context.note(`nats-server ${server.version} with JetStream, store ${storeDir}`);
         context.note("Ctrl-C to stop.");
       }
       await context.stdout.flush();
-      await signalled;
+      // A server that dies (killed, out of disk) ends dev with its reason, not in silence.
+      const ended = await Promise.race([signalled, server.exited()]);
+      if (typeof ended !== "string") throw ended;
     } finally {
       await server.stop();
     }
