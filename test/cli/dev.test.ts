@@ -3,8 +3,28 @@ import { mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
+import { addToCache } from "../../src/server/binary-cache.ts";
 import { hasNats, startDedicatedServer } from "../support/nats.ts";
 import { cleanEnv, finished, parseLines, runCli, startCli, waitForLine } from "./run-cli.ts";
+
+describe("mstore dev without a nats-server", () => {
+  it("says how to install one when it cannot fetch one (no apt-get)", async () => {
+    const cache = await mkdtemp(join(tmpdir(), "mstore-xdg-"));
+    const emptyPath = await mkdtemp(join(tmpdir(), "mstore-path-"));
+    const env = cleanEnv({ PATH: emptyPath, XDG_CACHE_HOME: cache });
+    delete env.NATS_SERVER_BIN;
+    const result = await runCli(["dev", "--port", "0"], { env });
+    expect(result).toMatchObject({ code: 1, stdout: "" });
+    const cacheDir = join(cache, "message-store", "nats-server");
+    expect(result.stderr).toContain(
+      `NatsServerNotFoundError: no nats-server >= 2.12.0 in NATS_SERVER_BIN, PATH and ${cacheDir}; fetching needs apt-get and dpkg, not on PATH\n`,
+    );
+    expect(result.stderr).toMatch(/put it on PATH or set NATS_SERVER_BIN/);
+    expect(result.stderr).toMatch(/macOS: +brew install nats-server/);
+    expect(result.stderr).toMatch(/Alpine: +sudo apk add nats-server/);
+    expect(result.stderr).not.toMatch(/ENOENT|\n\s+at /);
+  });
+});
 
 describe.skipIf(!hasNats())("mstore dev", { timeout: 120_000 }, () => {
   // The binary the test setup found, so dev never fetches one here.
@@ -54,7 +74,26 @@ describe.skipIf(!hasNats())("mstore dev", { timeout: 120_000 }, () => {
       storeDir: dataDir,
       version: expect.stringMatching(/^\d+\.\d+\.\d+/),
       pid: expect.any(Number),
+      binary: inject("natsServerBin"),
     });
+    dev.kill("SIGINT");
+    expect(await done).toMatchObject({ code: 0 });
+  });
+
+  it("finds nats-server in the user's cache directory (XDG_CACHE_HOME)", async () => {
+    const cache = await mkdtemp(join(tmpdir(), "mstore-xdg-"));
+    const cached = await addToCache(
+      join(cache, "message-store", "nats-server"),
+      inject("natsServerBin"),
+    );
+    const emptyPath = await mkdtemp(join(tmpdir(), "mstore-path-"));
+    const userEnv = cleanEnv({ PATH: emptyPath, XDG_CACHE_HOME: cache });
+    delete userEnv.NATS_SERVER_BIN;
+    const dataDir = await mkdtemp(join(tmpdir(), "mstore-dev-"));
+    const dev = startCli(["--json", "dev", "--port", "0", "--data", dataDir], userEnv);
+    const done = finished(dev);
+    const line = await waitForLine(dev, (text) => text.startsWith("{"));
+    expect(JSON.parse(line)).toMatchObject({ version: cached.version, binary: cached.path });
     dev.kill("SIGINT");
     expect(await done).toMatchObject({ code: 0 });
   });

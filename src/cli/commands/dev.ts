@@ -28,8 +28,9 @@ export const devCommand: Command = {
   summary: "run a local nats-server with JetStream and a persistent store, until Ctrl-C",
   synopsis: "[options]",
   description: [
-    "Uses NATS_SERVER_BIN, then PATH, then the project's cache, and otherwise fetches",
-    "nats-server from Debian's archive into that cache. Prints the URL to use as --url.",
+    "Uses NATS_SERVER_BIN, then PATH, then your cache directory (XDG_CACHE_HOME, ~/.cache,",
+    "~/Library/Caches or %LOCALAPPDATA%), and otherwise fetches nats-server from Debian's",
+    "archive into that cache (needs apt-get). Prints the URL to use as --url.",
   ].join("\n"),
   options: {
     data: { type: "string" },
@@ -55,10 +56,14 @@ export const devCommand: Command = {
     try {
       if (context.globals.json) {
         const { url, port, pid, version } = server;
-        await context.stdout.line(JSON.stringify({ url, port, storeDir, version, pid }));
+        await context.stdout.line(
+          JSON.stringify({ url, port, storeDir, version, pid, binary: binary.path }),
+        );
       } else {
         await context.stdout.line(server.url);
-        context.note(`nats-server ${server.version} with JetStream, store ${storeDir}`);
+        context.note(
+          `nats-server ${server.version} (${binary.path}) with JetStream, store ${storeDir}`,
+        );
         context.note("Ctrl-C to stop.");
       }
       await context.stdout.flush();
