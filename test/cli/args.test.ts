@@ -1,5 +1,6 @@
 // Argument handling, help and exit codes: nothing here needs a server (memory: or none).
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./run-cli.ts";
 
@@ -28,6 +29,22 @@ describe("mstore help and version", () => {
       expect(result.stdout).toMatch(new RegExp(`^  ${name} `, "m"));
     }
     expect(result.stderr).toBe("");
+  });
+
+  it("points to the documentation the package ships, by its path", async () => {
+    const cliDocs = fileURLToPath(new URL("../../docs/cli.md", import.meta.url));
+    for (const args of [["--help"], ["import", "--help"]]) {
+      const { stdout } = await runCli(args);
+      const named = /^Documentation \(every command, flag and --json format\): (.+)$/m.exec(stdout);
+      expect(named?.[1]).toBe(cliDocs);
+    }
+    expect(existsSync(cliDocs)).toBe(true);
+    const files = (
+      JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+        files: string[];
+      }
+    ).files;
+    expect(files).toContain("docs");
   });
 
   it("prints the package's version", async () => {
