@@ -25,6 +25,13 @@ export interface StartNatsServerOptions {
   readonly output?: (line: string) => void;
   /** How long a start or restart may take before it fails. @default 20000 */
   readonly readyTimeoutMs?: number;
+  /**
+   * Runs the server in a process group of its own, so a Ctrl-C in the terminal reaches only
+   * this process, which then stops the server itself: the server cannot be seen to exit on
+   * its own before the signal is handled. Children are still killed when this process exits.
+   * @default false
+   */
+  readonly ownProcessGroup?: boolean;
 }
 
 export interface RunningNatsServer {
@@ -180,7 +187,10 @@ class NatsServerProcess implements RunningNatsServer {
       ...["--ports_file_dir", this.#portsDir],
       ...(this.#options.extraArgs ?? []),
     ];
-    const child = spawn(this.#options.binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(this.#options.binary, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: this.#options.ownProcessGroup === true,
+    });
     this.#child = child;
     this.#closed = new Promise((resolve) => child.once("close", resolve));
     track(child);

@@ -1,11 +1,12 @@
 // `mstore dev`: a local nats-server in the foreground, with a store that outlives it.
+import { spawn } from "node:child_process";
 import { mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { addToCache } from "../../src/server/binary-cache.ts";
 import { hasNats, startDedicatedServer } from "../support/nats.ts";
-import { cleanEnv, finished, parseLines, runCli, startCli, waitForLine } from "./run-cli.ts";
+import { cleanEnv, finished, MAIN, parseLines, runCli, startCli, waitForLine } from "./run-cli.ts";
 
 describe("mstore dev without a nats-server", () => {
   it("says how to install one when it cannot fetch one (no apt-get)", async () => {
@@ -96,6 +97,21 @@ describe.skipIf(!hasNats())("mstore dev", { timeout: 120_000 }, () => {
     expect(JSON.parse(line)).toMatchObject({ version: cached.version, binary: cached.path });
     dev.kill("SIGINT");
     expect(await done).toMatchObject({ code: 0 });
+  });
+
+  it("exits 0 on a terminal's Ctrl-C, which signals its whole process group", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "mstore-dev-"));
+    // Its own process group, as a shell gives a foreground job; the signal goes to the group.
+    const dev = spawn(process.execPath, [MAIN, "dev", "--port", "0", "--data", dataDir], {
+      env: env(),
+      detached: true,
+    });
+    const done = finished(dev);
+    await waitForLine(dev, (line) => line.startsWith("nats://"));
+    process.kill(-(dev.pid as number), "SIGINT");
+    const result = await done;
+    expect(result).toMatchObject({ code: 0, signal: null });
+    expect(result.stderr).toMatch(/nats-server stopped\.\n$/);
   });
 
   it("does not claim a port another server holds, and says why it stopped", async () => {

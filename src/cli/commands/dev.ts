@@ -11,15 +11,16 @@ import type { Command } from "../command.ts";
 const DEFAULT_DATA_DIR = "./.message-store";
 const DEFAULT_PORT = 4222;
 
+/** Ctrl-C, a kill, or the terminal closing (SIGHUP): the server runs in its own process group, so dev must pass each on. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
 function untilSignal(): Promise<string> {
   return new Promise((done) => {
     const stop = (signal: string): void => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
+      for (const name of STOP_SIGNALS) process.off(name, stop);
       done(signal);
     };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
+    for (const name of STOP_SIGNALS) process.on(name, stop);
   });
 }
 
@@ -52,6 +53,7 @@ export const devCommand: Command = {
       binary: binary.path,
       storeDir,
       port: port === 0 ? -1 : port,
+      ownProcessGroup: true,
     });
     try {
       if (context.globals.json) {
