@@ -16,11 +16,27 @@ import {
 import { ImportLineError } from "./import-line.ts";
 import type { Styler } from "./style.ts";
 
+/** Error codes of a failed host name lookup: no such name, or no answer from DNS. */
+const NAME_LOOKUP_CODES: ReadonlySet<unknown> = new Set(["ENOTFOUND", "EAI_AGAIN"]);
+
+/** The host name whose lookup failed somewhere in `error`'s causes, if that is what failed. */
+function unresolvedHost(error: unknown): string | undefined {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; depth++) {
+    if ("code" in cause && NAME_LOOKUP_CODES.has(cause.code)) {
+      return "hostname" in cause && typeof cause.hostname === "string" ? cause.hostname : "";
+    }
+    cause = cause.cause;
+  }
+  return undefined;
+}
+
 /** What to do next, by error kind; `undefined` when the message says enough. */
 function advice(error: unknown, url: string): string | undefined {
   if (error instanceof ImportLineError) {
     return `fix line ${error.line} and import again: messages already imported are not written twice`;
   }
+  if (isConnectionError(error) && unresolvedHost(error) !== undefined)
+    return "check the host name in --url or MESSAGE_STORE_URL";
   if (isConnectionError(error)) return "start one with 'mstore dev', or pass --url";
   if (isInvalidStreamNameError(error))
     return "stream names are category-id, without whitespace, '.', '*' or '>'";
@@ -33,7 +49,12 @@ function advice(error: unknown, url: string): string | undefined {
 }
 
 function headline(error: unknown, url: string): string {
-  // The underlying message varies with the transport; the fact that matters is the URL.
+  // The underlying message varies with the transport; the fact that matters is the URL,
+  // unless the host name itself does not resolve.
+  const host = unresolvedHost(error);
+  if (isConnectionError(error) && host !== undefined) {
+    return `cannot resolve the host ${host === "" ? "" : `${host} `}of ${url}`;
+  }
   if (isConnectionError(error)) return `no NATS server at ${url}`;
   if (error instanceof Error) return error.message;
   return String(error);

@@ -160,6 +160,11 @@ async function runCommand(
     const code = (await command.run(context)) ?? EXIT_OK;
     await stdout.flush();
     return code;
+  } catch (error) {
+    // What a command printed before it failed is part of its answer (import's {"ok":false}).
+    // A flush that fails too must not hide the error that matters.
+    await stdout.flush().catch(() => {});
+    throw error;
   } finally {
     await store?.close();
   }
