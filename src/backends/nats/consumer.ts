@@ -13,7 +13,7 @@ import {
   DeliverPolicy,
   type JsMsg,
 } from "@nats-io/jetstream";
-import { nanos } from "@nats-io/transport-node";
+import { nanos, type Status } from "@nats-io/transport-node";
 import type {
   BackendStatus,
   ConsumerSource,
@@ -33,6 +33,16 @@ import { storedFromDelivery } from "./fetch.ts";
 export const CONSUMER_REOPEN_DELAY_MS = 250;
 /** Longest pause between reopen attempts. */
 export const MAX_CONSUMER_REOPEN_DELAY_MS = 5000;
+/**
+ * How often the server confirms an idle pull is still alive. When a consumer's leader changes
+ * (killed or stepping down) the new leader knows nothing of the pulls made to the old one, so
+ * nothing arrives and only missing heartbeats tell. nats.js's default (half the 30 s pull
+ * expiry) stalled a subscription 30 s and more; a heartbeat a second costs the server one
+ * small message per idle subscription and notices the change within about 2 s.
+ */
+export const CONSUME_IDLE_HEARTBEAT_MS = 1000;
+/** The first reopen attempt's wait for the server's answers; doubles per failure in a row. */
+export const REOPEN_ATTEMPT_TIMEOUT_MS = 1000;
 
 type StartFields = Pick<ConsumerConfig, "deliver_policy" | "opt_start_seq" | "opt_start_time">;
 
@@ -159,11 +169,18 @@ class NatsConsumerSource implements ConsumerSource {
     while (!closed.aborted) {
       try {
         // Setting up waits for a reconnect while the server is away; a close must not wait too.
-        const storage = await untilAborted(this.#ensureConsumer(), closed);
+        // While a consumer has no leader (an election after its leader died) nobody answers
+        // its requests: an attempt gives up early and the next one asks again, with a longer
+        // wait after each failure, as a loaded server may need it.
+        const attemptMs = Math.min(
+          this.#context.options.timeoutMs,
+          REOPEN_ATTEMPT_TIMEOUT_MS * Math.max(1, failures),
+        );
+        const storage = await untilAborted(withinMs(this.#ensureConsumer(), attemptMs), closed);
         if (storage === undefined) break;
         // Opening a consume can wait on the server too; a consume that opens after a close
         // stops itself (see #consume).
-        const messages = await untilAborted(this.#consume(storage), closed);
+        const messages = await untilAborted(this.#consume(storage, attemptMs), closed);
         if (messages === undefined) break;
         for await (const msg of messages) {
           failures = 0;
@@ -206,20 +223,31 @@ class NatsConsumerSource implements ConsumerSource {
     return storage;
   }
 
-  async #consume(storage: string): Promise<ConsumerMessages> {
-    const consumer = await this.#context.jetstream.consumers.get(storage, this.#place.name);
-    const messages = await consumer.consume({ max_messages: this.#spec.batchSize });
+  async #consume(storage: string, attemptMs: number): Promise<ConsumerMessages> {
+    const consumer = await withinMs(
+      this.#context.jetstream.consumers.get(storage, this.#place.name),
+      attemptMs,
+    );
+    const messages = await consumer.consume({
+      max_messages: this.#spec.batchSize,
+      idle_heartbeat: CONSUME_IDLE_HEARTBEAT_MS,
+    });
     this.#messages = messages;
     // A close that raced the set-up above must still stop this consume.
     if (this.#closed.signal.aborted) await this.#stopConsume();
     else {
       void this.#watch(messages);
+      void this.#reopenAfterReconnect(messages);
       this.#status.report({ type: "connected", detail: this.#place.name });
     }
     return messages;
   }
 
-  /** Logs the consume's status and ends it when its consumer is gone, so it is recreated. */
+  /**
+   * Logs the consume's status and ends it when its consumer is gone, so it is recreated, or
+   * when heartbeats stop (a new consumer leader), so it is reopened at once: nats.js would
+   * re-pull by itself, but after a failed check it waits 15–45 s before trying again.
+   */
   async #watch(messages: ConsumerMessages): Promise<void> {
     try {
       for await (const status of messages.status()) {
@@ -232,8 +260,9 @@ class NatsConsumerSource implements ConsumerSource {
             return;
           case "heartbeats_missed":
             this.#status.report({ type: "heartbeats-missed", detail: String(status.count) });
-            this.#log("warn", undefined, `consumer status ${status.type}`);
-            break;
+            this.#log("warn", undefined, "consumer heartbeats missed; reopening the consume");
+            await messages.close();
+            return;
           case "no_responders":
           case "exceeded_limits":
             this.#log("warn", undefined, `consumer status ${status.type}`);
@@ -244,6 +273,29 @@ class NatsConsumerSource implements ConsumerSource {
       }
     } catch (error) {
       this.#log("warn", error, "watching the consumer status failed");
+    }
+  }
+
+  /**
+   * Ends the consume after a reconnect, so it is reopened at once. nats.js re-pulls by itself
+   * after checking the consumer, but when that check finds no consumer leader (the node the
+   * client lost also led the consumer) it waits 15–45 s before checking again.
+   */
+  async #reopenAfterReconnect(messages: ConsumerMessages): Promise<void> {
+    // nats.js hands out a queued iterator with `stop()`; the consume's end stops it.
+    const statuses: AsyncIterable<Status> & { stop?: () => void } =
+      this.#context.connection.status();
+    const stop = (): void => statuses.stop?.();
+    void messages.closed().then(stop, stop);
+    try {
+      for await (const status of statuses) {
+        if (status.type !== "reconnect") continue;
+        this.#log("warn", undefined, "reconnected; reopening the consume");
+        await messages.close();
+        return;
+      }
+    } catch {
+      // The connection closed; the consume ends with it.
     }
   }
 
@@ -316,5 +368,15 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | und
         else reject(error);
       })
       .finally(() => signal.removeEventListener("abort", abort));
+  });
+}
+
+/** `work`'s result, or a failure once `timeoutMs` passed without one (a late answer is dropped). */
+function withinMs<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`no answer from JetStream within ${timeoutMs} ms`));
+    }, timeoutMs);
+    void work.then(resolve, reject).finally(() => clearTimeout(timer));
   });
 }
