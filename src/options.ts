@@ -66,9 +66,7 @@ export const DEFAULT_PREFIX = "";
 export const DEFAULT_TIMEOUT_MS = 5000;
 export const DEFAULT_REPLICAS = 1;
 export const MEMORY_MAX_MESSAGE_SIZE: number = 1024 * 1024;
-/** Transient backend failures (no responders, 503) are retried this many times... */
-export const TRANSIENT_RETRIES = 3;
-/** ...starting at this delay and doubling. */
+/** Transient backend failures (no responders, 503) are retried until `timeoutMs`, first after this delay, doubling. */
 export const TRANSIENT_RETRY_DELAY_MS = 250;
 
 const noop = (): void => {};

@@ -54,7 +54,9 @@ export function clusterNodeName(index: number): string {
 }
 
 /** Starts `size` nodes side by side and resolves once each accepts client connections. */
-export async function startNatsCluster(options: StartNatsClusterOptions): Promise<RunningNatsCluster> {
+export async function startNatsCluster(
+  options: StartNatsClusterOptions,
+): Promise<RunningNatsCluster> {
   const size = options.size ?? 3;
   const clusterPorts: number[] = [];
   for (let index = 0; index < size; index += 1) clusterPorts.push(await freePort());

@@ -68,7 +68,8 @@ export function consumerLeader(
 ): Promise<string> {
   return untilAnswers(async () => {
     const leader = (await manager.consumers.info(stream, consumer)).cluster?.leader;
-    if (leader === undefined || leader === "") throw new Error(`consumer ${consumer} has no leader`);
+    if (leader === undefined || leader === "")
+      throw new Error(`consumer ${consumer} has no leader`);
     return leader;
   }, 30_000);
 }
@@ -96,4 +97,4 @@ async function apiRequest(connection: NatsConnection, subject: string): Promise<
 }
 
 /** The quick profile runs in CI; `MSTORE_CLUSTER_LONG=1` runs more rounds and more messages. */
-export const longProfile = process.env.MSTORE_CLUSTER_LONG === "1";
+export const longProfile: boolean = process.env.MSTORE_CLUSTER_LONG === "1";

@@ -105,8 +105,20 @@ describe.skipIf(!hasNats())("a 3-node cluster with R3 categories", () => {
             logger: {
               debug: () => {},
               info: () => {},
-              warn: (o: unknown, m?: string) => console.log(Date.now() % 100000, "WARN", m, String((o as { err?: unknown }).err ?? "")),
-              error: (o: unknown, m?: string) => console.log(Date.now() % 100000, "ERROR", m, String((o as { err?: unknown }).err ?? "")),
+              warn: (o: unknown, m?: string) =>
+                console.log(
+                  Date.now() % 100000,
+                  "WARN",
+                  m,
+                  String((o as { err?: unknown }).err ?? ""),
+                ),
+              error: (o: unknown, m?: string) =>
+                console.log(
+                  Date.now() % 100000,
+                  "ERROR",
+                  m,
+                  String((o as { err?: unknown }).err ?? ""),
+                ),
             },
           }
         : {}),
@@ -131,7 +143,8 @@ describe.skipIf(!hasNats())("a 3-node cluster with R3 categories", () => {
         await consumerLeader(bed.manager, storage, "proof");
 
         const disruptedAt = Date.now();
-        if (process.env.CLUSTER_DEBUG === "1") console.log(disruptedAt % 100000, "DISRUPT", disruption.name);
+        if (process.env.CLUSTER_DEBUG === "1")
+          console.log(disruptedAt % 100000, "DISRUPT", disruption.name);
         let killed: string | undefined;
         let writableAgainAt: number;
         let consumerLedAt: number;
@@ -162,6 +175,8 @@ describe.skipIf(!hasNats())("a 3-node cluster with R3 categories", () => {
 
         const unhandled = workload.acknowledged.filter((ack) => !workload.handled.has(ack.id));
         expect(unhandled).toEqual([]);
+        // An election is shorter than the store's timeoutMs: no write may fail meanwhile.
+        expect(workload.retriedErrors).toEqual([]);
         expect(longestWait).toBeLessThanOrEqual(MAX_WAIT_MS);
         for (let writer = 0; writer < WRITERS; writer += 1) {
           const stream = `${category}-${writer}`;

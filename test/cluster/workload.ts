@@ -3,8 +3,9 @@
  * expected versions (so a retried write is recognised, never stored twice), and a
  * subscription recording when each message reached its handler.
  */
-import { setTimeout as sleep } from "node:timers/promises";
+
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { MessageStore, Subscription } from "../../src/index.ts";
 
 export interface Acknowledged {
@@ -66,7 +67,9 @@ export async function startWorkload(
           acknowledged.push({ id, stream, position, at: Date.now() });
           break;
         } catch (error) {
-          retriedErrors.push(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+          retriedErrors.push(
+            error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+          );
           await sleep(50);
         }
       }

@@ -24,6 +24,7 @@ import type {
 import { isMalformedMessageError, StreamNotFoundError } from "../../errors.ts";
 import type { RecordedMessage } from "../../message.ts";
 import { backoffDelay, pause } from "../../subscribe/pause.ts";
+import { withinMs } from "../../util/within-ms.ts";
 import { AckBatch } from "./ack-batch.ts";
 import { NatsSourceStatus } from "./consumer-status.ts";
 import type { NatsContext } from "./context.ts";
@@ -31,8 +32,12 @@ import { storedFromDelivery } from "./fetch.ts";
 
 /** First pause before reopening a consume that failed; doubles per failure in a row. */
 export const CONSUMER_REOPEN_DELAY_MS = 250;
-/** Longest pause between reopen attempts. */
-export const MAX_CONSUMER_REOPEN_DELAY_MS = 5000;
+/**
+ * Longest pause between reopen attempts. Short, because a consumer whose leader died gets a
+ * new one 4–9 s later (measured on a loopback cluster) and only a request sent after that
+ * election is answered: the pause is how late the subscription notices.
+ */
+export const MAX_CONSUMER_REOPEN_DELAY_MS = 2000;
 /**
  * How often the server confirms an idle pull is still alive. When a consumer's leader changes
  * (killed or stepping down) the new leader knows nothing of the pulls made to the old one, so
@@ -41,8 +46,10 @@ export const MAX_CONSUMER_REOPEN_DELAY_MS = 5000;
  * small message per idle subscription and notices the change within about 2 s.
  */
 export const CONSUME_IDLE_HEARTBEAT_MS = 1000;
-/** The first reopen attempt's wait for the server's answers; doubles per failure in a row. */
+/** A reopen attempt's wait for the server's answers... */
 export const REOPEN_ATTEMPT_TIMEOUT_MS = 1000;
+/** ...which grows by as much again per failure after this many in a row. */
+const PATIENT_AFTER_FAILURES = 4;
 
 type StartFields = Pick<ConsumerConfig, "deliver_policy" | "opt_start_seq" | "opt_start_time">;
 
@@ -174,9 +181,12 @@ class NatsConsumerSource implements ConsumerSource {
         // wait after each failure, as a loaded server may need it.
         const attemptMs = Math.min(
           this.#context.options.timeoutMs,
-          REOPEN_ATTEMPT_TIMEOUT_MS * Math.max(1, failures),
+          REOPEN_ATTEMPT_TIMEOUT_MS * Math.max(1, failures - PATIENT_AFTER_FAILURES),
         );
-        const storage = await untilAborted(withinMs(this.#ensureConsumer(), attemptMs), closed);
+        const storage = await untilAborted(
+          withinMs(this.#ensureConsumer(), attemptMs, "setting up the consumer"),
+          closed,
+        );
         if (storage === undefined) break;
         // Opening a consume can wait on the server too; a consume that opens after a close
         // stops itself (see #consume).
@@ -227,6 +237,7 @@ class NatsConsumerSource implements ConsumerSource {
     const consumer = await withinMs(
       this.#context.jetstream.consumers.get(storage, this.#place.name),
       attemptMs,
+      "looking up the consumer",
     );
     const messages = await consumer.consume({
       max_messages: this.#spec.batchSize,
@@ -368,15 +379,5 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | und
         else reject(error);
       })
       .finally(() => signal.removeEventListener("abort", abort));
-  });
-}
-
-/** `work`'s result, or a failure once `timeoutMs` passed without one (a late answer is dropped). */
-function withinMs<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new Error(`no answer from JetStream within ${timeoutMs} ms`));
-    }, timeoutMs);
-    void work.then(resolve, reject).finally(() => clearTimeout(timer));
   });
 }

@@ -13,6 +13,7 @@ import {
 import type { CategorySettings } from "../../backend.ts";
 import { StreamNotFoundError } from "../../errors.ts";
 import type { ResolvedOptions } from "../../options.ts";
+import { withinMs } from "../../util/within-ms.ts";
 import type { SubjectLayout } from "./context.ts";
 import { JetStreamCode } from "./jetstream-errors.ts";
 
@@ -135,6 +136,19 @@ export class CategoryStorage {
       category,
       configOf(updated.config, this.#subjects.categoryFilter(category)),
     );
+  }
+
+  /**
+   * Whether the server says the JetStream stream `name` does not exist. Asked when nobody
+   * answers a publish, which a deleted stream and a leader election look alike for; an
+   * election may leave this unanswered too, so it waits at most `timeoutMs` and says `false`.
+   */
+  async isDeleted(name: string, timeoutMs: number): Promise<boolean> {
+    try {
+      return (await withinMs(this.#info(name), timeoutMs, `stream info ${name}`)) === undefined;
+    } catch {
+      return false;
+    }
   }
 
   /** Drops the cached lookup, e.g. after the stream was deleted behind our back. */
