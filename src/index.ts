@@ -9,12 +9,14 @@ export type {
 export { connect, MESSAGE_STORE_URL_ENV } from "./connect.ts";
 export type { DeadLettersOptions, RedriveOptions } from "./consumer-admin.ts";
 export {
+  AuthorizationError,
   ClosedError,
   ConnectionError,
   ExpectedVersionError,
   InvalidMessageError,
   InvalidOptionsError,
   InvalidStreamNameError,
+  isAuthorizationError,
   isClosedError,
   isConnectionError,
   isExpectedVersionError,
@@ -23,6 +25,7 @@ export {
   isInvalidStreamNameError,
   isMalformedMessageError,
   isMessageStoreError,
+  isReplicasUnavailableError,
   isStreamFullError,
   isStreamNotFoundError,
   isTimeoutError,
@@ -31,6 +34,7 @@ export {
   MalformedMessageError,
   MessageStoreError,
   type MessageStoreErrorCode,
+  ReplicasUnavailableError,
   StreamFullError,
   StreamNotFoundError,
   TimeoutError,

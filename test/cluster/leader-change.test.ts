@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, type MessageStore } from "../../src/index.ts";
-import { hasNats, uniquePrefix } from "../support/nats.ts";
+import { hasNats, natsSkipReason, uniquePrefix } from "../support/nats.ts";
 import {
   type ClusterBed,
   consumerLeader,
@@ -88,7 +88,7 @@ async function healed(bed: ClusterBed, storage: string): Promise<void> {
   }, 60_000);
 }
 
-describe.skipIf(!hasNats())("a 3-node cluster with R3 categories", () => {
+describe.skipIf(!hasNats())(`a 3-node cluster with R3 categories ${natsSkipReason()}`, () => {
   let bed: ClusterBed;
   let store: MessageStore;
   let categoryCounter = 0;
@@ -129,6 +129,13 @@ describe.skipIf(!hasNats())("a 3-node cluster with R3 categories", () => {
     console.log(`[cluster figures]\n${figures.join("\n")}`);
     await store?.close();
     await bed?.stop();
+  });
+
+  it("refuses more replicas than the cluster has servers with ReplicasUnavailableError", async () => {
+    await expect(store.ensureCategory("toomany", { replicas: 5 })).rejects.toMatchObject({
+      code: "REPLICAS_UNAVAILABLE",
+      replicas: 5,
+    });
   });
 
   for (const disruption of disruptions) {

@@ -15,7 +15,7 @@ import { StreamNotFoundError } from "../../errors.ts";
 import type { ResolvedOptions } from "../../options.ts";
 import { withinMs } from "../../util/within-ms.ts";
 import type { SubjectLayout } from "./context.ts";
-import { JetStreamCode } from "./jetstream-errors.ts";
+import { JetStreamCode, translateCreateFailure } from "./jetstream-errors.ts";
 
 /** Zencastr's limit, kept for compatibility; the server's `max_payload` still caps each message. */
 export const STREAM_MAX_MESSAGE_SIZE: number = 4 * 1024 * 1024;
@@ -194,7 +194,7 @@ export class CategoryStorage {
     } catch (error) {
       // Another process created it first: use theirs.
       const raced = await this.#find(category);
-      if (raced === undefined) throw error;
+      if (raced === undefined) throw translateCreateFailure(error, name, settings.replicas);
       return this.#remember(category, raced);
     }
   }
