@@ -19,6 +19,7 @@ import type {
   TailStart,
   WriteResult,
 } from "../../backend.ts";
+import type { ConnectionSecurity } from "../../connection-security.ts";
 import type { ExpectedVersion } from "../../expected-version.ts";
 import type { PreparedMessage, RecordedMessage } from "../../message.ts";
 import type { ResolvedOptions } from "../../options.ts";
@@ -211,8 +212,9 @@ class NatsBackend implements Backend {
 export async function connectNatsBackend(
   servers: string[],
   options: ResolvedOptions,
+  security?: ConnectionSecurity,
 ): Promise<Backend> {
-  const connection = await openConnection(servers, options.timeoutMs);
+  const connection = await openConnection(servers, options.timeoutMs, security);
   let maxMessageSize: number;
   try {
     maxMessageSize = checkServer(connection, options);
