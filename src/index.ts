@@ -8,6 +8,8 @@ export type {
 } from "./backend.ts";
 export { connect, MESSAGE_STORE_URL_ENV } from "./connect.ts";
 export type { DeadLettersOptions, RedriveOptions } from "./consumer-admin.ts";
+export type { Diagnosis, Finding, FindingStatus } from "./diagnosis.ts";
+export { hasWarnings } from "./diagnosis.ts";
 export {
   AuthorizationError,
   ClosedError,

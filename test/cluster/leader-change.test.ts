@@ -138,6 +138,30 @@ describe.skipIf(!hasNats())(`a 3-node cluster with R3 categories ${natsSkipReaso
     });
   });
 
+  it("gives R3 categories and their consumers a clean bill from diagnose()", async () => {
+    await store.ensureCategory("healthy");
+    const subscription = store.subscribe("healthy", { consumer: "fine", handlers: {} });
+    await subscription.start();
+    await store.write("healthy-1", { type: "Checked" });
+    await untilAnswers(async () => {
+      if ((await store.consumerInfo("healthy", "fine"))?.lastHandledGlobalPosition !== 1) {
+        throw new Error("not handled yet");
+      }
+    }, 20_000);
+    await subscription.stop();
+    const { findings } = await store.diagnose();
+    const about = (subject: string) => findings.find((finding) => finding.subject === subject);
+    expect(findings.find((finding) => finding.check === "cluster")).toMatchObject({
+      status: "ok",
+      detail: expect.stringMatching(/advertises 3 servers/),
+    });
+    expect(about("healthy")).toMatchObject({
+      status: "ok",
+      detail: expect.stringMatching(/replicas 3/),
+    });
+    expect(about("healthy/fine")).toMatchObject({ status: "ok" });
+  });
+
   for (const disruption of disruptions) {
     it(`survives ${disruption.name}`, { timeout: 60_000 * ROUNDS }, async () => {
       for (let round = 0; round < ROUNDS; round += 1) {

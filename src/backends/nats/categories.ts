@@ -10,7 +10,7 @@ function timeOf(timestamp: string | undefined): Date | undefined {
 }
 
 /** The category a stream subject of the form `{prefix}.{category}.>` holds, if it is one. */
-function categoryOfSubject(prefix: string, subject: string): string | undefined {
+export function categoryOfSubject(prefix: string, subject: string): string | undefined {
   const head = prefix === "" ? "" : `${prefix}.`;
   if (!subject.startsWith(head) || !subject.endsWith(".>")) return undefined;
   const category = subject.slice(head.length, -2);

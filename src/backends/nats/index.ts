@@ -20,6 +20,7 @@ import type {
   WriteResult,
 } from "../../backend.ts";
 import type { ConnectionSecurity } from "../../connection-security.ts";
+import type { Diagnosis } from "../../diagnosis.ts";
 import type { ExpectedVersion } from "../../expected-version.ts";
 import type { PreparedMessage, RecordedMessage } from "../../message.ts";
 import type { ResolvedOptions } from "../../options.ts";
@@ -31,6 +32,7 @@ import { natsConsumerInfo, natsConsumers, resetNatsConsumer } from "./consumer-a
 import { writeNatsDeadLetter } from "./dead-letter.ts";
 import { discardNatsDeadLetter, natsDeadLetters } from "./dead-letter-workflow.ts";
 import { decodeStored } from "./decode.ts";
+import { diagnoseNats } from "./diagnose.ts";
 import type { NatsInternals } from "./internals.ts";
 import { mergeSources } from "./merged-source.ts";
 import { categoryHead, readCategory } from "./read-category.ts";
@@ -189,6 +191,10 @@ class NatsBackend implements Backend {
 
   async deadLetter(letter: DeadLetter): Promise<void> {
     await writeNatsDeadLetter(this.#parts, letter);
+  }
+
+  async diagnose(): Promise<Diagnosis> {
+    return diagnoseNats(this.#parts);
   }
 
   async categories(): Promise<CategoryStats[]> {
