@@ -46,6 +46,8 @@ export const MAX_CONSUMER_REOPEN_DELAY_MS = 2000;
  * small message per idle subscription and notices the change within about 2 s.
  */
 export const CONSUME_IDLE_HEARTBEAT_MS = 1000;
+/** A consume with no message and no heartbeat for this long, while connected, is reopened. */
+export const CONSUME_SILENCE_LIMIT_MS: number = 3 * CONSUME_IDLE_HEARTBEAT_MS;
 /** A reopen attempt's wait for the server's answers... */
 export const REOPEN_ATTEMPT_TIMEOUT_MS = 1000;
 /** ...which grows by as much again per failure after this many in a row. */
@@ -147,6 +149,8 @@ class NatsConsumerSource implements ConsumerSource {
   readonly #place: DurablePlace;
   readonly #closed = new AbortController();
   #messages: ConsumerMessages | undefined;
+  /** When the consume last showed life (a message or a heartbeat), epoch ms. */
+  #lastSign = 0;
   readonly #status: NatsSourceStatus;
   readonly #acks: AckBatch;
 
@@ -194,6 +198,7 @@ class NatsConsumerSource implements ConsumerSource {
         if (messages === undefined) break;
         for await (const msg of messages) {
           failures = 0;
+          this.#lastSign = Date.now();
           yield this.#delivery(storage, msg);
           if (closed.aborted) break;
         }
@@ -248,7 +253,8 @@ class NatsConsumerSource implements ConsumerSource {
     if (this.#closed.signal.aborted) await this.#stopConsume();
     else {
       void this.#watch(messages);
-      void this.#reopenAfterReconnect(messages);
+      this.#lastSign = Date.now();
+      void this.#closeWhenSilent(messages);
       this.#status.report({ type: "connected", detail: this.#place.name });
     }
     return messages;
@@ -269,6 +275,9 @@ class NatsConsumerSource implements ConsumerSource {
             this.#log("warn", undefined, `consumer status ${status.type}; recreating it`);
             await messages.close();
             return;
+          case "heartbeat":
+            this.#lastSign = Date.now();
+            break;
           case "heartbeats_missed":
             this.#status.report({ type: "heartbeats-missed", detail: String(status.count) });
             this.#log("warn", undefined, "consumer heartbeats missed; reopening the consume");
@@ -288,25 +297,42 @@ class NatsConsumerSource implements ConsumerSource {
   }
 
   /**
-   * Ends the consume after a reconnect, so it is reopened at once. nats.js re-pulls by itself
-   * after checking the consumer, but when that check finds no consumer leader (the node the
-   * client lost also led the consumer) it waits 15–45 s before checking again.
+   * Ends the consume when it has gone quiet while connected: no message and no heartbeat for
+   * `CONSUME_SILENCE_LIMIT_MS`, nothing buffered. After a reconnect nats.js checks the
+   * consumer and re-pulls by itself, and the pulls made before are still answered on the
+   * same inbox, so the consume is kept; but when that check finds no consumer leader (the
+   * node the client lost also led the consumer) nats.js waits 15–45 s before checking again,
+   * and only this notices. Closing while disconnected would strand the messages the server
+   * sends to the old pulls until their ack wait, so the clock stops meanwhile.
    */
-  async #reopenAfterReconnect(messages: ConsumerMessages): Promise<void> {
+  async #closeWhenSilent(messages: ConsumerMessages): Promise<void> {
+    let connected = true;
+    const check = setInterval(() => {
+      const silentMs = Date.now() - this.#lastSign;
+      if (!connected || silentMs < CONSUME_SILENCE_LIMIT_MS || messages.getPending() > 0) return;
+      this.#log("warn", undefined, `consume silent for ${silentMs} ms; reopening it`);
+      void messages.close();
+    }, CONSUME_IDLE_HEARTBEAT_MS);
     // nats.js hands out a queued iterator with `stop()`; the consume's end stops it.
     const statuses: AsyncIterable<Status> & { stop?: () => void } =
       this.#context.connection.status();
-    const stop = (): void => statuses.stop?.();
+    const stop = (): void => {
+      clearInterval(check);
+      statuses.stop?.();
+    };
     void messages.closed().then(stop, stop);
     try {
       for await (const status of statuses) {
-        if (status.type !== "reconnect") continue;
-        this.#log("warn", undefined, "reconnected; reopening the consume");
-        await messages.close();
-        return;
+        if (status.type === "disconnect") connected = false;
+        if (status.type === "reconnect") {
+          connected = true;
+          this.#lastSign = Date.now();
+        }
       }
     } catch {
       // The connection closed; the consume ends with it.
+    } finally {
+      clearInterval(check);
     }
   }
 
