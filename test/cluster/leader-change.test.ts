@@ -100,28 +100,6 @@ describe.skipIf(!hasNats())(`a 3-node cluster with R3 categories ${natsSkipReaso
       prefix: uniquePrefix("cluster"),
       replicas: 3,
       timeoutMs: 20_000,
-      ...(process.env.CLUSTER_DEBUG === "1"
-        ? {
-            logger: {
-              debug: () => {},
-              info: () => {},
-              warn: (o: unknown, m?: string) =>
-                console.log(
-                  Date.now() % 100000,
-                  "WARN",
-                  m,
-                  String((o as { err?: unknown }).err ?? ""),
-                ),
-              error: (o: unknown, m?: string) =>
-                console.log(
-                  Date.now() % 100000,
-                  "ERROR",
-                  m,
-                  String((o as { err?: unknown }).err ?? ""),
-                ),
-            },
-          }
-        : {}),
     });
   });
 
@@ -174,8 +152,6 @@ describe.skipIf(!hasNats())(`a 3-node cluster with R3 categories ${natsSkipReaso
         await consumerLeader(bed.manager, storage, "proof");
 
         const disruptedAt = Date.now();
-        if (process.env.CLUSTER_DEBUG === "1")
-          console.log(disruptedAt % 100000, "DISRUPT", disruption.name);
         let killed: string | undefined;
         let writableAgainAt: number;
         let consumerLedAt: number;
@@ -196,30 +172,6 @@ describe.skipIf(!hasNats())(`a 3-node cluster with R3 categories ${natsSkipReaso
         await allHandled(workload, 20_000);
         // Served again: writes are accepted and the consumer has a leader.
         const longestWait = longestWaitMs(workload, Math.max(writableAgainAt, consumerLedAt));
-        if (process.env.CLUSTER_DEBUG === "1") {
-          console.log([...new Set(workload.retriedErrors)]);
-          const info = await bed.manager.consumers.info(storage, "proof").catch((e) => String(e));
-          const unhandledCount = workload.acknowledged.filter(
-            (a) => !workload.handled.has(a.id),
-          ).length;
-          console.log(
-            "UNHANDLED",
-            unhandledCount,
-            "killed",
-            killed,
-            JSON.stringify(
-              typeof info === "string"
-                ? info
-                : {
-                    pending: info.num_pending,
-                    ack: info.num_ack_pending,
-                    waiting: info.num_waiting,
-                    delivered: info.delivered,
-                    cluster: info.cluster,
-                  },
-            ),
-          );
-        }
         await workload.subscription.stop();
         figures.push(
           `${disruption.name}: ${workload.acknowledged.length} writes, writable again after ${writableAgainAt - disruptedAt} ms, consumer led again after ${consumerLedAt - disruptedAt} ms, longest handler wait ${longestWait} ms, ${workload.handlerRuns() - workload.handled.size} redeliveries, ${workload.retriedErrors.length} retried write errors`,
