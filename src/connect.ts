@@ -13,8 +13,10 @@ export const MESSAGE_STORE_URL_ENV = "MESSAGE_STORE_URL";
 
 /**
  * Connects to a message store. `url` is `"memory:"` (a new, isolated in-process store each
- * call) or `"nats://host:port[,host:port…]"`; a NATS URL may carry credentials
- * (`nats://user:password@host:4222`, `nats://token@host:4222`), or give them as options.
+ * call), `"memory:<name>"` (in-process, sharing its data with every open store of that name,
+ * as processes share a server) or `"nats://host:port[,host:port…]"`; a NATS URL may carry
+ * credentials (`nats://user:password@host:4222`, `nats://token@host:4222`), or give them as
+ * options.
  * @default url: env `MESSAGE_STORE_URL`, else `"memory:"`
  */
 export async function connect(
@@ -25,6 +27,10 @@ export async function connect(
   const target = url ?? process.env[MESSAGE_STORE_URL_ENV] ?? "memory:";
   if (target === "memory:" || target === "memory") {
     return new MessageStore(createMemoryBackend(resolved), resolved);
+  }
+  const memoryName = /^memory:([\w.-]+)$/.exec(target)?.[1];
+  if (memoryName !== undefined) {
+    return new MessageStore(createMemoryBackend(resolved, memoryName), resolved);
   }
   const { servers, credentials } = parseServers(target);
   const security = resolveSecurity(options, credentials);

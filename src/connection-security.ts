@@ -58,7 +58,7 @@ export function parseServers(target: string): ParsedServers {
     }
     if (!SERVER_WITH_SCHEME.test(server)) {
       throw new InvalidOptionsError(
-        `unsupported URL ${JSON.stringify(redactUrl(target))}: use "memory:" or "nats://host:port[,host:port…]"`,
+        `unsupported URL ${JSON.stringify(redactUrl(target))}: use "memory:", "memory:<name>" or "nats://host:port[,host:port…]"`,
       );
     }
     const url = new URL(server);

@@ -1,5 +1,6 @@
 // The public surface, listed by name. Internals stay behind the module boundary.
 export type {
+  CategoryLayout,
   CategoryStats,
   ConsumerInfo,
   DeadLetterRecord,
@@ -12,6 +13,7 @@ export type { Diagnosis, Finding, FindingStatus } from "./diagnosis.ts";
 export { hasWarnings } from "./diagnosis.ts";
 export {
   AuthorizationError,
+  CategoryLayoutError,
   ClosedError,
   ConnectionError,
   ExpectedVersionError,
@@ -19,6 +21,7 @@ export {
   InvalidOptionsError,
   InvalidStreamNameError,
   isAuthorizationError,
+  isCategoryLayoutError,
   isClosedError,
   isConnectionError,
   isExpectedVersionError,

@@ -3,8 +3,11 @@
  * backend sees it, assigns ids and encodes bodies, and owns the behaviours that must be the
  * same on every backend: idempotent retries, `fetch`, `waitFor` and subscriptions.
  */
+
+import { setTimeout as sleep } from "node:timers/promises";
 import type {
   Backend,
+  CategoryLayout,
   CategorySettings,
   CategoryStats,
   ConsumerInfo,
@@ -89,6 +92,14 @@ export interface EnsureCategoryOptions {
   maxBytes?: number | undefined;
   /** @default the store's `replicas` */
   replicas?: number | undefined;
+  /**
+   * NATS: where the category's entities sit when its stream is created now. `"position"`: a
+   * subject per message (fast entity reads). `"zencastr"`: one subject per entity, as Zencastr
+   * services write and read it (see docs/zencastr.md). An existing category keeps its layout;
+   * asking for the other one is `CategoryLayoutError`.
+   * @default "position" for a new category, the existing layout otherwise
+   */
+  layout?: CategoryLayout | undefined;
 }
 
 export type Projection<State> = (state: State, message: RecordedMessage) => State;
@@ -119,6 +130,8 @@ export interface TailOptions {
 const DEFAULT_WAIT_TIMEOUT_MS = 5000;
 /** A blind write that keeps losing races gives up eventually rather than spinning. */
 const MAX_CONFLICT_RETRIES = 100;
+const RACE_BACKOFF_BASE_MS = 1;
+const RACE_BACKOFF_MAX_MS = 50;
 
 /** A category as a string, or `{ category }` for a category that contains `-`. */
 export type CategoryRef = string | { readonly category: string };
@@ -130,12 +143,26 @@ function nonNegativeInteger(value: number | undefined, name: string, fallback: n
 const WRITE_OPTION_KEYS: ReadonlySet<string> = new Set(["expectedVersion"]);
 const READ_OPTION_KEYS: ReadonlySet<string> = new Set(["fromPosition", "maxCount"]);
 const READ_CATEGORY_OPTION_KEYS: ReadonlySet<string> = new Set(["fromGlobalPosition", "maxCount"]);
-const ENSURE_OPTION_KEYS: ReadonlySet<string> = new Set(["positionGuard", "maxBytes", "replicas"]);
+const ENSURE_OPTION_KEYS: ReadonlySet<string> = new Set([
+  "positionGuard",
+  "maxBytes",
+  "replicas",
+  "layout",
+]);
 const WAIT_OPTION_KEYS: ReadonlySet<string> = new Set([
   "timeoutMs",
   "fromPosition",
   "fromGlobalPosition",
 ]);
+
+const LAYOUTS: readonly CategoryLayout[] = ["position", "zencastr"];
+
+function checkLayout(value: CategoryLayout | undefined): CategoryLayout | undefined {
+  if (value === undefined || LAYOUTS.includes(value)) return value;
+  throw new InvalidOptionsError(
+    `ensureCategory: layout must be "position" or "zencastr", got ${JSON.stringify(value)}`,
+  );
+}
 
 function maxCountOf(value: number | undefined): number {
   if (value === undefined) return Number.POSITIVE_INFINITY;
@@ -178,6 +205,7 @@ export class MessageStore implements AsyncDisposable {
       positionGuard: options.positionGuard ?? true,
       maxBytes: options.maxBytes ?? this.#options.maxBytes,
       replicas: options.replicas ?? this.#options.replicas,
+      layout: checkLayout(options.layout),
     };
     await this.#backend.ensureCategory(category, settings);
   }
@@ -269,6 +297,7 @@ export class MessageStore implements AsyncDisposable {
             { cause: error },
           );
         }
+        await raceBackoff(conflicts);
       }
     }
   }
@@ -456,7 +485,10 @@ export class MessageStore implements AsyncDisposable {
       };
     }
     for await (const message of this.#backend.tail(target, start, signal)) {
-      if (message.position >= minPosition && predicate(message)) return message;
+      // Position -1: a live feed does not know it (another writer's message on NATS), so
+      // only a known position is held to `fromPosition`.
+      const beforeStart = message.position >= 0 && message.position < minPosition;
+      if (!beforeStart && predicate(message)) return message;
     }
     return undefined;
   }
@@ -591,4 +623,17 @@ export class MessageStore implements AsyncDisposable {
 function callerGaveFirstId(messages: Message | readonly Message[]): boolean {
   const first: Message | undefined = Array.isArray(messages) ? messages[0] : messages;
   return typeof first?.id === "string";
+}
+
+/**
+ * A blind writer that keeps losing a race waits a little, at random and longer each time:
+ * writers in other processes racing on one stream otherwise collide on every attempt, and a
+ * refused attempt costs the server as much as a stored one. A pause makes the end the
+ * backend learned from the refusal stale, so the attempt right after a pause only learns it
+ * again and the one after that races for real: pauses come before every other attempt.
+ */
+function raceBackoff(conflicts: number): Promise<void> | undefined {
+  if (conflicts < 2 || conflicts % 2 === 1) return undefined;
+  const ceilingMs = Math.min(RACE_BACKOFF_MAX_MS, RACE_BACKOFF_BASE_MS * 2 ** (conflicts / 2));
+  return sleep(Math.random() * ceilingMs);
 }

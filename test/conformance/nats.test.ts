@@ -9,6 +9,7 @@ if (hasNats()) {
   runConformance({
     name: "nats",
     create: (options) => connect(natsUrl(), { ...options, prefix: uniquePrefix("conf") }),
+    sibling: (store, options) => connect(natsUrl(), { ...options, prefix: store.options.prefix }),
   });
 
   it("nats: `await using` closes the store at the end of the block", async () => {

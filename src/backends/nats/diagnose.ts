@@ -5,7 +5,6 @@
 import type { ConsumerInfo, StreamInfo } from "@nats-io/jetstream";
 import type { NatsConnection, ServerInfo } from "@nats-io/transport-node";
 import type { Diagnosis, Finding } from "../../diagnosis.ts";
-import { categoryOfSubject } from "./categories.ts";
 import { isVersionAtLeast, REQUIRED_SERVER_VERSION } from "./connection.ts";
 import type { NatsInternals } from "./internals.ts";
 
@@ -20,7 +19,7 @@ export async function diagnoseNats(parts: NatsInternals): Promise<Diagnosis> {
   findings.push(await syncFinding(parts.connection));
   for await (const stream of parts.manager.streams.list()) {
     const categories = (stream.config.subjects ?? [])
-      .map((subject) => categoryOfSubject(parts.options.prefix, subject))
+      .map((subject) => parts.subjects.categoryOfFilter(subject))
       .filter((category): category is string => category !== undefined);
     const [category] = categories;
     if (category === undefined) continue;

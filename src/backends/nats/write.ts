@@ -1,6 +1,9 @@
 /**
- * Appending to an entity (DESIGN §3, "Optimistic concurrency"). The position guard is the
- * check: version `v + 1` goes to position subject `v + 1`, which JetStream accepts once.
+ * Appending to an entity (DESIGN §3, "Optimistic concurrency", and §8). In the position
+ * layout the position guard is the check: version `v + 1` goes to position subject `v + 1`,
+ * which JetStream accepts once (unguarded streams add the expected last sequence of the
+ * position subjects). In the zencastr layout every message goes to the entity's subject and
+ * the check is `Nats-Expected-Last-Subject-Sequence` on it, as a Zencastr writer would need.
  * Each entity's end (version, last subject sequence) is cached so a write costs one publish;
  * writes to one entity from this process are queued, writes to different entities run side
  * by side.
@@ -29,12 +32,21 @@ import { translateTimeout } from "./jetstream-errors.ts";
 import { type PublishOutcome, publishOne, withTransientRetries } from "./publish.ts";
 import { entityEnd } from "./read-stream.ts";
 import type { StorageConfig } from "./storage.ts";
+import type { SubjectLayout } from "./subjects.ts";
 
 interface KnownEnd {
   readonly version: number;
   /** For unguarded streams' `Nats-Expected-Last-Subject-Sequence`; `0` for a new entity. */
   readonly lastSequence: number;
+  /**
+   * `true` when the end was looked up or guessed rather than made by this writer's own last
+   * write: another process may have moved the entity since.
+   */
+  readonly learned: boolean;
 }
+
+/** An entity never seen: a blind write guesses it is new, and finds out in the same round trip. */
+const UNSEEN_END: KnownEnd = { version: -1, lastSequence: 0, learned: true };
 
 const ENTITIES_REMEMBERED = 10_000;
 
@@ -81,14 +93,22 @@ export class EntityWriter {
     const storage = await this.#parts.catalog.require(stream.category);
     if (messages.length > 1 && !storage.atomic) {
       throw new UnsupportedError(
-        `JetStream stream ${storage.name} does not allow atomic batches, so a multi-message write to ${stream.name} cannot be atomic: run ensureCategory("${stream.category}") to enable atomic publish (allow_atomic) and direct gets on it`,
+        `JetStream stream ${storage.name} does not allow atomic batches, so a multi-message write to ${stream.name} cannot be atomic: write the messages one at a time, or run ensureCategory({ category: ${JSON.stringify(stream.category)} }) to enable atomic publish (allow_atomic) and direct gets on it`,
       );
     }
     const end = await this.#startingEnd(key, stream, expected);
+    // A blind write over an end it did not make may race other processes: it looks up the
+    // real end while it publishes, so a refusal costs no further round trip, and a write to
+    // an entity never seen costs one round trip when the entity is new.
+    const lookingUp =
+      exactExpectedVersion(expected) === undefined && end.learned
+        ? entityEnd(this.#parts, stream)
+        : undefined;
+    lookingUp?.catch(() => undefined);
     const outcome = await this.#send(key, stream, storage, end, messages);
     if (outcome.stored) {
       const version = end.version + messages.length;
-      this.#remember(key, { version, lastSequence: outcome.sequence });
+      this.#ends.set(key, { version, lastSequence: outcome.sequence, learned: false });
       return { position: version, globalPosition: outcome.sequence };
     }
     const { refusal } = outcome;
@@ -98,9 +118,9 @@ export class EntityWriter {
       throw refusal.error;
     }
     // Someone else holds the position: learn the real end, then let the store decide
-    // whether this is a retry, a conflict, or (for "any") a reason to try again.
-    // A blind write reports the version it tried, which is where the store looks for a retry.
-    const actual = await this.#refresh(key, stream);
+    // whether this is a retry, a conflict, or (for "any") a reason to try again. A blind
+    // write reports the version it tried, which is where the store looks for a retry.
+    const actual = this.#remember(key, await (lookingUp ?? entityEnd(this.#parts, stream)));
     const tried = exactExpectedVersion(expected) === undefined ? end.version : expected;
     throw new ExpectedVersionError(stream.name, tried, actual.version, {
       cause: refusal.failure,
@@ -115,8 +135,9 @@ export class EntityWriter {
   ): Promise<KnownEnd> {
     const exact = exactExpectedVersion(expected);
     let end = this.#ends.get(key);
-    // Expecting a new entity needs no look: if it exists, the publish is refused anyway.
-    if (end === undefined && exact === -1) end = { version: -1, lastSequence: 0 };
+    // A new entity needs no look: if it exists, the publish is refused anyway (and a blind
+    // write learns the real end in the same round trip).
+    if (end === undefined && (exact === -1 || expected === "any")) end = UNSEEN_END;
     if (end === undefined) end = await this.#refresh(key, stream);
     // The cache is never ahead of the server, only behind: look again before refusing.
     const behind =
@@ -127,14 +148,14 @@ export class EntityWriter {
   }
 
   async #refresh(key: string, stream: ParsedStream): Promise<KnownEnd> {
-    const { version, lastSequence } = await entityEnd(this.#parts, stream);
-    const end = { version, lastSequence };
-    this.#remember(key, end);
-    return end;
+    return this.#remember(key, await entityEnd(this.#parts, stream));
   }
 
-  #remember(key: string, end: KnownEnd): void {
+  /** Keeps an end that was looked up. */
+  #remember(key: string, found: { version: number; lastSequence: number }): KnownEnd {
+    const end = { version: found.version, lastSequence: found.lastSequence, learned: true };
     this.#ends.set(key, end);
+    return end;
   }
 
   async #send(
@@ -151,14 +172,14 @@ export class EntityWriter {
         options.timeoutMs,
         watch,
         (remaining) => {
-          const headers = storage.guarded ? undefined : expectationHeaders(end, key);
+          const headers = expectationHeaders(storage, stream, end, subjects);
           if (messages.length === 1) {
             const [message] = messages as [PreparedMessage];
-            const subject = subjects.positionSubject(stream, end.version + 1);
+            const subject = subjects.writeSubject(storage.layout, stream, end.version + 1);
             return publishOne(requester, storage.name, subject, message.body, headers, remaining);
           }
           const entries = messages.map((message, index) => ({
-            subject: subjects.positionSubject(stream, end.version + 1 + index),
+            subject: subjects.writeSubject(storage.layout, stream, end.version + 1 + index),
             body: message.body,
           }));
           return publishAtomicBatch(requester, storage.name, entries, headers, remaining);
@@ -196,10 +217,22 @@ export class EntityWriter {
 /** How long the check for a deleted stream waits for the server's answer. */
 const DELETED_CHECK_TIMEOUT_MS = 1000;
 
-/** Unguarded streams check the entity's last sequence instead of the position guard. */
-function expectationHeaders(end: KnownEnd, positionWildcard: string): MsgHdrs {
+/**
+ * Without a position guard the check is the entity's last sequence: on its position subjects
+ * (an unguarded position-layout stream) or on its one subject (the zencastr layout, where the
+ * expectation is on the subject published to and needs no subject header).
+ */
+function expectationHeaders(
+  storage: StorageConfig,
+  stream: ParsedStream,
+  end: KnownEnd,
+  subjects: SubjectLayout,
+): MsgHdrs | undefined {
+  if (storage.layout === "position" && storage.guarded) return undefined;
   const headers = newHeaders();
   headers.set("Nats-Expected-Last-Subject-Sequence", String(end.lastSequence));
-  headers.set("Nats-Expected-Last-Subject-Sequence-Subject", positionWildcard);
+  if (storage.layout === "position") {
+    headers.set("Nats-Expected-Last-Subject-Sequence-Subject", subjects.positionWildcard(stream));
+  }
   return headers;
 }
