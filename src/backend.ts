@@ -22,6 +22,7 @@ import type {
   TailStart,
   WriteResult,
 } from "./backend-records.ts";
+import type { Diagnosis } from "./diagnosis.ts";
 import type { ExpectedVersion } from "./expected-version.ts";
 import type { PreparedMessage, RecordedMessage } from "./message.ts";
 import type { ParsedStream, ParsedTarget } from "./stream-name.ts";
@@ -168,4 +169,11 @@ export interface Backend {
 
   /** Release every resource. Idempotent. Never closes a connection the caller owns. */
   close(): Promise<void>;
+
+  /**
+   * Capability: how safe the stored data is (server, replicas, sync setting, consumers'
+   * health), for `store.diagnose()` and `mstore doctor`. A backend without durability to
+   * report leaves it out.
+   */
+  diagnose?(): Promise<Diagnosis>;
 }

@@ -4,7 +4,7 @@
  */
 import { createMemoryBackend } from "./backends/memory/index.ts";
 import { connectNatsBackend } from "./backends/nats/index.ts";
-import { InvalidOptionsError } from "./errors.ts";
+import { parseServers, resolveSecurity } from "./connection-security.ts";
 import { type MessageStoreOptions, resolveOptions } from "./options.ts";
 import { MessageStore } from "./store.ts";
 
@@ -14,7 +14,9 @@ export const MESSAGE_STORE_URL_ENV = "MESSAGE_STORE_URL";
 /**
  * Connects to a message store. `url` is `"memory:"` (a new, isolated in-process store each
  * call), `"memory:<name>"` (in-process, sharing its data with every open store of that name,
- * as processes share a server) or `"nats://host:port[,host:port…]"`.
+ * as processes share a server) or `"nats://host:port[,host:port…]"`; a NATS URL may carry
+ * credentials (`nats://user:password@host:4222`, `nats://token@host:4222`), or give them as
+ * options.
  * @default url: env `MESSAGE_STORE_URL`, else `"memory:"`
  */
 export async function connect(
@@ -35,15 +37,7 @@ export async function connect(
   if (memoryName !== undefined) {
     return new MessageStore(createMemoryBackend(resolved, memoryName), resolved);
   }
-  const servers = target.split(",").map((server) => server.trim());
-  if (
-    servers.some(
-      (server) => !/^(nats|tls):\/\/[^\s/]+\/?$/.test(server) && !/^[\w.-]+:\d+$/.test(server),
-    )
-  ) {
-    throw new InvalidOptionsError(
-      `unsupported URL ${JSON.stringify(target)}: use "memory:", "memory:<name>" or "nats://host:port[,host:port…]"`,
-    );
-  }
-  return new MessageStore(await connectNatsBackend(servers, resolved), resolved);
+  const { servers, credentials } = parseServers(target);
+  const security = resolveSecurity(options, credentials);
+  return new MessageStore(await connectNatsBackend(servers, resolved, security), resolved);
 }

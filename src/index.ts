@@ -9,7 +9,10 @@ export type {
 } from "./backend.ts";
 export { connect, MESSAGE_STORE_URL_ENV } from "./connect.ts";
 export type { DeadLettersOptions, RedriveOptions } from "./consumer-admin.ts";
+export type { Diagnosis, Finding, FindingStatus } from "./diagnosis.ts";
+export { hasWarnings } from "./diagnosis.ts";
 export {
+  AuthorizationError,
   CategoryLayoutError,
   ClosedError,
   ConnectionError,
@@ -17,6 +20,7 @@ export {
   InvalidMessageError,
   InvalidOptionsError,
   InvalidStreamNameError,
+  isAuthorizationError,
   isCategoryLayoutError,
   isClosedError,
   isConnectionError,
@@ -26,6 +30,7 @@ export {
   isInvalidStreamNameError,
   isMalformedMessageError,
   isMessageStoreError,
+  isReplicasUnavailableError,
   isStreamFullError,
   isStreamNotFoundError,
   isTimeoutError,
@@ -34,6 +39,7 @@ export {
   MalformedMessageError,
   MessageStoreError,
   type MessageStoreErrorCode,
+  ReplicasUnavailableError,
   StreamFullError,
   StreamNotFoundError,
   TimeoutError,

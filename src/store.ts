@@ -18,6 +18,7 @@ import type {
 import { encodeBody } from "./body.ts";
 import type { DeadLettersOptions, RedriveOptions } from "./consumer-admin.ts";
 import * as admin from "./consumer-admin.ts";
+import type { Diagnosis } from "./diagnosis.ts";
 import {
   ClosedError,
   InvalidMessageError,
@@ -513,6 +514,26 @@ export class MessageStore implements AsyncDisposable {
       if (!beforeStart && predicate(message)) return message;
     }
     return undefined;
+  }
+
+  /**
+   * How safe the stored data is: server version, sync setting, replicas against the cluster,
+   * position guard, consumers' health (docs/reliability.md). Warnings mark data at risk.
+   */
+  async diagnose(): Promise<Diagnosis> {
+    this.#assertOpen();
+    if (this.#backend.diagnose !== undefined) return this.#backend.diagnose();
+    return {
+      backend: this.#backend.kind,
+      findings: [
+        {
+          check: "backend",
+          subject: this.#backend.kind,
+          status: "warning",
+          detail: "nothing is durable: the messages live in this process only",
+        },
+      ],
+    };
   }
 
   /** Every category with its message count, bytes and first/last time. */

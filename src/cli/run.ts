@@ -8,7 +8,7 @@ import { connect, type MessageStore } from "../index.ts";
 import type { Command, CommandContext, GlobalFlags, OptionSpecs } from "./command.ts";
 import { COMMANDS, findCommand } from "./commands/index.ts";
 import { Flags } from "./flags.ts";
-import { GLOBAL_OPTIONS, GLOBAL_VALUE_FLAGS, resolveGlobals } from "./globals.ts";
+import { GLOBAL_OPTIONS, GLOBAL_VALUE_FLAGS, loginOptions, resolveGlobals } from "./globals.ts";
 import { commandHelp, commandUsage, mainHelp } from "./help.ts";
 import { exitQuietlyOnClosedPipe, LineWriter } from "./output.ts";
 import { reportError } from "./report.ts";
@@ -147,6 +147,7 @@ async function runCommand(
     style: stylerFor(process.stdout),
     openStore: async () => {
       store ??= await connect(globals.url, {
+        ...(await loginOptions(globals.login)),
         ...(globals.prefix === undefined ? {} : { prefix: globals.prefix }),
         ...(globals.timeoutMs === undefined ? {} : { timeoutMs: globals.timeoutMs }),
       });

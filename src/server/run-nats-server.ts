@@ -4,7 +4,7 @@
  * killed and restarted on the same port and store, which is what failure tests need.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { connect as connectTcp } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +21,11 @@ export interface StartNatsServerOptions {
   readonly host?: string;
   /** More command-line flags, such as `--max_payload` or `-DV`. */
   readonly extraArgs?: readonly string[];
+  /**
+   * A configuration file's text (for what has no flag: nkeys, TLS client verification,
+   * accounts), written to a temporary file passed with `-c`. Flags still win over it.
+   */
+  readonly config?: string;
   /** Receives the server's own log lines. @default they are kept only for error messages */
   readonly output?: (line: string) => void;
   /** How long a start or restart may take before it fails. @default 20000 */
@@ -153,6 +158,7 @@ class NatsServerProcess implements RunningNatsServer {
   readonly #options: StartNatsServerOptions;
   readonly #host: string;
   readonly #portsDir: string;
+  readonly #configFile: string | undefined;
   readonly #ownsStoreDir: boolean;
   readonly #recentOutput: string[] = [];
   #child: ChildProcess | undefined;
@@ -161,7 +167,7 @@ class NatsServerProcess implements RunningNatsServer {
 
   constructor(
     options: StartNatsServerOptions,
-    dirs: { storeDir: string; portsDir: string; ownsStoreDir: boolean },
+    dirs: { storeDir: string; portsDir: string; ownsStoreDir: boolean; configFile?: string },
     version: string,
   ) {
     this.#options = options;
@@ -169,6 +175,7 @@ class NatsServerProcess implements RunningNatsServer {
     this.port = options.port ?? -1;
     this.storeDir = dirs.storeDir;
     this.#portsDir = dirs.portsDir;
+    this.#configFile = dirs.configFile;
     this.#ownsStoreDir = dirs.ownsStoreDir;
     this.version = version;
   }
@@ -185,6 +192,7 @@ class NatsServerProcess implements RunningNatsServer {
     const args = [
       ...["-a", this.#host, "-p", String(this.port), "-js", "-sd", this.storeDir],
       ...["--ports_file_dir", this.#portsDir],
+      ...(this.#configFile === undefined ? [] : ["-c", this.#configFile]),
       ...(this.#options.extraArgs ?? []),
     ];
     const child = spawn(this.#options.binary, args, {
@@ -277,9 +285,17 @@ export async function startNatsServer(options: StartNatsServerOptions): Promise<
   const version = (await readNatsServerVersion(options.binary)) ?? "unknown";
   const portsDir = await mkdtemp(join(tmpdir(), "nats-ports-"));
   const storeDir = options.storeDir ?? (await mkdtemp(join(tmpdir(), "nats-store-")));
+  // The ports directory is ours and removed by `stop()`, so the config file lives there too.
+  const configFile = options.config === undefined ? undefined : join(portsDir, "server.conf");
+  if (configFile !== undefined) await writeFile(configFile, options.config ?? "", { mode: 0o600 });
   const server = new NatsServerProcess(
     options,
-    { storeDir, portsDir, ownsStoreDir: options.storeDir === undefined },
+    {
+      storeDir,
+      portsDir,
+      ownsStoreDir: options.storeDir === undefined,
+      ...(configFile === undefined ? {} : { configFile }),
+    },
     version,
   );
   try {

@@ -17,6 +17,8 @@ import type {
   TailStart,
   WriteResult,
 } from "../../backend.ts";
+import type { ConnectionSecurity } from "../../connection-security.ts";
+import type { Diagnosis } from "../../diagnosis.ts";
 import type { ExpectedVersion } from "../../expected-version.ts";
 import type { PreparedMessage, RecordedMessage } from "../../message.ts";
 import type { ResolvedOptions } from "../../options.ts";
@@ -28,6 +30,7 @@ import { natsConsumerInfo, natsConsumers, resetNatsConsumer } from "./consumer-a
 import { writeNatsDeadLetter } from "./dead-letter.ts";
 import { discardNatsDeadLetter, natsDeadLetters } from "./dead-letter-workflow.ts";
 import { decodeStored } from "./decode.ts";
+import { diagnoseNats } from "./diagnose.ts";
 import type { NatsInternals } from "./internals.ts";
 import { mergeSources } from "./merged-source.ts";
 import { categoryHead, readCategory } from "./read-category.ts";
@@ -185,6 +188,10 @@ class NatsBackend implements Backend {
     await writeNatsDeadLetter(this.#parts, letter);
   }
 
+  async diagnose(): Promise<Diagnosis> {
+    return diagnoseNats(this.#parts);
+  }
+
   async categories(): Promise<CategoryStats[]> {
     const parts = this.#parts;
     return listCategories(parts.manager, parts.subjects);
@@ -206,8 +213,9 @@ class NatsBackend implements Backend {
 export async function connectNatsBackend(
   servers: string[],
   options: ResolvedOptions,
+  security?: ConnectionSecurity,
 ): Promise<Backend> {
-  const connection = await openConnection(servers, options.timeoutMs);
+  const connection = await openConnection(servers, options.timeoutMs, security);
   let maxMessageSize: number;
   try {
     maxMessageSize = checkServer(connection, options);
