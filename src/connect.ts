@@ -1,10 +1,11 @@
 /**
  * `connect(url)` picks the backend from the URL. Wrapping a caller's own nats.js connection
- * is `MessageStore.fromNats` (store.ts).
+ * is `fromNats` (from-nats.ts).
  */
 import { createMemoryBackend } from "./backends/memory/index.ts";
 import { connectNatsBackend } from "./backends/nats/index.ts";
 import { parseServers, resolveSecurity } from "./connection-security.ts";
+import { InvalidOptionsError } from "./errors.ts";
 import { type MessageStoreOptions, resolveOptions } from "./options.ts";
 import { MessageStore } from "./store.ts";
 
