@@ -39,6 +39,7 @@ export {
   isUnsupportedError,
   isUnsupportedServerError,
   MalformedMessageError,
+  type MessageIssue,
   MessageStoreError,
   type MessageStoreErrorCode,
   StreamFullError,
@@ -56,10 +57,50 @@ export { findRetriedWrite } from "./idempotency.ts";
 export type {
   JsonValue,
   Message,
+  MessageOfType,
   Metadata,
   PreparedMessage,
   RecordedMessage,
 } from "./message.ts";
+export {
+  type CompiledSpec,
+  type Contracted,
+  contractOf,
+  type DataOf,
+  type DeclaredMessage,
+  declared,
+  defineCategory,
+  type MessageContract,
+  type MessageOf,
+  type MessageSpec,
+  type MessageSpecs,
+  type MessageToWrite,
+  type MessageToWriteOf,
+  type RecordedMessageOf,
+  type TypedCategory,
+  type TypedStream,
+  type Upcaster,
+  type VersionedMessage,
+} from "./messages/contract.ts";
+export { follow, isCorrelated } from "./messages/follow.ts";
+export {
+  CAUSATION_GLOBAL_POSITION,
+  CAUSATION_POSITION,
+  CAUSATION_STREAM_NAME,
+  CORRELATION_STREAM_NAME,
+  ORIGIN_SUBJECT,
+  REPLY_STREAM_NAME,
+  SCHEMA_VERSION,
+  TRACE_ID,
+} from "./messages/metadata-keys.ts";
+export type {
+  SchemaInput,
+  StandardSchemaIssue,
+  StandardSchemaProps,
+  StandardSchemaResult,
+  StandardSchemaV1,
+} from "./messages/standard-schema.ts";
+export { schemaVersionOf } from "./messages/upcast.ts";
 export {
   type Logger,
   type MessageStoreOptions,
@@ -73,6 +114,7 @@ export {
   type FetchOptions,
   MessageStore,
   type Projection,
+  type Projections,
   type ReadCategoryOptions,
   type ReadOptions,
   type TailOptions,
@@ -98,6 +140,7 @@ export type {
   ConsumeOptions,
   ConsumerGroup,
   ConsumerOptions,
+  DeliveryContext,
   Handler,
   HandlerContext,
   Handlers,

@@ -40,6 +40,21 @@ export interface RecordedMessage<Type extends string = string, Data = unknown> {
   readonly time: Date;
 }
 
+/**
+ * The member of a message union whose `type` is `Type`. For the untyped `RecordedMessage`
+ * (whose `type` is any string) it is the message itself, so a handler keyed `"Deposited"` of
+ * an untyped subscription still receives a `RecordedMessage`.
+ */
+export type MessageOfType<Received, Type extends string> = Received extends {
+  readonly type: Type;
+}
+  ? Received
+  : Received extends { readonly type: infer Declared }
+    ? string extends Declared
+      ? Received
+      : never
+    : never;
+
 /** A validated message with its id assigned and its body encoded, ready for a backend. */
 export interface PreparedMessage {
   readonly id: string;

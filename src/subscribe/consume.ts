@@ -23,7 +23,7 @@ import { isMine } from "./group.ts";
 import { DEFAULT_TERMINATE_REASON } from "./handler-context.ts";
 import { type ResolvedConsumerOptions, resolveConsumeOptions } from "./options.ts";
 import { pause } from "./pause.ts";
-import type { ConsumedMessage, ConsumeOptions } from "./types.ts";
+import type { ConsumedMessage, ConsumeOptions, DeliveryHook } from "./types.ts";
 
 /** The error recorded for an item nobody settled before asking for the next one. */
 export const UNSETTLED_ERROR =
@@ -108,6 +108,7 @@ async function* consumeDeliveries(
   target: ParsedTarget,
   options: ResolvedConsumerOptions,
   logger: Logger,
+  hook: DeliveryHook | undefined,
 ): AsyncGenerator<ConsumedMessage, void, undefined> {
   const deps: SettleDeps = { backend, options, logger };
   const closed = new AbortController();
@@ -121,9 +122,12 @@ async function* consumeDeliveries(
   });
   let current: { delivery: Delivery; handout: Handout | undefined } | undefined;
   try {
-    for await (const delivery of source) {
-      if (!isMine(options.group, delivery.message)) {
-        await acknowledge(delivery, deps);
+    for await (const received of source) {
+      let delivery: Delivery | undefined = received;
+      if (!isMine(options.group, received.message)) delivery = undefined;
+      else if (hook !== undefined) delivery = await hook(received);
+      if (delivery === undefined) {
+        await acknowledge(received, deps);
         continue;
       }
       current = { delivery, handout: undefined };
@@ -171,9 +175,10 @@ export function createConsumer(
   target: ParsedTarget,
   options: ConsumeOptions,
   logger: Logger,
+  hook?: DeliveryHook,
 ): AsyncIterable<ConsumedMessage> {
   const resolved = resolveConsumeOptions(options);
   return {
-    [Symbol.asyncIterator]: () => consumeDeliveries(backend, target, resolved, logger),
+    [Symbol.asyncIterator]: () => consumeDeliveries(backend, target, resolved, logger, hook),
   };
 }

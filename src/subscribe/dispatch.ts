@@ -4,6 +4,7 @@
  * cannot be written) is logged and turned into the safest outcome, a later redelivery.
  */
 import type { Backend, DeadLetterReason, Delivery } from "../backend.ts";
+import { isInvalidMessageError } from "../errors.ts";
 import type { Logger } from "../options.ts";
 import { createHandlerContext } from "./handler-context.ts";
 import type { ResolvedConsumerOptions, ResolvedSubscribeOptions } from "./options.ts";
@@ -208,6 +209,10 @@ export function verdictBeforeHandling(
       reason: "malformed",
       error: delivery.error?.message ?? "malformed message",
     };
+  }
+  // Marked by the store's delivery hook: the data failed its schema (`validate: true`).
+  if (isInvalidMessageError(delivery.error)) {
+    return { kind: "give-up", reason: "invalid", error: delivery.error.message };
   }
   if (attempt > options.maxAttempts) {
     const error = `delivered ${attempt} times, more than maxAttempts ${options.maxAttempts}`;

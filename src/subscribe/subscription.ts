@@ -14,7 +14,7 @@ import { isMine } from "./group.ts";
 import { resolveSubscribeOptions } from "./options.ts";
 import { OrderedDispatcher } from "./ordered-dispatcher.ts";
 import { backoffDelay, pause } from "./pause.ts";
-import type { SubscribeOptions, Subscription, SubscriptionStatus } from "./types.ts";
+import type { DeliveryHook, SubscribeOptions, Subscription, SubscriptionStatus } from "./types.ts";
 
 /** First pause before reopening a failed source; doubles per failure in a row. */
 export const REOPEN_DELAY_MS = 250;
@@ -26,6 +26,7 @@ class BackendSubscription implements Subscription {
   readonly #backend: Backend;
   readonly #target: ParsedTarget;
   readonly #deps: DispatchDeps;
+  readonly #hook: DeliveryHook | undefined;
   #loop: Promise<void> | undefined;
   #source: ConsumerSource | undefined;
   #stopRequested = new AbortController();
@@ -33,8 +34,14 @@ class BackendSubscription implements Subscription {
   #stopping: Promise<void> | undefined;
   readonly #status = new EventChannel<SubscriptionStatus>();
 
-  constructor(backend: Backend, target: ParsedTarget, deps: DispatchDeps) {
+  constructor(
+    backend: Backend,
+    target: ParsedTarget,
+    deps: DispatchDeps,
+    hook: DeliveryHook | undefined,
+  ) {
     this.consumer = deps.options.consumer;
+    this.#hook = hook;
     this.#backend = backend;
     this.#target = target;
     this.#deps = { ...deps, report: (status) => this.#status.publish(status) };
@@ -162,7 +169,12 @@ class BackendSubscription implements Subscription {
       await acknowledge(delivery, this.#deps);
       return;
     }
-    await dispatcher.offer(delivery);
+    const viewed = this.#hook === undefined ? delivery : await this.#hook(delivery);
+    if (viewed === undefined) {
+      await acknowledge(delivery, this.#deps);
+      return;
+    }
+    await dispatcher.offer(viewed);
   }
 
   /** Connection events of the source, when its backend reports them, until it closes. */
@@ -179,13 +191,17 @@ class BackendSubscription implements Subscription {
   }
 }
 
-/** A subscription over `backend`; nothing is fetched until `start()`. Throws `InvalidOptionsError` at once for bad options. */
+/**
+ * A subscription over `backend`; nothing is fetched until `start()`. Throws
+ * `InvalidOptionsError` at once for bad options. `hook` sees each delivery first (see `DeliveryHook`).
+ */
 export function createSubscription(
   backend: Backend,
   target: ParsedTarget,
   options: SubscribeOptions,
   logger: Logger,
+  hook?: DeliveryHook,
 ): Subscription {
   const resolved = resolveSubscribeOptions(options);
-  return new BackendSubscription(backend, target, { backend, options: resolved, logger });
+  return new BackendSubscription(backend, target, { backend, options: resolved, logger }, hook);
 }
