@@ -6,6 +6,7 @@
 import { afterEach, it } from "vitest";
 import type { MessageStoreOptions } from "../options.ts";
 import type { MessageStore } from "../store.ts";
+import { plainSchemaKit, type SchemaKit } from "./schema-kit.ts";
 
 /** A deviation a backend declares: the tests it cannot pass, and why. */
 export interface ConformanceSkip {
@@ -23,6 +24,11 @@ export interface ConformanceOptions {
    */
   readonly create: (options?: MessageStoreOptions) => Promise<MessageStore>;
   readonly skip?: readonly ConformanceSkip[] | undefined;
+  /**
+   * Schema libraries the typed-message cases run with (see `SchemaKit`).
+   * @default [plainSchemaKit], a small dependency-free one
+   */
+  readonly schemaKits?: readonly SchemaKit[] | undefined;
 }
 
 export interface TestOptions {
@@ -35,6 +41,8 @@ export interface SuiteContext {
   store(options?: MessageStoreOptions): Promise<MessageStore>;
   /** Registers one test, or a skipped one when the backend lists its title. */
   test(title: string, body: () => Promise<void>, options?: TestOptions): void;
+  /** The schema libraries the typed-message cases use; at least one. */
+  readonly schemaKits: readonly SchemaKit[];
 }
 
 export interface SuiteRegistration {
@@ -57,7 +65,9 @@ export function createSuiteContext(options: ConformanceOptions): SuiteRegistrati
     await Promise.allSettled(closing.map((store) => store.close()));
   });
 
+  const schemaKits = options.schemaKits?.length ? options.schemaKits : [plainSchemaKit];
   const context: SuiteContext = {
+    schemaKits,
     async store(storeOptions) {
       const store = await options.create(storeOptions);
       openStores.push(store);

@@ -2,10 +2,12 @@
 import { expect, it } from "vitest";
 import { connect, isClosedError, type MessageStore } from "../../src/index.ts";
 import { runConformance } from "../../src/testing/index.ts";
+import { valibotKit, zodKit } from "../support/schema-kits.ts";
 
 runConformance({
   name: "memory",
   create: (options) => connect("memory:", options),
+  schemaKits: [zodKit, valibotKit],
 });
 
 it("memory: `await using` closes the store at the end of the block", async () => {

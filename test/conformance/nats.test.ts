@@ -3,12 +3,14 @@ import { describe, expect, it } from "vitest";
 import { connect, isClosedError, type MessageStore } from "../../src/index.ts";
 import { runConformance } from "../../src/testing/index.ts";
 import { hasNats, natsSkipReason, natsUrl, uniquePrefix } from "../support/nats.ts";
+import { valibotKit, zodKit } from "../support/schema-kits.ts";
 
 // In CI the global setup already failed the run when there is no server.
 if (hasNats()) {
   runConformance({
     name: "nats",
     create: (options) => connect(natsUrl(), { ...options, prefix: uniquePrefix("conf") }),
+    schemaKits: [zodKit, valibotKit],
   });
 
   it("nats: `await using` closes the store at the end of the block", async () => {
