@@ -56,6 +56,7 @@ export {
 export { findRetriedWrite } from "./idempotency.ts";
 export type {
   JsonValue,
+  Followed,
   Message,
   MessageOfType,
   Metadata,
@@ -77,6 +78,7 @@ export {
   type MessageToWrite,
   type MessageToWriteOf,
   type RecordedMessageOf,
+  type StreamOf,
   type TypedCategory,
   type TypedStream,
   type Upcaster,

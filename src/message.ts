@@ -22,6 +22,15 @@ export interface Message<Type extends string = string, Data = unknown> {
   metadata?: Metadata | undefined;
 }
 
+/**
+ * What `follow()` returns: the message it was given, with its `type` kept literal (so the
+ * result can be written to a typed stream) and its metadata extended.
+ */
+export interface Followed<Type extends string, Data> extends Message<Type, Data> {
+  data: Data;
+  metadata: Metadata;
+}
+
 /** A stored message. `position` is dense per stream; `globalPosition` increases per category. */
 export interface RecordedMessage<Type extends string = string, Data = unknown> {
   readonly id: string;

@@ -76,6 +76,8 @@ export interface Contracted<Specs extends MessageSpecs = MessageSpecs> {
 export interface TypedStream<Specs extends MessageSpecs = MessageSpecs> extends Contracted<Specs> {
   readonly category: string;
   readonly id: string;
+  /** `category-id`, for logs and for APIs that take a name. */
+  readonly name: string;
 }
 
 /** A contracted category; a `TargetRef` wherever the store takes one. */
@@ -85,6 +87,9 @@ export interface TypedCategory<Specs extends MessageSpecs = MessageSpecs>
   /** The stream `category-id`; an array id makes a compound id (`"123+456"`). */
   stream(id: string | readonly string[]): TypedStream<Specs>;
 }
+
+/** The stream type of a contracted category: `StreamOf<typeof accounts>`. */
+export type StreamOf<Category> = Category extends Contracted<infer Specs> ? TypedStream<Specs> : never;
 
 /** The messages `ref` yields: its contract's union, or `RecordedMessage` for a plain name. */
 export type MessageOf<Ref> =
@@ -178,7 +183,8 @@ export function defineCategory<Specs extends MessageSpecs>(
     contract,
     stream(id: string | readonly string[]): TypedStream<Specs> {
       const joined = typeof id === "string" ? id : id.join("+");
-      return { category, id: parseStream({ category, id: joined }).id, contract };
+      const parsed = parseStream({ category, id: joined });
+      return { category, id: parsed.id, name: parsed.name, contract };
     },
   };
 }

@@ -2,7 +2,7 @@
  * Eventide's metadata conventions: a message written because of another one records what
  * caused it, and carries the chain's correlation and reply streams forward.
  */
-import type { Message, Metadata, RecordedMessage } from "../message.ts";
+import type { Followed, Message, Metadata, RecordedMessage } from "../message.ts";
 import {
   CAUSATION_GLOBAL_POSITION,
   CAUSATION_POSITION,
@@ -26,7 +26,10 @@ const CARRIED_KEYS: readonly string[] = [
  * global position) and `previous`'s correlation stream, reply stream, `originSubject` and
  * `traceId` when it has them. Other metadata of `next` is kept; neither argument is changed.
  */
-export function follow<Next extends Message>(previous: RecordedMessage, next: Next): Next {
+export function follow<Type extends string, Data>(
+  previous: RecordedMessage,
+  next: Message<Type, Data>,
+): Followed<Type, Data> {
   const metadata: Metadata = {
     ...next.metadata,
     [CAUSATION_STREAM_NAME]: previous.streamName,
@@ -37,7 +40,8 @@ export function follow<Next extends Message>(previous: RecordedMessage, next: Ne
     const value = previous.metadata[key];
     if (value !== undefined) metadata[key] = value;
   }
-  return { ...next, metadata };
+  // `data` stays as given (absent when it was); the type says what a write of it stores.
+  return { ...next, data: next.data as Data, metadata };
 }
 
 /**

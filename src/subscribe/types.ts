@@ -1,6 +1,6 @@
 /** The public shapes of subscriptions: handlers, their context, options. */
 import type { BackendStatus, DeadLetterReason, Delivery, WriteResult } from "../backend.ts";
-import type { Message, MessageOfType, RecordedMessage } from "../message.ts";
+import type { Followed, Message, MessageOfType, RecordedMessage } from "../message.ts";
 import type { StartAtOption } from "../start-at.ts";
 
 /** What a subscription tells a handler about one delivery, and the decisions it can record. */
@@ -26,7 +26,7 @@ export interface HandlerContext extends DeliveryContext {
    * position) and its correlation and reply streams (and Zencastr's `originSubject` and
    * `traceId`) in `metadata`: what `follow(message, next)` gives.
    */
-  follow<Next extends Message>(next: Next): Next;
+  follow<Type extends string, Data>(next: Message<Type, Data>): Followed<Type, Data>;
   /**
    * Writes `message`, followed, to the reply stream (`replyStreamName`) of the message being
    * handled. Rejects with `InvalidMessageError` when that message names no reply stream.
