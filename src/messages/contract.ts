@@ -89,7 +89,8 @@ export interface TypedCategory<Specs extends MessageSpecs = MessageSpecs>
 }
 
 /** The stream type of a contracted category: `StreamOf<typeof accounts>`. */
-export type StreamOf<Category> = Category extends Contracted<infer Specs> ? TypedStream<Specs> : never;
+export type StreamOf<Category> =
+  Category extends Contracted<infer Specs> ? TypedStream<Specs> : never;
 
 /** The messages `ref` yields: its contract's union, or `RecordedMessage` for a plain name. */
 export type MessageOf<Ref> =

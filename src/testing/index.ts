@@ -15,6 +15,7 @@ import { consumersAtScaleCases } from "./cases/consumers-at-scale.ts";
 import { deadLetterCases } from "./cases/dead-letter.ts";
 import { deadLetterWorkflowCases } from "./cases/dead-letter-workflow.ts";
 import { fetchCases } from "./cases/fetch.ts";
+import { occStormCases } from "./cases/occ-storm.ts";
 import { readCases } from "./cases/read.ts";
 import { replayCases } from "./cases/replay.ts";
 import { retryCases } from "./cases/retry.ts";
@@ -38,6 +39,7 @@ export type { ConformanceOptions, ConformanceSkip } from "./suite.ts";
 const AREAS: readonly [string, (context: SuiteContext) => void][] = [
   ["write", writeCases],
   ["concurrency", concurrencyCases],
+  ["OCC storm", occStormCases],
   ["read", readCases],
   ["fetch", fetchCases],
   ["subscribe", subscribeCases],

@@ -23,6 +23,14 @@ export interface ConformanceOptions {
    * (some cases need `createMissingStreams: false`). Stores are closed after each test.
    */
   readonly create: (options?: MessageStoreOptions) => Promise<MessageStore>;
+  /**
+   * Another store over the same data as `store`, as a second process sees it: another writer,
+   * another member of the same consumer. Cases about several processes need it; a backend
+   * without it lists those cases under `skip`.
+   */
+  readonly sibling?:
+    | ((store: MessageStore, options?: MessageStoreOptions) => Promise<MessageStore>)
+    | undefined;
   readonly skip?: readonly ConformanceSkip[] | undefined;
   /**
    * Schema libraries the typed-message cases run with (see `SchemaKit`).
@@ -39,6 +47,8 @@ export interface TestOptions {
 export interface SuiteContext {
   /** A fresh store, closed after the current test. */
   store(options?: MessageStoreOptions): Promise<MessageStore>;
+  /** Another store over `store`'s data (a second process), closed after the current test. */
+  sibling(store: MessageStore, options?: MessageStoreOptions): Promise<MessageStore>;
   /** Registers one test, or a skipped one when the backend lists its title. */
   test(title: string, body: () => Promise<void>, options?: TestOptions): void;
   /** The schema libraries the typed-message cases use; at least one. */
@@ -72,6 +82,16 @@ export function createSuiteContext(options: ConformanceOptions): SuiteRegistrati
       const store = await options.create(storeOptions);
       openStores.push(store);
       return store;
+    },
+    async sibling(store, storeOptions) {
+      if (options.sibling === undefined) {
+        throw new Error(
+          `conformance: ${options.name} gives no \`sibling\`; list this test under \`skip\` with the reason`,
+        );
+      }
+      const sibling = await options.sibling(store, storeOptions);
+      openStores.push(sibling);
+      return sibling;
     },
     test(title, body, testOptions = {}) {
       const reason = skipReasons.get(title);

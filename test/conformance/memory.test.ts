@@ -4,9 +4,20 @@ import { connect, isClosedError, type MessageStore } from "../../src/index.ts";
 import { runConformance } from "../../src/testing/index.ts";
 import { valibotKit, zodKit } from "../support/schema-kits.ts";
 
+// Each store gets a data set of its own name, so that `sibling` can open a second store on it.
+const dataNames = new WeakMap<MessageStore, string>();
+let stores = 0;
+
 runConformance({
   name: "memory",
-  create: (options) => connect("memory:", options),
+  create: async (options) => {
+    stores += 1;
+    const name = `conformance-${stores}`;
+    const store = await connect(`memory:${name}`, options);
+    dataNames.set(store, name);
+    return store;
+  },
+  sibling: (store, options) => connect(`memory:${dataNames.get(store) ?? ""}`, options),
   schemaKits: [zodKit, valibotKit],
 });
 
@@ -19,6 +30,19 @@ it("memory: `await using` closes the store at the end of the block", async () =>
   }
   const error = await escaped.write("account-1", { type: "Late" }).catch((e: unknown) => e);
   expect(isClosedError(error)).toBe(true);
+});
+
+it("memory: stores opened on one name share their data until the last one closes", async () => {
+  const one = await connect("memory:shared-test");
+  const two = await connect("memory:shared-test");
+  await one.write("account-1", { type: "Opened" });
+  expect(await two.version("account-1")).toBe(0);
+  await one.close();
+  expect(await two.version("account-1")).toBe(0);
+  await two.close();
+  const fresh = await connect("memory:shared-test");
+  expect(await fresh.version("account-1")).toBe(-1);
+  await fresh.close();
 });
 
 it("memory: each connect('memory:') is isolated", async () => {

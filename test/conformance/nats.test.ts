@@ -10,6 +10,7 @@ if (hasNats()) {
   runConformance({
     name: "nats",
     create: (options) => connect(natsUrl(), { ...options, prefix: uniquePrefix("conf") }),
+    sibling: (store, options) => connect(natsUrl(), { ...options, prefix: store.options.prefix }),
     schemaKits: [zodKit, valibotKit],
   });
 
