@@ -5,7 +5,7 @@
  */
 import { InvalidOptionsError } from "../errors.ts";
 import type { Message, Metadata, RecordedMessage } from "../message.ts";
-import { parseStream, parseTarget } from "../stream-name.ts";
+import { parseCategory, parseStream } from "../stream-name.ts";
 import type { SchemaInput, StandardSchemaV1 } from "./standard-schema.ts";
 
 /**
@@ -156,16 +156,14 @@ function compileSpec(category: string, type: string, spec: unknown): CompiledSpe
  * await store.write(accounts.stream("42"), { type: "Deposited", data: { amount: 10 } });
  * ```
  *
- * Throws `InvalidStreamNameError` for a bad category, `InvalidOptionsError` for a bad spec.
+ * A category that contains `-` is passed as `{ category: "import-podcast:command" }`. Throws
+ * `InvalidStreamNameError` for a bad category, `InvalidOptionsError` for a bad spec.
  */
 export function defineCategory<Specs extends MessageSpecs>(
-  category: string,
+  categoryName: string | { readonly category: string },
   messages: Specs,
 ): TypedCategory<Specs> {
-  const parsed = parseTarget(category);
-  if (parsed.id !== undefined) {
-    throw new InvalidOptionsError(`defineCategory takes a category, got stream ${parsed.name}`);
-  }
+  const category = parseCategory(categoryName, "defineCategory");
   if (messages === null || typeof messages !== "object") {
     throw new InvalidOptionsError(`defineCategory ${category}: messages must be an object by type`);
   }
