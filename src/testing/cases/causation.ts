@@ -44,7 +44,7 @@ export function causationCases({ store: newStore, test }: SuiteContext): void {
     const subscription = store.subscribe(category, {
       consumer: `c${uniqueId()}`,
       handlers: {
-        Pay: async (message, context) => {
+        Pay: async (_message, context) => {
           await store.write(events, context.follow({ type: "Paid", data: {} }));
           await context.reply({ type: "PaymentDone", data: { ok: true } });
         },

@@ -77,6 +77,14 @@ export function typedWriteCases({ store: newStore, test, schemaKits }: SuiteCont
     expect(await store.version(account)).toBe(-1);
   });
 
+  test("reads through a contract yield messages of undeclared types as stored", async () => {
+    const store = await newStore();
+    const accounts = accountsWith(schemaKits[0] ?? fail());
+    await store.write(`${accounts.category}-5`, { type: "Audited", data: { by: "ops" } });
+    const [message] = await store.get(accounts.stream("5"));
+    expect(message).toMatchObject({ type: "Audited", data: { by: "ops" }, metadata: {} });
+  });
+
   test("declared<T>() types are checked by the compiler only: any data is stored", async () => {
     const store = await newStore();
     const notes = defineCategory(`notes${uniqueId()}`, { Noted: declared<{ text: string }>() });
