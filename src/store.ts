@@ -49,9 +49,9 @@ import {
   type RecordedMessageOf,
   type TypedStream,
 } from "./messages/contract.ts";
-import { isCorrelated } from "./messages/follow.ts";
 import { withHandlerContext } from "./messages/handler-tools.ts";
-import { upcasterFor, upcastPages } from "./messages/upcast.ts";
+import { categoryView, readCapOf, upcastPages } from "./messages/read-view.ts";
+import { upcasterFor } from "./messages/upcast.ts";
 import { checkWrite } from "./messages/write-check.ts";
 import { nonNegativeInteger as checkedNonNegative, checkOptionKeys } from "./option-checks.ts";
 import type { ResolvedOptions } from "./options.ts";
@@ -358,24 +358,13 @@ export class MessageStore implements AsyncDisposable {
     const from = nonNegativeInteger(options.fromGlobalPosition, "fromGlobalPosition", 1);
     const correlation = checkCorrelation(options.correlation);
     const maxCount = maxCountOf(options.maxCount);
-    const upcast = upcasterFor(contractOf(categoryName));
-    // With a correlation filter the cap counts what passes it, so the backend reads uncapped.
     const messages = this.#backend.readCategory(
       category,
       Math.max(from, 1),
-      correlation === undefined ? maxCount : Number.POSITIVE_INFINITY,
+      readCapOf(maxCount, correlation),
     );
-    if (correlation === undefined && upcast === undefined) {
-      yield* messages;
-      return;
-    }
-    let count = 0;
-    for await (const message of messages) {
-      if (count >= maxCount) return;
-      if (correlation !== undefined && !isCorrelated(message, correlation)) continue;
-      count += 1;
-      yield upcast === undefined ? message : upcast(message);
-    }
+    const upcast = upcasterFor(contractOf(categoryName));
+    yield* categoryView(messages, { correlation, maxCount, upcast });
   }
 
   /** The stream's last message, or its last of `type`. */
@@ -441,7 +430,7 @@ export class MessageStore implements AsyncDisposable {
   subscribe(target: TargetRef, options: SubscribeOptions): Subscription {
     this.#assertOpen();
     const parsed = parseTarget(target);
-    const { rest, hook } = splitConsumerOptions(options, contractOf(target));
+    const { rest, hook } = splitConsumerOptions(options, contractOf(target), "subscribe");
     const subscription = createSubscription(
       this.#backend,
       parsed,
@@ -464,7 +453,7 @@ export class MessageStore implements AsyncDisposable {
   consume(target: TargetRef, options: ConsumeOptions): AsyncIterable<ConsumedMessage> {
     this.#assertOpen();
     const parsed = parseTarget(target);
-    const { rest, hook } = splitConsumerOptions(options, contractOf(target));
+    const { rest, hook } = splitConsumerOptions(options, contractOf(target), "consume");
     return createConsumer(this.#backend, parsed, rest, this.#options.logger, hook);
   }
 

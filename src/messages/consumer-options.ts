@@ -46,9 +46,11 @@ function checkValidate(value: unknown, contract: MessageContract | undefined): b
 export function splitConsumerOptions<Options extends MessageConsumerOptions>(
   options: Options,
   contract: MessageContract | undefined,
+  call: "subscribe" | "consume",
 ): { rest: Omit<Options, keyof MessageConsumerOptions>; hook: DeliveryHook | undefined } {
-  // Not an object: the subscription's own option checks say so.
-  if (options === null || typeof options !== "object") return { rest: options, hook: undefined };
+  if (options === null || typeof options !== "object") {
+    throw new InvalidOptionsError(`${call}: options must be an object`);
+  }
   const { validate, correlation, ...rest } = options;
   const hook = deliveryHook(contract, {
     validate: checkValidate(validate, contract),

@@ -5,7 +5,7 @@
  */
 import type { WriteResult } from "../backend.ts";
 import { InvalidMessageError } from "../errors.ts";
-import type { Message, RecordedMessage } from "../message.ts";
+import type { Followed, Message, RecordedMessage } from "../message.ts";
 import { checkHandlers } from "../subscribe/options.ts";
 import type {
   DeliveryContext,
@@ -39,22 +39,56 @@ export async function reply(
   return write(replyStream, { ...next, metadata });
 }
 
-function handlerContext(
-  delivery: DeliveryContext,
-  message: RecordedMessage,
-  write: WriteMessage,
-): HandlerContext {
-  return {
-    attempt: delivery.attempt,
-    maxAttempts: delivery.maxAttempts,
-    isLastAttempt: delivery.isLastAttempt,
-    consumer: delivery.consumer,
-    terminate: (reason) => delivery.terminate(reason),
-    retry: (options) => delivery.retry(options),
-    inProgress: () => delivery.inProgress(),
-    follow: (next) => follow(message, next),
-    reply: (next) => reply(write, message, next),
-  };
+/**
+ * The delivery's context plus `follow` and `reply` for `message`. A class, so each delivery
+ * costs one small object rather than a closure per member.
+ */
+class MessageHandlerContext implements HandlerContext {
+  readonly #delivery: DeliveryContext;
+  readonly #message: RecordedMessage;
+  readonly #write: WriteMessage;
+
+  constructor(delivery: DeliveryContext, message: RecordedMessage, write: WriteMessage) {
+    this.#delivery = delivery;
+    this.#message = message;
+    this.#write = write;
+  }
+
+  get attempt(): number {
+    return this.#delivery.attempt;
+  }
+
+  get maxAttempts(): number {
+    return this.#delivery.maxAttempts;
+  }
+
+  get isLastAttempt(): boolean {
+    return this.#delivery.isLastAttempt;
+  }
+
+  get consumer(): string {
+    return this.#delivery.consumer;
+  }
+
+  terminate(reason?: string): void {
+    this.#delivery.terminate(reason);
+  }
+
+  retry(options?: { delayMs?: number }): void {
+    this.#delivery.retry(options);
+  }
+
+  inProgress(): void {
+    this.#delivery.inProgress();
+  }
+
+  follow<Type extends string, Data>(next: Message<Type, Data>): Followed<Type, Data> {
+    return follow(this.#message, next);
+  }
+
+  reply(next: Message): Promise<WriteResult> {
+    return reply(this.#write, this.#message, next);
+  }
 }
 
 /**
@@ -64,7 +98,8 @@ function handlerContext(
 export function withHandlerContext(handlers: unknown, write: WriteMessage): DeliveryHandlers {
   const wrapped: Record<string, DeliveryHandler> = {};
   for (const [type, handler] of Object.entries(checkHandlers(handlers))) {
-    wrapped[type] = (message, context) => handler(message, handlerContext(context, message, write));
+    wrapped[type] = (message, context) =>
+      handler(message, new MessageHandlerContext(context, message, write));
   }
   return wrapped;
 }

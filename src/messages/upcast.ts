@@ -42,14 +42,3 @@ export function upcasterFor(
   if (contract === undefined || !contract.upcasts) return undefined;
   return (message) => upcast(contract, message);
 }
-
-/** `pages` with every message upcast; `pages` itself when there is nothing to do. */
-export function upcastPages(
-  pages: AsyncIterable<readonly RecordedMessage[]>,
-  upcastOne: ((message: RecordedMessage) => RecordedMessage) | undefined,
-): AsyncIterable<readonly RecordedMessage[]> {
-  if (upcastOne === undefined) return pages;
-  return (async function* () {
-    for await (const page of pages) yield page.map(upcastOne);
-  })();
-}

@@ -225,6 +225,13 @@ describe("the store with contracts", () => {
     }
   });
 
+  it("refuses options that are not an object", async () => {
+    await using store = await connect("memory:");
+    const notOptions: { consumer: string; handlers: Record<string, never> } = JSON.parse("null");
+    expect(isInvalidOptionsError(thrown(() => store.subscribe("counter", notOptions)))).toBe(true);
+    expect(isInvalidOptionsError(thrown(() => store.consume("counter", notOptions)))).toBe(true);
+  });
+
   it("reports a handler that is not a function as before", async () => {
     await using store = await connect("memory:");
     const notAFunction: () => void = JSON.parse("1");
