@@ -9,7 +9,10 @@ export type {
 } from "./backend.ts";
 export { connect, MESSAGE_STORE_URL_ENV } from "./connect.ts";
 export type { DeadLettersOptions, RedriveOptions } from "./consumer-admin.ts";
+export type { Diagnosis, Finding, FindingStatus } from "./diagnosis.ts";
+export { hasWarnings } from "./diagnosis.ts";
 export {
+  AuthorizationError,
   CategoryLayoutError,
   ClosedError,
   ConnectionError,
@@ -17,6 +20,7 @@ export {
   InvalidMessageError,
   InvalidOptionsError,
   InvalidStreamNameError,
+  isAuthorizationError,
   isCategoryLayoutError,
   isClosedError,
   isConnectionError,
@@ -26,6 +30,7 @@ export {
   isInvalidStreamNameError,
   isMalformedMessageError,
   isMessageStoreError,
+  isReplicasUnavailableError,
   isStreamFullError,
   isStreamNotFoundError,
   isTimeoutError,
@@ -35,6 +40,7 @@ export {
   type MessageIssue,
   MessageStoreError,
   type MessageStoreErrorCode,
+  ReplicasUnavailableError,
   StreamFullError,
   StreamNotFoundError,
   TimeoutError,
@@ -43,13 +49,15 @@ export {
 } from "./errors.ts";
 export type { ExpectedVersion } from "./expected-version.ts";
 export { fromNats } from "./from-nats.ts";
-export type {
-  Followed,
-  JsonValue,
-  Message,
-  MessageOfType,
-  Metadata,
-  RecordedMessage,
+export { MAX_JSON_DEPTH } from "./json-check.ts";
+export {
+  type Followed,
+  type JsonValue,
+  MAX_MESSAGES_PER_WRITE,
+  type Message,
+  type MessageOfType,
+  type Metadata,
+  type RecordedMessage,
 } from "./message.ts";
 export {
   type DataOf,
@@ -90,6 +98,9 @@ export {
   categoryTypes,
   id,
   isCategory,
+  MAX_CATEGORY_BYTES,
+  MAX_ID_BYTES,
+  MAX_PREFIX_BYTES,
   type StreamRef,
   streamName,
   type TargetRef,

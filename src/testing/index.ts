@@ -15,7 +15,9 @@ import { consumersAtScaleCases } from "./cases/consumers-at-scale.ts";
 import { deadLetterCases } from "./cases/dead-letter.ts";
 import { deadLetterWorkflowCases } from "./cases/dead-letter-workflow.ts";
 import { fetchCases } from "./cases/fetch.ts";
+import { messageValueCases } from "./cases/message-values.ts";
 import { occStormCases } from "./cases/occ-storm.ts";
+import { poisonCases } from "./cases/poison.ts";
 import { readCases } from "./cases/read.ts";
 import { replayCases } from "./cases/replay.ts";
 import { retryCases } from "./cases/retry.ts";
@@ -45,6 +47,7 @@ const AREAS: readonly [string, (context: SuiteContext) => void][] = [
   ["subscribe", subscribeCases],
   ["retry", retryCases],
   ["dead letter", deadLetterCases],
+  ["poison messages", poisonCases],
   ["consumers at scale", consumersAtScaleCases],
   ["replay", replayCases],
   ["dead-letter workflow", deadLetterWorkflowCases],
@@ -54,6 +57,7 @@ const AREAS: readonly [string, (context: SuiteContext) => void][] = [
   ["upcasting", upcastingCases],
   ["typed subscriptions", typedSubscriptionCases],
   ["causation and correlation", causationCases],
+  ["message values", messageValueCases],
 ];
 
 /** Registers the conformance suite for one backend with vitest. */

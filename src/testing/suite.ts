@@ -37,6 +37,15 @@ export interface ConformanceOptions {
    * @default [plainSchemaKit], a small dependency-free one
    */
   readonly schemaKits?: readonly SchemaKit[] | undefined;
+  /**
+   * Stores `body` byte for byte as the next message of `stream` in a store made by `create`,
+   * past every check of the store: how the malformed-message cases put a body that is not
+   * JSON where a subscription meets it (other writers, such as `nats pub`, can). Without it
+   * those cases are skipped.
+   */
+  readonly writeRawBody?:
+    | ((store: MessageStore, stream: string, body: Uint8Array) => Promise<void>)
+    | undefined;
 }
 
 export interface TestOptions {
@@ -53,6 +62,10 @@ export interface SuiteContext {
   test(title: string, body: () => Promise<void>, options?: TestOptions): void;
   /** The schema libraries the typed-message cases use; at least one. */
   readonly schemaKits: readonly SchemaKit[];
+  /** The backend's raw writer (see `ConformanceOptions.writeRawBody`); `undefined` when it has none. */
+  readonly writeRawBody: ConformanceOptions["writeRawBody"];
+  /** Registers `title` as skipped, with `reason`: for a case whose prerequisite the backend lacks. */
+  skipped(title: string, reason: string): void;
 }
 
 export interface SuiteRegistration {
@@ -101,6 +114,10 @@ export function createSuiteContext(options: ConformanceOptions): SuiteRegistrati
         return;
       }
       it(title, body, testOptions.timeoutMs);
+    },
+    writeRawBody: options.writeRawBody,
+    skipped(title, reason) {
+      it.skip(`${title} [skipped: ${reason}]`, () => {});
     },
   };
   return {
