@@ -1,6 +1,6 @@
 /**
  * `connect(url)` picks the backend from the URL. Wrapping a caller's own nats.js connection
- * is `MessageStore.fromNats` (store.ts).
+ * is `fromNats` (from-nats.ts).
  */
 import { createMemoryBackend } from "./backends/memory/index.ts";
 import { connectNatsBackend } from "./backends/nats/index.ts";
