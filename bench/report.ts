@@ -173,6 +173,8 @@ export function checkTargets(results: readonly WorkloadResult[]): TargetCheck[] 
     absoluteTarget(storeHeadline(results, "W8"), "W8 store RSS growth <= 64 MB", "MB", 64, false),
     memoryTarget(results),
     concurrencyTarget(results),
+    typedTarget(results, "W10-write"),
+    typedTarget(results, "W10-consume"),
     zencastrLayoutTarget(results),
   ];
 }
@@ -190,17 +192,39 @@ function zencastrLayoutTarget(results: readonly WorkloadResult[]): TargetCheck {
   return { target, measured: `${ratio.toFixed(2)}×`, met: ratio <= 1.2 };
 }
 
-/** W9 compares two store variants with each other: concurrency 8 against concurrency 1. */
-function concurrencyTarget(results: readonly WorkloadResult[]): TargetCheck {
-  const target = "W9 concurrency 8 / concurrency 1 with a 1 ms handler >= 5×";
-  const workload = find(results, "W9");
-  const one = workload?.variants.find((variant) => variant.name === "concurrency-1");
-  const eight = workload?.variants.find((variant) => variant.name === "concurrency-8");
-  if (workload === undefined || one === undefined || eight === undefined) {
+/** Two store variants of one workload compared with each other: `over` / `under` >= `bound`. */
+function variantRatioTarget(
+  results: readonly WorkloadResult[],
+  id: string,
+  [over, under]: readonly [string, string],
+  target: string,
+  bound: number,
+): TargetCheck {
+  const workload = find(results, id);
+  const numerator = workload?.variants.find((variant) => variant.name === over);
+  const denominator = workload?.variants.find((variant) => variant.name === under);
+  if (workload === undefined || numerator === undefined || denominator === undefined) {
     return { target, measured: "not run", met: undefined };
   }
-  const ratio = headline(workload, eight).median / headline(workload, one).median;
-  return { target, measured: `${ratio.toFixed(2)}×`, met: ratio >= 5 };
+  const ratio = headline(workload, numerator).median / headline(workload, denominator).median;
+  return { target, measured: `${ratio.toFixed(2)}×`, met: ratio >= bound };
+}
+
+/** W9: concurrency 8 against concurrency 1. */
+function concurrencyTarget(results: readonly WorkloadResult[]): TargetCheck {
+  const target = "W9 concurrency 8 / concurrency 1 with a 1 ms handler >= 5×";
+  return variantRatioTarget(results, "W9", ["concurrency-8", "concurrency-1"], target, 5);
+}
+
+/** W10: a zod contract (validated) against the same store without one. */
+function typedTarget(results: readonly WorkloadResult[], id: string): TargetCheck {
+  return variantRatioTarget(
+    results,
+    id,
+    ["typed", "untyped"],
+    `${id} typed / untyped >= 0.8×`,
+    0.8,
+  );
 }
 
 /** The memory backend is pure CPU, so writes per CPU-second are shown too: the rate on an idle core. */

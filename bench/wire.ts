@@ -33,8 +33,17 @@ export function streamNameOf(entity: number): string {
   return `${CATEGORY}-${entity}`;
 }
 
+/** The sample message's data; W10 declares it with a zod schema. */
+export interface SampleData {
+  amount: number;
+  currency: string;
+  reference: string;
+  note: string;
+  at: string;
+}
+
 /** Message data sized so that the whole body is about 200 bytes of JSON. */
-export function sampleData(sequence: number): Record<string, unknown> {
+export function sampleData(sequence: number): SampleData {
   return {
     amount: 100 + (sequence % 900),
     currency: "EUR",

@@ -8,11 +8,26 @@
  */
 import {
   connect,
+  declared,
+  defineCategory,
   type FetchOptions,
   isExpectedVersionError,
+  type MessageOf,
   type MessageStore,
-  type RecordedMessage,
+  type StreamOf,
 } from "message-store";
+
+// The account's messages, declared once: every read, write and handler below is typed from
+// this, so no handler needs a cast. (`declared<T>()` is checked by the compiler only; example
+// 10 checks data at run time with a zod schema.)
+const accounts = defineCategory("account", {
+  Opened: declared<{ owner: string; email?: string }>(),
+  Deposited: declared<{ amount: number }>(),
+  Withdrawn: declared<{ amount: number }>(),
+});
+const welcomeEmails = defineCategory("welcomeEmail", {
+  WelcomeEmailSent: declared<{ to: string }>(),
+});
 
 interface Account {
   owner: string;
@@ -20,18 +35,12 @@ interface Account {
 }
 
 // The account's state is a fold over its events; `fetch` runs it.
-const accountProjection: FetchOptions<Account> = {
+const accountProjection: FetchOptions<Account, MessageOf<typeof accounts>> = {
   init: () => ({ owner: "", balance: 0 }),
   handlers: {
-    Opened: (state, message) => ({ ...state, owner: (message.data as { owner: string }).owner }),
-    Deposited: (state, message) => ({
-      ...state,
-      balance: state.balance + (message.data as { amount: number }).amount,
-    }),
-    Withdrawn: (state, message) => ({
-      ...state,
-      balance: state.balance - (message.data as { amount: number }).amount,
-    }),
+    Opened: (state, message) => ({ ...state, owner: message.data.owner }),
+    Deposited: (state, message) => ({ ...state, balance: state.balance + message.data.amount }),
+    Withdrawn: (state, message) => ({ ...state, balance: state.balance - message.data.amount }),
   },
 };
 
@@ -41,11 +50,11 @@ const accountProjection: FetchOptions<Account> = {
  */
 async function withdraw(
   store: MessageStore,
-  account: string,
+  account: StreamOf<typeof accounts>,
   amount: number,
   seen: { state: Account; version: number },
 ): Promise<number> {
-  if (seen.state.balance < amount) throw new Error(`insufficient funds in ${account}`);
+  if (seen.state.balance < amount) throw new Error(`insufficient funds in ${account.name}`);
   const { position } = await store.write(
     account,
     { type: "Withdrawn", data: { amount } },
@@ -59,13 +68,13 @@ console.log(`message-store demo on the ${store.backendKind} backend\n`);
 
 // 1. Writing: every write returns the stream position it landed on.
 console.log("1. Open an account, deposit, withdraw");
-const account = "account-42";
+const account = accounts.stream("42");
 const opened = await store.write(
   account,
   { type: "Opened", data: { owner: "Ada", email: "ada@example.com" } },
   { expectedVersion: "no_stream" },
 );
-console.log(`   Opened     ${account} at position ${opened.position}`);
+console.log(`   Opened     ${account.name} at position ${opened.position}`);
 const deposited = await store.write(account, { type: "Deposited", data: { amount: 100 } });
 console.log(`   Deposited  100 at position ${deposited.position}`);
 const withdrawn = await store.write(account, { type: "Withdrawn", data: { amount: 30 } });
@@ -104,17 +113,17 @@ console.log(`   ${state.owner}'s balance is ${state.balance} at version ${versio
 
 // 4. A subscriber: send a welcome email for every opened account.
 console.log("\n4. A subscriber that retries and dead-letters, and waitFor");
-await store.write("account-7", { type: "Opened", data: { owner: "Bob" } });
+await store.write(accounts.stream("7"), { type: "Opened", data: { owner: "Bob" } });
 console.log("   Opened     account-7 (no email address on file)");
 
-const welcomeEmails = store.subscribe("account", {
+const welcomeEmailer = store.subscribe(accounts, {
   consumer: "welcome-emails",
   maxAttempts: 3,
   retryDelay: 100,
   deadLetter: "deadLetter",
   handlers: {
     Opened: async (message, context) => {
-      const { email } = message.data as { email?: string };
+      const { email } = message.data;
       const label = `   ${message.streamName} attempt ${context.attempt}/${context.maxAttempts}`;
       // Retrying cannot fix this one: it fails every attempt and ends as a dead letter.
       // (context.terminate() would give up at once; see example 04.)
@@ -127,7 +136,7 @@ const welcomeEmails = store.subscribe("account", {
         console.log(`${label}: failed, mail server busy`);
         throw new Error("mail server busy");
       }
-      await store.write(`welcomeEmail-${message.streamId}`, {
+      await store.write(welcomeEmails.stream(message.streamId), {
         type: "WelcomeEmailSent",
         data: { to: email },
       });
@@ -135,16 +144,16 @@ const welcomeEmails = store.subscribe("account", {
     },
   },
 });
-await welcomeEmails.start();
+await welcomeEmailer.start();
 
 // waitFor blocks until a matching message shows up. `fromPosition`/`fromGlobalPosition` make
 // it look at messages already written too, since the subscriber may be quicker than this line.
 const sent = await store.waitFor(
-  "welcomeEmail-42",
-  (message: RecordedMessage) => message.type === "WelcomeEmailSent",
+  welcomeEmails.stream("42"),
+  (message) => message.type === "WelcomeEmailSent",
   { fromPosition: 0 },
 );
-console.log(`   waitFor saw ${sent.type} in ${sent.streamName}`);
+console.log(`   waitFor saw ${sent.type} to ${sent.data.to} in ${sent.streamName}`);
 const dead = await store.waitFor("deadLetter", (message) => message.streamName === "account-7", {
   fromGlobalPosition: 1,
 });

@@ -3,9 +3,14 @@
  *
  *   npx tsx examples/04-subscriptions-and-dead-letters.ts
  */
-import { connect } from "message-store";
+import { connect, declared, defineCategory } from "message-store";
 
 const store = await connect(undefined, { prefix: `subs${Date.now()}` });
+// The handler below reads `message.data.amount` typed from this declaration.
+const invoices = defineCategory("invoice", {
+  InvoiceIssued: declared<{ amount: number }>(),
+  InvoiceViewed: declared<Record<string, never>>(),
+});
 
 await store.write("invoice-1", { type: "InvoiceIssued", data: { amount: 120 } });
 await store.write("invoice-2", { type: "InvoiceIssued", data: { amount: -5 } });
@@ -19,7 +24,7 @@ const invoiceMailed = new Promise<void>((resolve) => {
   mailed = resolve;
 });
 
-const subscription = store.subscribe("invoice", {
+const subscription = store.subscribe(invoices, {
   consumer: "invoice-mailer",
   maxAttempts: 4,
   // Milliseconds before the redelivery after attempt 1, 2, 3… The last value repeats.
@@ -28,7 +33,7 @@ const subscription = store.subscribe("invoice", {
   deadLetter: "invoiceDeadLetter",
   handlers: {
     InvoiceIssued: (message, context) => {
-      const { amount } = message.data as { amount: number };
+      const { amount } = message.data;
       const at = `   ${message.streamName} attempt ${context.attempt}`;
       if (amount < 0) {
         // Retrying cannot fix bad data: give up now. It is dead-lettered once, never redelivered.

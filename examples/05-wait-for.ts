@@ -4,17 +4,18 @@
  *   npx tsx examples/05-wait-for.ts
  */
 import { randomUUID } from "node:crypto";
-import { connect, isTimeoutError } from "message-store";
+import { connect, declared, defineCategory, isTimeoutError } from "message-store";
 
 const store = await connect(undefined, { prefix: `waitfor${Date.now()}` });
+const commands = defineCategory("account:command", { Deposit: declared<{ amount: number }>() });
 
 // The service: turns Deposit commands into Deposited events, keeping the command's id as a
 // correlation id so the sender can recognise its reply.
-const service = store.subscribe("account:command", {
+const service = store.subscribe(commands, {
   consumer: "account-service",
   handlers: {
     Deposit: async (command) => {
-      const { amount } = command.data as { amount: number };
+      const { amount } = command.data;
       await store.write(`account-${command.streamId}`, {
         type: "Deposited",
         data: { amount },

@@ -8,7 +8,14 @@
  * use node:assert so the example runs on its own.
  */
 import assert from "node:assert/strict";
-import { connect, type FetchOptions, type MessageStore } from "message-store";
+import {
+  connect,
+  declared,
+  defineCategory,
+  type FetchOptions,
+  type MessageOf,
+  type MessageStore,
+} from "message-store";
 
 // --- the code under test: a projection and a command handler -------------------------------
 
@@ -17,20 +24,22 @@ interface Inventory {
   reserved: number;
 }
 
-const inventory: FetchOptions<Inventory> = {
+const stock = defineCategory("inventory", {
+  Received: declared<{ qty: number }>(),
+  Reserved: declared<{ qty: number }>(),
+});
+
+const inventory: FetchOptions<Inventory, MessageOf<typeof stock>> = {
   init: () => ({ onHand: 0, reserved: 0 }),
   handlers: {
-    Received: (state, m) => ({ ...state, onHand: state.onHand + (m.data as { qty: number }).qty }),
-    Reserved: (state, m) => ({
-      ...state,
-      reserved: state.reserved + (m.data as { qty: number }).qty,
-    }),
+    Received: (state, m) => ({ ...state, onHand: state.onHand + m.data.qty }),
+    Reserved: (state, m) => ({ ...state, reserved: state.reserved + m.data.qty }),
   },
 };
 
 /** Reserves stock when enough is free; returns false otherwise. */
 async function reserve(store: MessageStore, sku: string, qty: number): Promise<boolean> {
-  const stream = `inventory-${sku}`;
+  const stream = stock.stream(sku);
   const { state, version } = await store.fetch(stream, inventory);
   if (state.onHand - state.reserved < qty) return false;
   await store.write(stream, { type: "Reserved", data: { qty } }, { expectedVersion: version });
@@ -51,20 +60,20 @@ async function test(name: string, body: (store: MessageStore) => Promise<void>):
 }
 
 await test("an unknown sku has nothing on hand", async (store) => {
-  const { state, version } = await store.fetch("inventory-nope", inventory);
+  const { state, version } = await store.fetch(stock.stream("nope"), inventory);
   assert.deepEqual(state, { onHand: 0, reserved: 0 });
   assert.equal(version, -1);
 });
 
 await test("received stock can be reserved", async (store) => {
-  await store.write("inventory-apple", { type: "Received", data: { qty: 5 } });
+  await store.write(stock.stream("apple"), { type: "Received", data: { qty: 5 } });
   assert.equal(await reserve(store, "apple", 3), true);
-  const { state } = await store.fetch("inventory-apple", inventory);
+  const { state } = await store.fetch(stock.stream("apple"), inventory);
   assert.deepEqual(state, { onHand: 5, reserved: 3 });
 });
 
 await test("a reservation over the free stock is refused and writes nothing", async (store) => {
-  await store.write("inventory-pear", [
+  await store.write(stock.stream("pear"), [
     { type: "Received", data: { qty: 2 } },
     { type: "Reserved", data: { qty: 1 } },
   ]);

@@ -4,10 +4,12 @@
  *
  *   npx tsx examples/08-ordered-concurrency-and-groups.ts
  */
-import { connect, groupMemberFor, runUntilSignal } from "message-store";
+import { connect, declared, defineCategory, groupMemberFor, runUntilSignal } from "message-store";
 
 const store = await connect(undefined, { prefix: `scale${Date.now()}` });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// The handlers below read `message.data.index` typed from this declaration.
+const ledger = defineCategory("account", { Deposited: declared<{ index: number }>() });
 
 // Three accounts, four deposits each, written round by round so the category interleaves them.
 const accounts = ["account-a", "account-b", "account-c"];
@@ -22,7 +24,7 @@ for (let index = 0; index < 4; index += 1) {
 const seen = new Map<string, number[]>(accounts.map((account) => [account, []]));
 let inFlight = 0;
 let peak = 0;
-const projector = store.subscribe("account", {
+const projector = store.subscribe(ledger, {
   consumer: "balances",
   concurrency: 3,
   retryDelay: 20,
@@ -34,7 +36,7 @@ const projector = store.subscribe("account", {
       peak = Math.max(peak, inFlight);
       try {
         await sleep(Math.random() * 5);
-        const { index } = message.data as { index: number };
+        const { index } = message.data;
         // account-b's second deposit fails once; its third waits until the retry succeeds.
         if (message.streamName === "account-b" && index === 1 && context.attempt === 1) {
           throw new Error("ledger busy");
@@ -89,11 +91,11 @@ for (const account of accounts) {
 // 3. The pull form: the loop body is the handler. nak() is a failed attempt: the same
 //    message comes back (after retryDelay) before the next one.
 const pulled: string[] = [];
-for await (const { message, attempt, ack, nak } of store.consume("account-a", {
+for await (const { message, attempt, ack, nak } of store.consume(ledger.stream("a"), {
   consumer: "puller",
   retryDelay: 0,
 })) {
-  const { index } = message.data as { index: number };
+  const { index } = message.data;
   pulled.push(`${index}#${attempt}`);
   if (index === 0 && attempt === 1) nak();
   else await ack();
@@ -103,11 +105,11 @@ console.log(`pulled account-a: ${pulled.join(" ")}`);
 
 // 4. runUntilSignal starts subscriptions, waits for SIGINT or SIGTERM, then drains them.
 //    This example sends itself the signal once the new deposit is handled.
-const tail = store.subscribe("account", {
+const tail = store.subscribe(ledger, {
   consumer: "tail",
   handlers: {
     Deposited: (message) => {
-      if ((message.data as { index: number }).index === 99) process.kill(process.pid, "SIGTERM");
+      if (message.data.index === 99) process.kill(process.pid, "SIGTERM");
     },
   },
 });

@@ -5,9 +5,10 @@
  *
  *   npx tsx examples/09-replay-and-redrive.ts
  */
-import { connect, type RecordedMessage } from "message-store";
+import { connect, declared, defineCategory } from "message-store";
 
 const store = await connect(undefined, { prefix: `replay${Date.now()}` });
+const orders = defineCategory("order", { Placed: declared<{ total: number }>() });
 
 /** Resolves once `check` holds: subscriptions handle messages in the background. */
 async function until(check: () => boolean | Promise<boolean>): Promise<void> {
@@ -36,11 +37,11 @@ console.log(`startAt { time } saw: ${recent.join(", ")}`);
 // 3. A projection: revenue. Before it runs, its consumer lags by every order.
 let revenue = 0;
 const projectRevenue = () =>
-  store.subscribe("order", {
+  store.subscribe(orders, {
     consumer: "revenue",
     handlers: {
-      Placed: (message: RecordedMessage) => {
-        revenue += (message.data as { total: number }).total;
+      Placed: (message) => {
+        revenue += message.data.total;
       },
     },
   });
@@ -65,14 +66,14 @@ console.log(`rebuilt revenue is ${revenue}`);
 // 5. A mailer with a bug: orders over 25 fail every attempt and end as dead letters.
 let fixed = false;
 const mailed: string[] = [];
-const mailer = store.subscribe("order", {
+const mailer = store.subscribe(orders, {
   consumer: "mailer",
   maxAttempts: 3,
   retryDelay: 0,
   deadLetter: "orderDeadLetter",
   handlers: {
     Placed: (message) => {
-      const { total } = message.data as { total: number };
+      const { total } = message.data;
       if (!fixed && total > 25) throw new Error(`cannot format total ${total}`);
       mailed.push(message.streamName);
     },

@@ -165,7 +165,8 @@ export interface BackendStatus {
   readonly detail?: string | undefined;
 }
 
-export type DeadLetterReason = "failed" | "terminated" | "malformed";
+/** `invalid`: the data failed its type's schema in a subscription that validates (`validate: true`). */
+export type DeadLetterReason = "failed" | "terminated" | "malformed" | "invalid";
 
 export interface DeadLetter {
   /** The dead-letter category, e.g. `"dlq"`. */

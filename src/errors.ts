@@ -74,10 +74,23 @@ export class InvalidStreamNameError extends MessageStoreError {
   }
 }
 
+/** One problem a message type's schema found: where (`path`, empty for the whole data) and what. */
+export interface MessageIssue {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
 export class InvalidMessageError extends MessageStoreError {
-  constructor(message: string, details: ErrorDetails = {}) {
+  /** What the message type's schema reported; empty when the store's own checks refused it. */
+  readonly issues: readonly MessageIssue[];
+
+  constructor(
+    message: string,
+    details: ErrorDetails & { issues?: readonly MessageIssue[] | undefined } = {},
+  ) {
     super(message, "INVALID_MESSAGE", details);
     this.name = "InvalidMessageError";
+    this.issues = details.issues ?? [];
   }
 }
 

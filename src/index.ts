@@ -37,6 +37,7 @@ export {
   isUnsupportedError,
   isUnsupportedServerError,
   MalformedMessageError,
+  type MessageIssue,
   MessageStoreError,
   type MessageStoreErrorCode,
   ReplicasUnavailableError,
@@ -50,12 +51,32 @@ export type { ExpectedVersion } from "./expected-version.ts";
 export { fromNats } from "./from-nats.ts";
 export { MAX_JSON_DEPTH } from "./json-check.ts";
 export {
+  type Followed,
   type JsonValue,
   MAX_MESSAGES_PER_WRITE,
   type Message,
+  type MessageOfType,
   type Metadata,
   type RecordedMessage,
 } from "./message.ts";
+export {
+  type DataOf,
+  type DeclaredMessage,
+  declared,
+  defineCategory,
+  type MessageOf,
+  type MessageSpec,
+  type MessageSpecs,
+  type MessageToWrite,
+  type RecordedMessageOf,
+  type StreamOf,
+  type TypedCategory,
+  type TypedStream,
+  type Upcaster,
+  type VersionedMessage,
+} from "./messages/contract.ts";
+export { follow } from "./messages/follow.ts";
+export type { StandardSchemaV1 } from "./messages/standard-schema.ts";
 export type { Logger, MessageStoreOptions } from "./options.ts";
 export type { StartAtOption } from "./start-at.ts";
 export {
@@ -64,6 +85,7 @@ export {
   type FetchOptions,
   MessageStore,
   type Projection,
+  type Projections,
   type ReadCategoryOptions,
   type ReadOptions,
   type TailOptions,
@@ -90,6 +112,7 @@ export type {
   ConsumeOptions,
   ConsumerGroup,
   ConsumerOptions,
+  DeliveryContext,
   Handler,
   HandlerContext,
   Handlers,

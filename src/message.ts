@@ -23,6 +23,15 @@ export interface Message<Type extends string = string, Data = unknown> {
   metadata?: Metadata | undefined;
 }
 
+/**
+ * What `follow()` returns: the message it was given, with its `type` kept literal (so the
+ * result can be written to a typed stream) and its metadata extended.
+ */
+export interface Followed<Type extends string, Data> extends Message<Type, Data> {
+  data: Data;
+  metadata: Metadata;
+}
+
 /** A stored message. `position` is dense per stream; `globalPosition` increases per category. */
 export interface RecordedMessage<Type extends string = string, Data = unknown> {
   readonly id: string;
@@ -40,6 +49,21 @@ export interface RecordedMessage<Type extends string = string, Data = unknown> {
   readonly globalPosition: number;
   readonly time: Date;
 }
+
+/**
+ * The member of a message union whose `type` is `Type`. For the untyped `RecordedMessage`
+ * (whose `type` is any string) it is the message itself, so a handler keyed `"Deposited"` of
+ * an untyped subscription still receives a `RecordedMessage`.
+ */
+export type MessageOfType<Received, Type extends string> = Received extends {
+  readonly type: Type;
+}
+  ? Received
+  : Received extends { readonly type: infer Declared }
+    ? string extends Declared
+      ? Received
+      : never
+    : never;
 
 /** A validated message with its id assigned and its body encoded, ready for a backend. */
 export interface PreparedMessage {

@@ -37,11 +37,25 @@ import { findRetriedWrite, WritesByStream } from "./idempotency.ts";
 import {
   checkMessage,
   type Message,
+  type MessageOfType,
   messageList,
   newMessageId,
   type PreparedMessage,
   type RecordedMessage,
 } from "./message.ts";
+import { checkCorrelation, splitConsumerOptions } from "./messages/consumer-options.ts";
+import {
+  contractOf,
+  type MessageOf,
+  type MessageSpecs,
+  type MessageToWrite,
+  type RecordedMessageOf,
+  type TypedStream,
+} from "./messages/contract.ts";
+import { withHandlerContext } from "./messages/handler-tools.ts";
+import { categoryView, readCapOf, upcastPages } from "./messages/read-view.ts";
+import { upcasterFor } from "./messages/upcast.ts";
+import { checkWrite } from "./messages/write-check.ts";
 import {
   nonNegativeInteger as checkedNonNegative,
   checkHandlerMap,
@@ -84,7 +98,14 @@ export interface ReadOptions {
 export interface ReadCategoryOptions {
   /** Inclusive. @default 1 */
   fromGlobalPosition?: number | undefined;
+  /** Caps the total (after `correlation` filters). */
   maxCount?: number | undefined;
+  /**
+   * Only messages whose `correlationStreamName` is in this category, as Message DB's
+   * `get_category_messages` filters. Filtered in the client on every backend.
+   * @default undefined (every message)
+   */
+  correlation?: string | undefined;
 }
 
 export interface EnsureCategoryOptions {
@@ -108,13 +129,21 @@ export interface EnsureCategoryOptions {
   layout?: CategoryLayout | undefined;
 }
 
-export type Projection<State> = (state: State, message: RecordedMessage) => State;
+export type Projection<State, Received extends RecordedMessage = RecordedMessage> = (
+  state: State,
+  message: Received,
+) => State;
 
-export interface FetchOptions<State> {
+/** Projections by message type; with a contract, only its types, each given its own message. */
+export type Projections<State, Received extends RecordedMessage = RecordedMessage> = {
+  readonly [Type in Received["type"]]?: Projection<State, MessageOfType<Received, Type>>;
+};
+
+export interface FetchOptions<State, Received extends RecordedMessage = RecordedMessage> {
   /** The starting state, or a function that makes one (called per fetch). */
   init: State | (() => State);
   /** Folds by message type; other types are skipped. */
-  handlers: Readonly<Record<string, Projection<State>>>;
+  handlers: Projections<State, Received>;
 }
 
 export interface WaitForOptions {
@@ -148,7 +177,11 @@ function nonNegativeInteger(value: number | undefined, name: string, fallback: n
 
 const WRITE_OPTION_KEYS: ReadonlySet<string> = new Set(["expectedVersion"]);
 const READ_OPTION_KEYS: ReadonlySet<string> = new Set(["fromPosition", "maxCount"]);
-const READ_CATEGORY_OPTION_KEYS: ReadonlySet<string> = new Set(["fromGlobalPosition", "maxCount"]);
+const READ_CATEGORY_OPTION_KEYS: ReadonlySet<string> = new Set([
+  "fromGlobalPosition",
+  "maxCount",
+  "correlation",
+]);
 const ENSURE_OPTION_KEYS: ReadonlySet<string> = new Set([
   "positionGuard",
   "maxBytes",
@@ -225,6 +258,11 @@ export class MessageStore implements AsyncDisposable {
    * Appends one message, or an array atomically (all or none). Returns the last message's
    * place. Retrying with the same message `id` stores nothing and returns the first result.
    */
+  write<Ref extends StreamRef>(
+    stream: Ref,
+    messages: MessageToWrite<Ref> | readonly MessageToWrite<Ref>[],
+    options?: WriteOptions,
+  ): Promise<WriteResult>;
   async write(
     stream: StreamRef,
     messages: Message | readonly Message[],
@@ -236,7 +274,10 @@ export class MessageStore implements AsyncDisposable {
     const expected = checkExpectedVersion(
       options.expectedVersion === undefined ? "any" : options.expectedVersion,
     );
-    const prepared = this.#prepare(messages);
+    const contract = contractOf(stream);
+    const prepared = this.#prepare(
+      contract === undefined ? messages : await checkWrite(contract, messages),
+    );
     // Only a caller's own id can come back in a retry; one made up here is new by definition,
     // so such writes skip the caches of earlier writes (a cost on every write, bench W6).
     const retryId = callerGaveFirstId(messages) ? (prepared[0] as PreparedMessage).id : undefined;
@@ -314,11 +355,13 @@ export class MessageStore implements AsyncDisposable {
   }
 
   /** The stream's messages in position order. Yields nothing for a stream never written. */
+  read<Ref extends StreamRef>(stream: Ref, options?: ReadOptions): AsyncGenerator<MessageOf<Ref>>;
   async *read(stream: StreamRef, options: ReadOptions = {}): AsyncGenerator<RecordedMessage> {
     for await (const page of this.#readStreamPages(stream, options)) yield* page;
   }
 
   /** `read` as an array. */
+  get<Ref extends StreamRef>(stream: Ref, options?: ReadOptions): Promise<MessageOf<Ref>[]>;
   async get(stream: StreamRef, options: ReadOptions = {}): Promise<RecordedMessage[]> {
     // A page at a time: a tick per message would cost more than decoding it (bench W3).
     return collectPages(this.#readStreamPages(stream, options));
@@ -332,10 +375,15 @@ export class MessageStore implements AsyncDisposable {
     const parsed = parseStream(stream);
     checkOptionKeys(options, READ_OPTION_KEYS, "read");
     const from = nonNegativeInteger(options.fromPosition, "fromPosition", 0);
-    return this.#backend.readStreamPages(parsed, from, maxCountOf(options.maxCount));
+    const pages = this.#backend.readStreamPages(parsed, from, maxCountOf(options.maxCount));
+    return upcastPages(pages, upcasterFor(contractOf(stream)));
   }
 
   /** The category's messages in global order (see `globalPosition`). */
+  readCategory<Ref extends CategoryRef>(
+    categoryName: Ref,
+    options?: ReadCategoryOptions,
+  ): AsyncGenerator<MessageOf<Ref>>;
   async *readCategory(
     categoryName: CategoryRef,
     options: ReadCategoryOptions = {},
@@ -344,10 +392,22 @@ export class MessageStore implements AsyncDisposable {
     const category = parseCategory(categoryName, "readCategory");
     checkOptionKeys(options, READ_CATEGORY_OPTION_KEYS, "readCategory");
     const from = nonNegativeInteger(options.fromGlobalPosition, "fromGlobalPosition", 1);
-    yield* this.#backend.readCategory(category, Math.max(from, 1), maxCountOf(options.maxCount));
+    const correlation = checkCorrelation(options.correlation);
+    const maxCount = maxCountOf(options.maxCount);
+    const messages = this.#backend.readCategory(
+      category,
+      Math.max(from, 1),
+      readCapOf(maxCount, correlation),
+    );
+    const upcast = upcasterFor(contractOf(categoryName));
+    yield* categoryView(messages, { correlation, maxCount, upcast });
   }
 
   /** The stream's last message, or its last of `type`. */
+  last<Ref extends StreamRef>(
+    stream: Ref,
+    options?: { type?: MessageOf<Ref>["type"] | undefined },
+  ): Promise<MessageOf<Ref> | undefined>;
   async last(
     stream: StreamRef,
     options: { type?: string | undefined } = {},
@@ -358,7 +418,9 @@ export class MessageStore implements AsyncDisposable {
     if (options.type !== undefined && (typeof options.type !== "string" || options.type === "")) {
       throw new InvalidOptionsError("last: type must be a non-empty string when given");
     }
-    return this.#backend.last(parsed, options.type);
+    const found = await this.#backend.last(parsed, options.type);
+    const upcast = upcasterFor(contractOf(stream));
+    return found === undefined || upcast === undefined ? found : upcast(found);
   }
 
   /** The position of the stream's last message; `-1` when it has none. */
@@ -368,6 +430,16 @@ export class MessageStore implements AsyncDisposable {
   }
 
   /** Folds the stream into a state. `version` is the stream's last position, whatever the handlers. */
+  fetch<Specs extends MessageSpecs, State>(
+    stream: TypedStream<Specs>,
+    options: FetchOptions<State, RecordedMessageOf<Specs>>,
+  ): Promise<{ state: State; version: number }>;
+  // Separate from the typed form so `State` is still inferred from untyped handlers' returns;
+  // a reference with a contract must take the typed form, so a misspelt handler is an error.
+  fetch<State>(
+    stream: string | { readonly category: string; readonly id: string; readonly contract?: never },
+    options: FetchOptions<State>,
+  ): Promise<{ state: State; version: number }>;
   async fetch<State>(
     stream: StreamRef,
     options: FetchOptions<State>,
@@ -384,7 +456,10 @@ export class MessageStore implements AsyncDisposable {
     const { init } = options;
     let state = typeof init === "function" ? (init as () => State)() : init;
     let version = -1;
-    const pages = this.#backend.readStreamPages(parsed, 0, Number.POSITIVE_INFINITY);
+    const pages = upcastPages(
+      this.#backend.readStreamPages(parsed, 0, Number.POSITIVE_INFINITY),
+      upcasterFor(contractOf(stream)),
+    );
     for await (const page of pages) {
       for (const message of page) {
         const handler = handlers[message.type];
@@ -396,13 +471,20 @@ export class MessageStore implements AsyncDisposable {
   }
 
   /** A durable subscription; call `start()`. See `SubscribeOptions`. */
+  subscribe<Ref extends TargetRef>(
+    target: Ref,
+    options: SubscribeOptions<MessageOf<Ref>>,
+  ): Subscription;
   subscribe(target: TargetRef, options: SubscribeOptions): Subscription {
     this.#assertOpen();
+    const parsed = parseTarget(target);
+    const { rest, hook } = splitConsumerOptions(options, contractOf(target), "subscribe");
     const subscription = createSubscription(
       this.#backend,
-      parseTarget(target),
-      options,
+      parsed,
+      { ...rest, handlers: withHandlerContext(rest.handlers, this.#replyWriter) },
       this.#options.logger,
+      hook,
     );
     this.#subscriptions.add(subscription);
     return subscription;
@@ -412,12 +494,19 @@ export class MessageStore implements AsyncDisposable {
    * The pull form of `subscribe`: `for await (const { message, ack, nak } of store.consume(...))`,
    * with the same retry and dead-letter rules. Leaving the loop closes the consumer source.
    */
+  consume<Ref extends TargetRef>(
+    target: Ref,
+    options: ConsumeOptions,
+  ): AsyncIterable<ConsumedMessage<MessageOf<Ref>>>;
   consume(target: TargetRef, options: ConsumeOptions): AsyncIterable<ConsumedMessage> {
     this.#assertOpen();
-    return createConsumer(this.#backend, parseTarget(target), options, this.#options.logger);
+    const parsed = parseTarget(target);
+    const { rest, hook } = splitConsumerOptions(options, contractOf(target), "consume");
+    return createConsumer(this.#backend, parsed, rest, this.#options.logger, hook);
   }
 
   /** Every message of `target` from `fromGlobalPosition` (default: only new ones), live, until `signal` aborts. */
+  tail<Ref extends TargetRef>(target: Ref, options?: TailOptions): AsyncGenerator<MessageOf<Ref>>;
   async *tail(target: TargetRef, options: TailOptions = {}): AsyncGenerator<RecordedMessage> {
     this.#assertOpen();
     const parsed = parseTarget(target);
@@ -431,8 +520,11 @@ export class MessageStore implements AsyncDisposable {
     const controller = new AbortController();
     const stop = (): void => controller.abort();
     options.signal?.addEventListener("abort", stop, { once: true });
+    const upcast = upcasterFor(contractOf(target));
     try {
-      yield* this.#backend.tail(parsed, start, controller.signal);
+      const messages = this.#backend.tail(parsed, start, controller.signal);
+      if (upcast === undefined) yield* messages;
+      else for await (const message of messages) yield upcast(message);
     } finally {
       options.signal?.removeEventListener("abort", stop);
       controller.abort();
@@ -444,6 +536,16 @@ export class MessageStore implements AsyncDisposable {
    * messages written after the call count; `fromPosition`/`fromGlobalPosition` consider
    * existing ones first. Throws `TimeoutError` after `timeoutMs`.
    */
+  waitFor<Ref extends TargetRef, Found extends MessageOf<Ref>>(
+    target: Ref,
+    predicate: (message: MessageOf<Ref>) => message is Found,
+    options?: WaitForOptions,
+  ): Promise<Found>;
+  waitFor<Ref extends TargetRef>(
+    target: Ref,
+    predicate: (message: MessageOf<Ref>) => boolean,
+    options?: WaitForOptions,
+  ): Promise<MessageOf<Ref>>;
   async waitFor(
     target: TargetRef,
     predicate: (message: RecordedMessage) => boolean,
@@ -460,14 +562,15 @@ export class MessageStore implements AsyncDisposable {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
+      const upcast = upcasterFor(contractOf(target));
       const found = await this.#waitForMatch(
         parsed,
-        predicate,
+        upcast === undefined ? predicate : (message) => predicate(upcast(message)),
         options,
         calledAt,
         controller.signal,
       );
-      if (found !== undefined) return found;
+      if (found !== undefined) return upcast === undefined ? found : upcast(found);
       throw new TimeoutError(
         `waitFor ${parsed.name}: no matching message within ${timeoutMs} ms`,
         timeoutMs,
@@ -612,6 +715,10 @@ export class MessageStore implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+
+  /** `ctx.reply` writes through the store, untyped: the reply stream's contract is not known here. */
+  readonly #replyWriter = (stream: string, message: Message): Promise<WriteResult> =>
+    this.write(stream, message);
 
   #assertOpen(): void {
     if (this.#closing !== undefined) throw new ClosedError();

@@ -20,9 +20,10 @@ import {
 import type { Environment, Runner, Variant, Workload } from "./types.ts";
 
 /** Appends message `index` to `entity`, checked against what this writer knows of it. */
-type Append = (entity: number, index: number) => Promise<void>;
+export type Append = (entity: number, index: number) => Promise<void>;
 
-function sequentialRunner(
+/** Times `sequentialWrites` appends to random entities, one at a time (also used by W10). */
+export function sequentialRunner(
   environment: Environment,
   count: number,
   append: Append,

@@ -24,7 +24,7 @@ import {
   type Verdict,
   verdictBeforeHandling,
 } from "./settle.ts";
-import type { ConsumedMessage, ConsumeOptions } from "./types.ts";
+import type { ConsumedMessage, ConsumeOptions, DeliveryHook } from "./types.ts";
 
 /** The error recorded for an item nobody settled before asking for the next one. */
 export const UNSETTLED_ERROR =
@@ -110,6 +110,7 @@ async function* consumeDeliveries(
   target: ParsedTarget,
   options: ResolvedConsumerOptions,
   logger: Logger,
+  hook: DeliveryHook | undefined,
 ): AsyncGenerator<ConsumedMessage, void, undefined> {
   const deps: SettleDeps = { backend, options, logger };
   const closed = new AbortController();
@@ -127,9 +128,12 @@ async function* consumeDeliveries(
   );
   let current: { delivery: Delivery; handout: Handout | undefined } | undefined;
   try {
-    for await (const delivery of source) {
-      if (!isMine(options.group, delivery.message)) {
-        await acknowledge(delivery, deps);
+    for await (const received of source) {
+      let delivery: Delivery | undefined = received;
+      if (!isMine(options.group, received.message)) delivery = undefined;
+      else if (hook !== undefined) delivery = await hook(received);
+      if (delivery === undefined) {
+        await acknowledge(received, deps);
         continue;
       }
       current = { delivery, handout: undefined };
@@ -173,9 +177,10 @@ export function createConsumer(
   target: ParsedTarget,
   options: ConsumeOptions,
   logger: Logger,
+  hook?: DeliveryHook,
 ): AsyncIterable<ConsumedMessage> {
   const resolved = resolveConsumeOptions(options);
   return {
-    [Symbol.asyncIterator]: () => consumeDeliveries(backend, target, resolved, logger),
+    [Symbol.asyncIterator]: () => consumeDeliveries(backend, target, resolved, logger, hook),
   };
 }

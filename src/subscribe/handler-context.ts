@@ -5,7 +5,7 @@
  */
 import type { Delivery } from "../backend.ts";
 import { errorText } from "./error-text.ts";
-import type { HandlerContext } from "./types.ts";
+import type { DeliveryContext } from "./types.ts";
 
 export type HandlerDecision =
   | { readonly kind: "none" }
@@ -13,7 +13,7 @@ export type HandlerDecision =
   | { readonly kind: "retry"; readonly delayMs: number | undefined };
 
 export interface RecordingContext {
-  readonly context: HandlerContext;
+  readonly context: DeliveryContext;
   /** What the handler asked for; `terminate` wins over `retry`, and the first `terminate` is kept. */
   decision(): HandlerDecision;
 }
@@ -29,7 +29,7 @@ export function createHandlerContext(
   attempt: number = delivery.deliveryCount,
 ): RecordingContext {
   let decision: HandlerDecision = { kind: "none" };
-  const context: HandlerContext = {
+  const context: DeliveryContext = {
     attempt,
     maxAttempts,
     isLastAttempt: attempt >= maxAttempts,

@@ -10,7 +10,12 @@ import { checkStartAt } from "../start-at.ts";
 import { type ParsedTarget, parseTarget } from "../stream-name.ts";
 import { type ConsumerGroupMember, groupDurableName } from "./group.ts";
 import { retryDelayPolicy, withJitter } from "./retry-delay.ts";
-import type { ConsumeOptions, ConsumerOptions, Handlers, SubscribeOptions } from "./types.ts";
+import type {
+  ConsumeOptions,
+  ConsumerOptions,
+  DeliveryHandlers,
+  SubscribeOptions,
+} from "./types.ts";
 
 /** @default 3 */
 export const DEFAULT_MAX_ATTEMPTS = 3;
@@ -40,7 +45,7 @@ export interface ResolvedConsumerOptions {
 }
 
 export interface ResolvedSubscribeOptions extends ResolvedConsumerOptions {
-  readonly handlers: Handlers;
+  readonly handlers: DeliveryHandlers;
   readonly concurrency: number;
   /** `undefined`: a handler may run as long as it likes. */
   readonly handlerTimeoutMs: number | undefined;
@@ -72,7 +77,8 @@ function positiveInteger(value: unknown, name: string, fallback: number): number
 const isDelay = (value: unknown): value is number =>
   typeof value === "number" && Number.isFinite(value) && value >= 0;
 
-function checkHandlers(handlers: unknown): Handlers {
+/** Throws `InvalidOptionsError` unless `handlers` is an object of functions. */
+export function checkHandlers(handlers: unknown): DeliveryHandlers {
   if (handlers === null || typeof handlers !== "object" || Array.isArray(handlers)) {
     fail("handlers must be an object of functions by message type");
   }
@@ -81,7 +87,7 @@ function checkHandlers(handlers: unknown): Handlers {
       fail(`the handler for ${JSON.stringify(type)} is not a function`);
   }
   // A copy: a caller mutating their object later does not change a running subscription.
-  return { ...(handlers as Handlers) };
+  return { ...(handlers as DeliveryHandlers) };
 }
 
 function checkRetryDelay(delay: unknown): void {

@@ -10,6 +10,7 @@
  * redelivery; nothing here throws.
  */
 import type { Backend, DeadLetterReason, Delivery } from "../backend.ts";
+import { isInvalidMessageError } from "../errors.ts";
 import type { Logger } from "../options.ts";
 import type { ResolvedConsumerOptions } from "./options.ts";
 import type { SubscriptionStatus } from "./types.ts";
@@ -55,7 +56,7 @@ export function nextStep(
 }
 
 /**
- * The verdict before any handler runs: malformed, or delivered more often than allowed
+ * The verdict before any handler runs: malformed, invalid (failed its schema), or delivered more often than allowed
  * (maxAttempts lowered, or a crash after the last try). `undefined`: go ahead.
  */
 export function verdictBeforeHandling(
@@ -69,6 +70,10 @@ export function verdictBeforeHandling(
       reason: "malformed",
       error: delivery.error?.message ?? "malformed message",
     };
+  }
+  // Marked by the store's delivery hook: the data failed its schema (`validate: true`).
+  if (isInvalidMessageError(delivery.error)) {
+    return { kind: "give-up", reason: "invalid", error: delivery.error.message };
   }
   if (attempt > options.maxAttempts) {
     const error = `delivered ${attempt} times, more than maxAttempts ${options.maxAttempts}`;

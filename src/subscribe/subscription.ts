@@ -15,13 +15,14 @@ import { resolveSubscribeOptions } from "./options.ts";
 import { OrderedDispatcher } from "./ordered-dispatcher.ts";
 import { reopeningSource } from "./reopening-source.ts";
 import { acknowledge } from "./settle.ts";
-import type { SubscribeOptions, Subscription, SubscriptionStatus } from "./types.ts";
+import type { DeliveryHook, SubscribeOptions, Subscription, SubscriptionStatus } from "./types.ts";
 
 class BackendSubscription implements Subscription {
   readonly consumer: string;
   readonly #backend: Backend;
   readonly #target: ParsedTarget;
   readonly #deps: AttemptDeps;
+  readonly #hook: DeliveryHook | undefined;
   #loop: Promise<void> | undefined;
   #source: ConsumerSource | undefined;
   #stopRequested = new AbortController();
@@ -29,8 +30,14 @@ class BackendSubscription implements Subscription {
   #stopping: Promise<void> | undefined;
   readonly #status = new EventChannel<SubscriptionStatus>();
 
-  constructor(backend: Backend, target: ParsedTarget, deps: AttemptDeps) {
+  constructor(
+    backend: Backend,
+    target: ParsedTarget,
+    deps: AttemptDeps,
+    hook: DeliveryHook | undefined,
+  ) {
     this.consumer = deps.options.consumer;
+    this.#hook = hook;
     this.#backend = backend;
     this.#target = target;
     this.#deps = { ...deps, report: (status) => this.#status.publish(status) };
@@ -157,7 +164,16 @@ class BackendSubscription implements Subscription {
     if (!isMine(this.#deps.options.group, delivery.message)) {
       return acknowledge(delivery, this.#deps);
     }
-    return dispatcher.offer(delivery);
+    if (this.#hook === undefined) return dispatcher.offer(delivery);
+    // The store's delivery hook (typed categories): `undefined` acks it unhandled (the
+    // correlation filter); otherwise the delivery it returns is dispatched, perhaps marked invalid.
+    const viewing = this.#hook(delivery);
+    if (!(viewing instanceof Promise)) {
+      return viewing === undefined ? acknowledge(delivery, this.#deps) : dispatcher.offer(viewing);
+    }
+    return viewing.then((viewed) =>
+      viewed === undefined ? acknowledge(delivery, this.#deps) : dispatcher.offer(viewed),
+    );
   }
 
   /** Connection events of the source, when its backend reports them, until it closes. */
@@ -174,13 +190,17 @@ class BackendSubscription implements Subscription {
   }
 }
 
-/** A subscription over `backend`; nothing is fetched until `start()`. Throws `InvalidOptionsError` at once for bad options. */
+/**
+ * A subscription over `backend`; nothing is fetched until `start()`. Throws
+ * `InvalidOptionsError` at once for bad options. `hook` sees each delivery first (see `DeliveryHook`).
+ */
 export function createSubscription(
   backend: Backend,
   target: ParsedTarget,
   options: SubscribeOptions,
   logger: Logger,
+  hook?: DeliveryHook,
 ): Subscription {
   const resolved = resolveSubscribeOptions(options);
-  return new BackendSubscription(backend, target, { backend, options: resolved, logger });
+  return new BackendSubscription(backend, target, { backend, options: resolved, logger }, hook);
 }

@@ -1,9 +1,10 @@
 /** The public shapes of subscriptions: handlers, their context, options. */
-import type { BackendStatus, DeadLetterReason } from "../backend.ts";
-import type { RecordedMessage } from "../message.ts";
+import type { BackendStatus, DeadLetterReason, Delivery, WriteResult } from "../backend.ts";
+import type { Followed, Message, MessageOfType, RecordedMessage } from "../message.ts";
 import type { StartAtOption } from "../start-at.ts";
 
-export interface HandlerContext {
+/** What a subscription tells a handler about one delivery, and the decisions it can record. */
+export interface DeliveryContext {
   /** 1-based: the how-many-th time this message is being handled by this consumer. */
   readonly attempt: number;
   readonly maxAttempts: number;
@@ -18,14 +19,52 @@ export interface HandlerContext {
   inProgress(): void;
 }
 
+/** The handler's context: the delivery, and the metadata conventions applied to the message being handled. */
+export interface HandlerContext extends DeliveryContext {
+  /**
+   * `next` with the causation of the message being handled (its stream, position and global
+   * position) and its correlation and reply streams (and Zencastr's `originSubject` and
+   * `traceId`) in `metadata`: what `follow(message, next)` gives.
+   */
+  follow<Type extends string, Data>(next: Message<Type, Data>): Followed<Type, Data>;
+  /**
+   * Writes `message`, followed, to the reply stream (`replyStreamName`) of the message being
+   * handled. Rejects with `InvalidMessageError` when that message names no reply stream.
+   */
+  reply(message: Message): Promise<WriteResult>;
+}
+
 /** A message handler, sync or async. A throw or rejection is a failed attempt. */
-export type Handler<Message extends RecordedMessage = RecordedMessage> = (
-  message: Message,
+export type Handler<Received extends RecordedMessage = RecordedMessage> = (
+  message: Received,
   context: HandlerContext,
 ) => void | Promise<void>;
 
-/** Handlers by message type. A message of a type with no handler is acknowledged and logged at debug. */
-export type Handlers = Readonly<Record<string, Handler>>;
+/**
+ * Handlers by message type. With a contract, the keys are its types (another key does not
+ * compile) and each handler receives its type's message. A message of a type with no handler
+ * is acknowledged and logged at debug.
+ */
+export type Handlers<Received extends RecordedMessage = RecordedMessage> = {
+  readonly [Type in Received["type"]]?: Handler<MessageOfType<Received, Type>>;
+};
+
+/** What the dispatcher runs: a handler the store has already given its message tools. */
+export type DeliveryHandler = (
+  message: RecordedMessage,
+  context: DeliveryContext,
+) => void | Promise<void>;
+
+export type DeliveryHandlers = Readonly<Record<string, DeliveryHandler>>;
+
+/**
+ * The store's view of each delivery before the rules run: upcast it, mark it invalid (an
+ * `InvalidMessageError` as its `error`, with the message kept), or return `undefined` for a
+ * delivery this subscription does not want (acknowledged unhandled, as a group does).
+ */
+export type DeliveryHook = (
+  delivery: Delivery,
+) => Delivery | undefined | Promise<Delivery | undefined>;
 
 /**
  * Delay before a failed message is redelivered, in milliseconds: a number, an array indexed
@@ -92,10 +131,24 @@ export interface ConsumerOptions {
    * @default 10000
    */
   inProgressIntervalMs?: number | undefined;
+  /**
+   * Check each delivery of a declared type against its schema (after upcasting). One that
+   * fails is dead-lettered with reason `invalid` and the schema's issues as its error; it never
+   * reaches the handler. Needs a target with a contract (`defineCategory`).
+   * @default false
+   */
+  validate?: boolean | undefined;
+  /**
+   * Only messages whose `correlationStreamName` is in this category (Message DB's
+   * `correlation`); the others are acknowledged unhandled. Filtered in the client on every backend.
+   * @default undefined (every message)
+   */
+  correlation?: string | undefined;
 }
 
-export interface SubscribeOptions extends ConsumerOptions {
-  handlers: Handlers;
+export interface SubscribeOptions<Received extends RecordedMessage = RecordedMessage>
+  extends ConsumerOptions {
+  handlers: Handlers<Received>;
   /**
    * Handlers running at once. Never two of one stream: each stream is handled in position
    * order, retries included.
@@ -117,8 +170,8 @@ export interface SubscribeOptions extends ConsumerOptions {
 export type ConsumeOptions = ConsumerOptions;
 
 /** One message of `store.consume()`. Settle it with `ack`, `nak` or `terminate` before asking for the next. */
-export interface ConsumedMessage {
-  readonly message: RecordedMessage;
+export interface ConsumedMessage<Received extends RecordedMessage = RecordedMessage> {
+  readonly message: Received;
   /** 1-based, as `HandlerContext.attempt`. */
   readonly attempt: number;
   readonly maxAttempts: number;

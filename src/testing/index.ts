@@ -9,6 +9,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { badInputCases } from "./cases/bad-input.ts";
+import { causationCases } from "./cases/causation.ts";
 import { concurrencyCases } from "./cases/concurrency.ts";
 import { consumersAtScaleCases } from "./cases/consumers-at-scale.ts";
 import { deadLetterCases } from "./cases/dead-letter.ts";
@@ -21,10 +22,20 @@ import { readCases } from "./cases/read.ts";
 import { replayCases } from "./cases/replay.ts";
 import { retryCases } from "./cases/retry.ts";
 import { subscribeCases } from "./cases/subscribe.ts";
+import { typedSubscriptionCases } from "./cases/typed-subscriptions.ts";
+import { typedWriteCases } from "./cases/typed-writes.ts";
+import { upcastingCases } from "./cases/upcasting.ts";
 import { waitForCases } from "./cases/wait-for.ts";
 import { writeCases } from "./cases/write.ts";
 import { type ConformanceOptions, createSuiteContext, type SuiteContext } from "./suite.ts";
 
+export {
+  type DataOfFields,
+  type FieldKind,
+  type Fields,
+  plainSchemaKit,
+  type SchemaKit,
+} from "./schema-kit.ts";
 export type { ConformanceOptions, ConformanceSkip } from "./suite.ts";
 
 const AREAS: readonly [string, (context: SuiteContext) => void][] = [
@@ -42,6 +53,10 @@ const AREAS: readonly [string, (context: SuiteContext) => void][] = [
   ["dead-letter workflow", deadLetterWorkflowCases],
   ["waitFor", waitForCases],
   ["bad input", badInputCases],
+  ["typed writes", typedWriteCases],
+  ["upcasting", upcastingCases],
+  ["typed subscriptions", typedSubscriptionCases],
+  ["causation and correlation", causationCases],
   ["message values", messageValueCases],
 ];
 

@@ -6,6 +6,7 @@
 import { afterEach, it } from "vitest";
 import type { MessageStoreOptions } from "../options.ts";
 import type { MessageStore } from "../store.ts";
+import { plainSchemaKit, type SchemaKit } from "./schema-kit.ts";
 
 /** A deviation a backend declares: the tests it cannot pass, and why. */
 export interface ConformanceSkip {
@@ -32,6 +33,11 @@ export interface ConformanceOptions {
     | undefined;
   readonly skip?: readonly ConformanceSkip[] | undefined;
   /**
+   * Schema libraries the typed-message cases run with (see `SchemaKit`).
+   * @default [plainSchemaKit], a small dependency-free one
+   */
+  readonly schemaKits?: readonly SchemaKit[] | undefined;
+  /**
    * Stores `body` byte for byte as the next message of `stream` in a store made by `create`,
    * past every check of the store: how the malformed-message cases put a body that is not
    * JSON where a subscription meets it (other writers, such as `nats pub`, can). Without it
@@ -54,6 +60,8 @@ export interface SuiteContext {
   sibling(store: MessageStore, options?: MessageStoreOptions): Promise<MessageStore>;
   /** Registers one test, or a skipped one when the backend lists its title. */
   test(title: string, body: () => Promise<void>, options?: TestOptions): void;
+  /** The schema libraries the typed-message cases use; at least one. */
+  readonly schemaKits: readonly SchemaKit[];
   /** The backend's raw writer (see `ConformanceOptions.writeRawBody`); `undefined` when it has none. */
   readonly writeRawBody: ConformanceOptions["writeRawBody"];
   /** Registers `title` as skipped, with `reason`: for a case whose prerequisite the backend lacks. */
@@ -80,7 +88,9 @@ export function createSuiteContext(options: ConformanceOptions): SuiteRegistrati
     await Promise.allSettled(closing.map((store) => store.close()));
   });
 
+  const schemaKits = options.schemaKits?.length ? options.schemaKits : [plainSchemaKit];
   const context: SuiteContext = {
+    schemaKits,
     async store(storeOptions) {
       const store = await options.create(storeOptions);
       openStores.push(store);

@@ -6,6 +6,7 @@ import { connect, isClosedError, type MessageStore } from "../../src/index.ts";
 import { resolveOptions } from "../../src/options.ts";
 import { parseStream } from "../../src/stream-name.ts";
 import { runConformance } from "../../src/testing/index.ts";
+import { valibotKit, zodKit } from "../support/schema-kits.ts";
 
 // Each store gets a data set of its own name, so that `sibling` can open a second store on it,
 // and `writeRawBody` a backend past the store's checks.
@@ -22,6 +23,7 @@ runConformance({
     return store;
   },
   sibling: (store, options) => connect(`memory:${dataNames.get(store) ?? ""}`, options),
+  schemaKits: [zodKit, valibotKit],
   writeRawBody: async (store, stream, body) => {
     const name = dataNames.get(store);
     if (name === undefined) throw new Error("not a store of this suite");

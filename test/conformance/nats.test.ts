@@ -6,6 +6,7 @@ import { connect, isClosedError, type MessageStore } from "../../src/index.ts";
 import { parseStream } from "../../src/stream-name.ts";
 import { runConformance } from "../../src/testing/index.ts";
 import { hasNats, natsSkipReason, natsUrl, uniquePrefix } from "../support/nats.ts";
+import { valibotKit, zodKit } from "../support/schema-kits.ts";
 
 // In CI the global setup already failed the run when there is no server.
 if (hasNats()) {
@@ -13,6 +14,7 @@ if (hasNats()) {
     name: "nats",
     create: (options) => connect(natsUrl(), { ...options, prefix: uniquePrefix("conf") }),
     sibling: (store, options) => connect(natsUrl(), { ...options, prefix: store.options.prefix }),
+    schemaKits: [zodKit, valibotKit],
     // As another writer would: a plain JetStream publish on the stream's next position subject.
     writeRawBody: async (store, stream, body) => {
       const { prefix } = store.options;

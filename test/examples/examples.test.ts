@@ -4,7 +4,7 @@
  * package by name (so through `exports` and `dist/`).
  */
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { hasNats, natsSkipReason, natsUrl } from "../support/nats.ts";
@@ -53,7 +53,7 @@ const expectedLines: Record<string, readonly (string | RegExp)[]> = {
     "account-42 attempt 3/3: sent to ada@example.com",
     "account-7 attempt 1/3: failed, no email address",
     "account-7 attempt 3/3: failed, no email address",
-    "waitFor saw WelcomeEmailSent in welcomeEmail-42",
+    "waitFor saw WelcomeEmailSent to ada@example.com in welcomeEmail-42",
     "waitFor saw the dead letter of account-7",
     /dead letter 1: Opened of account-7 at position 0, id [0-9a-f-]{36}/,
     "store closed",
@@ -127,6 +127,18 @@ const expectedLines: Record<string, readonly (string | RegExp)[]> = {
     "order-3 version 0 before, 0 after",
     "dead letters left: 0",
   ],
+  "10-typed-messages.ts": [
+    /refused, nothing stored: cents: .+/,
+    'InvalidMessageError: message: type "Depositted" is not declared for category account',
+    "account-1 holds 2 messages",
+    "0: opened by Ada",
+    "1: deposited 1000 cents",
+    "2: deposited 250 cents",
+    "reply DepositAccepted, caused by account:command-1/0",
+    "dead letter of account:command-1 at position 1",
+    /reason invalid: Deposit at account:command-1 position 1 does not match its schema: cents: .+/,
+    "account-1/3: deposited 500 cents",
+  ],
 };
 
 /** Checks exit code, stderr and the expected lines of one run. */
@@ -162,6 +174,21 @@ describe("examples", () => {
       expectPrinted(file, run, [...backendLine, ...(expectedLines[file] ?? [])]);
     });
   }
+});
+
+describe("README", () => {
+  const snippetFile = "test/examples/readme-snippet.ts";
+
+  it(`its example is ${snippetFile}, which npm run typecheck compiles`, () => {
+    const readme = readFileSync(`${root}README.md`, "utf8");
+    const snippet = readFileSync(`${root}${snippetFile}`, "utf8");
+    expect(readme).toContain(`\`\`\`ts\n${snippet}\`\`\`\n`);
+  });
+
+  it("its example runs on memory", { timeout: 40_000 }, async () => {
+    const run = await runExample(`../${snippetFile}`, "memory:");
+    expectPrinted(snippetFile, run, ["balance 100 at version 0"]);
+  });
 });
 
 // The same code on NATS, unchanged. 07 is left out: it uses "memory:" whatever the URL says.
