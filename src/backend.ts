@@ -11,6 +11,7 @@
  */
 import type { ExpectedVersion } from "./expected-version.ts";
 import type { PreparedMessage, RecordedMessage } from "./message.ts";
+import type { SnapshotStore } from "./snapshot-store.ts";
 import type { ParsedStream, ParsedTarget } from "./stream-name.ts";
 
 /** What a write returns: the last written message's place. */
@@ -257,6 +258,12 @@ export interface Backend {
 
   /** Release every resource. Idempotent. Never closes a connection the caller owns. */
   close(): Promise<void>;
+
+  /**
+   * Capability: where entity snapshots are kept (see `src/snapshot-store.ts`). Entity stores
+   * with a `snapshot` option need it; without it they refuse that option.
+   */
+  readonly snapshots?: SnapshotStore;
 
   /** Capability: every category with its size, for `mstore categories`. */
   categories?(): Promise<CategoryStats[]>;

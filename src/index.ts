@@ -19,6 +19,20 @@ export type {
 export { connect, MESSAGE_STORE_URL_ENV } from "./connect.ts";
 export type { DeadLettersOptions, RedriveOptions } from "./consumer-admin.ts";
 export {
+  CAUSATION_ID_KEY,
+  type Decision,
+  type Entity,
+  type EntityCacheOptions,
+  type EntityHandler,
+  type EntityHandlers,
+  type EntityOptions,
+  type EntitySnapshotOptions,
+  type EntityStore,
+  type HandleOptions,
+  type HandleResult,
+  type StoreHandleOptions,
+} from "./entities/index.ts";
+export {
   ClosedError,
   ConnectionError,
   ExpectedVersionError,
@@ -66,6 +80,7 @@ export {
   type ResolvedOptions,
   resolveOptions,
 } from "./options.ts";
+export type { SnapshotStore } from "./snapshot-store.ts";
 export type { StartAtOption } from "./start-at.ts";
 export {
   type CategoryRef,

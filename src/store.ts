@@ -18,6 +18,14 @@ import { encodeBody } from "./body.ts";
 import type { DeadLettersOptions, RedriveOptions } from "./consumer-admin.ts";
 import * as admin from "./consumer-admin.ts";
 import {
+  CachedEntityStore,
+  type EntityOptions,
+  EntityRegistry,
+  type EntityStore,
+  type HandleResult,
+  type StoreHandleOptions,
+} from "./entities/index.ts";
+import {
   ClosedError,
   InvalidMessageError,
   InvalidOptionsError,
@@ -136,6 +144,7 @@ export class MessageStore implements AsyncDisposable {
   readonly #backend: Backend;
   readonly #options: ResolvedOptions;
   readonly #recentWrites = new RecentWrites();
+  readonly #entityStores = new EntityRegistry();
   readonly #subscriptions = new Set<Subscription>();
   #closing: Promise<void> | undefined;
 
@@ -210,6 +219,7 @@ export class MessageStore implements AsyncDisposable {
       result = earlier;
     }
     if (retryId !== undefined) this.#recentWrites.remember(parsed.name, retryId, result);
+    this.#entityStores.written(parsed, prepared, result);
     return result;
   }
 
@@ -287,6 +297,51 @@ export class MessageStore implements AsyncDisposable {
       }
     }
     return { state, version };
+  }
+
+  /**
+   * An entity store for one category: `fetch(id)`/`get(id)` through a per-process cache and
+   * optional snapshots, and `handle(id, command, { decide })`. Make one per category at
+   * startup and share it: its cache is its own. See `docs/entities.md`.
+   */
+  entities<State, Event extends RecordedMessage = RecordedMessage>(
+    options: EntityOptions<State, Event>,
+  ): EntityStore<State, Event> {
+    this.#assertOpen();
+    const entities = new CachedEntityStore(
+      {
+        get: (stream, readOptions) => this.get(stream, readOptions),
+        last: (stream) => this.last(stream),
+        write: (stream, messages, writeOptions) => this.write(stream, messages, writeOptions),
+      },
+      this.#backend.snapshots,
+      this.#options.logger,
+      options,
+    );
+    this.#entityStores.add(entities.category, entities);
+    return entities;
+  }
+
+  /**
+   * Handles `command` for the entity of `stream` (a stream of `options.entity`'s category):
+   * decides on its state, writes what `decide` returns with the version it decided on, and
+   * on a conflict loads and decides again (`retries`, with backoff). A command whose id
+   * already caused events of the stream is not decided again. See `docs/entities.md`.
+   */
+  async handle<State, Command extends Message>(
+    stream: StreamRef,
+    command: Command,
+    options: StoreHandleOptions<State, Command>,
+  ): Promise<HandleResult<State>> {
+    this.#assertOpen();
+    const parsed = parseStream(stream);
+    const { entity, ...handleOptions } = options;
+    if (parsed.category !== entity?.category) {
+      throw new InvalidOptionsError(
+        `handle: ${parsed.name} is not in the entity store's category ${entity?.category}`,
+      );
+    }
+    return entity.handle(parsed.id, command, handleOptions);
   }
 
   /** A durable subscription; call `start()`. See `SubscribeOptions`. */
@@ -477,6 +532,7 @@ export class MessageStore implements AsyncDisposable {
       await Promise.allSettled([...this.#subscriptions].map((subscription) => subscription.stop()));
       this.#subscriptions.clear();
       this.#recentWrites.clear();
+      await this.#entityStores.flush();
       await this.#backend.close();
     })();
     return this.#closing;

@@ -34,6 +34,7 @@ import {
 import { preciseNowMs } from "./log.ts";
 import { categoryStats, lastOf, readCategory, readStreamPages } from "./reads.ts";
 import { RedriveQueues } from "./redrive.ts";
+import { MemorySnapshots } from "./snapshots.ts";
 import { tailCategory } from "./tail.ts";
 
 export type { MemoryDeadLetterRecord } from "./dead-letter.ts";
@@ -48,6 +49,7 @@ class MemoryBackend implements Backend {
   readonly #redrives = new RedriveQueues();
   /** Aborted by `close()`: ends every tail. */
   readonly #closed = new AbortController();
+  readonly snapshots: MemorySnapshots = new MemorySnapshots(() => this.#assertOpen());
 
   constructor(options: ResolvedOptions, categories: Categories) {
     this.#options = options;

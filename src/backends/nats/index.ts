@@ -36,6 +36,7 @@ import { categoryHead, readCategory } from "./read-category.ts";
 import { entityEnd, lastMessage, readStreamPages } from "./read-stream.ts";
 import { redriveNats, redrivePlace } from "./redrive.ts";
 import { Requester } from "./requester.ts";
+import { NatsSnapshots } from "./snapshots.ts";
 import { CategoryStorage } from "./storage.ts";
 import { createSubjectLayout } from "./subjects.ts";
 import { tailNats } from "./tail.ts";
@@ -113,6 +114,7 @@ class NatsBackend implements Backend {
   readonly #ownsConnection: boolean;
   readonly #connection: NatsConnection;
   readonly #options: ResolvedOptions;
+  readonly snapshots: NatsSnapshots;
   #closing: Promise<void> | undefined;
 
   constructor(
@@ -127,6 +129,11 @@ class NatsBackend implements Backend {
     this.#writer = this.#parts.then((parts) => new EntityWriter(parts));
     this.maxMessageSize = maxMessageSize;
     this.#ownsConnection = ownsConnection;
+    this.snapshots = new NatsSnapshots(
+      jetstream(connection, { timeout: options.timeoutMs }),
+      options.prefix,
+      options.replicas,
+    );
   }
 
   async ensureCategory(category: string, settings: CategorySettings): Promise<void> {
