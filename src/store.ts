@@ -328,7 +328,7 @@ export class MessageStore implements AsyncDisposable {
    * on a conflict loads and decides again (`retries`, with backoff). A command whose id
    * already caused events of the stream is not decided again. See `docs/entities.md`.
    */
-  async handle<State, Command extends Message>(
+  async handle<State, const Command extends Message>(
     stream: StreamRef,
     command: Command,
     options: StoreHandleOptions<State, Command>,

@@ -75,7 +75,7 @@ export class CachedEntityStore<State, Event extends RecordedMessage>
     return entity.version < 0 ? undefined : entity;
   }
 
-  handle<Command extends Message>(
+  handle<const Command extends Message>(
     id: string,
     command: Command,
     options: HandleOptions<State, Command>,
@@ -163,7 +163,7 @@ export class CachedEntityStore<State, Event extends RecordedMessage>
       between === 0
         ? []
         : await this.host.get(stream, { fromPosition: from.version + 1, maxCount: between });
-    if (events.length !== between || events[0]?.position !== from.version + 1) {
+    if (events.length !== between || (between > 0 && events[0]?.position !== from.version + 1)) {
       // Positions missing between the two: not a stream this store wrote. Fold it whole.
       return this.#remember(
         stream,

@@ -108,7 +108,7 @@ export interface EntityStore<State, Event extends RecordedMessage = RecordedMess
   /** As `fetch`, but `undefined` when the entity has no stream. */
   get(id: string): Promise<Entity<State> | undefined>;
   /** `store.handle` for the entity with this id. */
-  handle<Command extends Message>(
+  handle<const Command extends Message>(
     id: string,
     command: Command,
     options: HandleOptions<State, Command>,

@@ -9,10 +9,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { badInputCases } from "./cases/bad-input.ts";
+import { commandCases } from "./cases/commands.ts";
 import { concurrencyCases } from "./cases/concurrency.ts";
 import { consumersAtScaleCases } from "./cases/consumers-at-scale.ts";
 import { deadLetterCases } from "./cases/dead-letter.ts";
 import { deadLetterWorkflowCases } from "./cases/dead-letter-workflow.ts";
+import { entityCases } from "./cases/entities.ts";
 import { fetchCases } from "./cases/fetch.ts";
 import { readCases } from "./cases/read.ts";
 import { replayCases } from "./cases/replay.ts";
@@ -36,6 +38,8 @@ const AREAS: readonly [string, (context: SuiteContext) => void][] = [
   ["replay", replayCases],
   ["dead-letter workflow", deadLetterWorkflowCases],
   ["waitFor", waitForCases],
+  ["entities", entityCases],
+  ["commands", commandCases],
   ["bad input", badInputCases],
 ];
 

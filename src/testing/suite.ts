@@ -23,6 +23,22 @@ export interface ConformanceOptions {
    */
   readonly create: (options?: MessageStoreOptions) => Promise<MessageStore>;
   readonly skip?: readonly ConformanceSkip[] | undefined;
+  /**
+   * A second store over the same storage as `store`, as another process would open it (the
+   * entity cases need another writer). It is closed after the test, before `store`.
+   */
+  readonly createPeer?: ((store: MessageStore) => Promise<MessageStore>) | undefined;
+  /**
+   * Puts `bytes` in the snapshot slot of `stream` behind the store's back, as a broken or
+   * foreign writer would (the corrupt-snapshot case).
+   */
+  readonly putSnapshot?:
+    | ((
+        store: MessageStore,
+        stream: { category: string; id: string },
+        bytes: Uint8Array,
+      ) => Promise<void>)
+    | undefined;
 }
 
 export interface TestOptions {
@@ -35,6 +51,14 @@ export interface SuiteContext {
   store(options?: MessageStoreOptions): Promise<MessageStore>;
   /** Registers one test, or a skipped one when the backend lists its title. */
   test(title: string, body: () => Promise<void>, options?: TestOptions): void;
+  /** Another store over the same storage as `store` (see `ConformanceOptions.createPeer`). */
+  peer(store: MessageStore): Promise<MessageStore>;
+  /** See `ConformanceOptions.putSnapshot`. */
+  putSnapshot(
+    store: MessageStore,
+    stream: { category: string; id: string },
+    bytes: Uint8Array,
+  ): Promise<void>;
 }
 
 export interface SuiteRegistration {
@@ -62,6 +86,19 @@ export function createSuiteContext(options: ConformanceOptions): SuiteRegistrati
       const store = await options.create(storeOptions);
       openStores.push(store);
       return store;
+    },
+    async peer(store) {
+      if (options.createPeer === undefined)
+        throw new Error(`conformance: ${options.name} gives no createPeer, which this case needs`);
+      const peer = await options.createPeer(store);
+      // Closed first: a peer may share the store's backend, which closes with the store.
+      openStores.unshift(peer);
+      return peer;
+    },
+    async putSnapshot(store, stream, bytes) {
+      if (options.putSnapshot === undefined)
+        throw new Error(`conformance: ${options.name} gives no putSnapshot, which this case needs`);
+      await options.putSnapshot(store, stream, bytes);
     },
     test(title, body, testOptions = {}) {
       const reason = skipReasons.get(title);

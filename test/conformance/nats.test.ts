@@ -1,5 +1,8 @@
 // The conformance suite on NATS JetStream: every store gets a prefix of its own on the shared server.
+import { Kvm } from "@nats-io/kv";
+import { connect as connectNats } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
+import { snapshotBucketName, snapshotKeyOf } from "../../src/backends/nats/snapshots.ts";
 import { connect, isClosedError, type MessageStore } from "../../src/index.ts";
 import { runConformance } from "../../src/testing/index.ts";
 import { hasNats, natsSkipReason, natsUrl, uniquePrefix } from "../support/nats.ts";
@@ -9,6 +12,20 @@ if (hasNats()) {
   runConformance({
     name: "nats",
     create: (options) => connect(natsUrl(), { ...options, prefix: uniquePrefix("conf") }),
+    createPeer: (store) => connect(natsUrl(), { prefix: store.options.prefix }),
+    // Straight into the KV bucket with nats.js, as a foreign or broken writer would.
+    putSnapshot: async (store, stream, bytes) => {
+      const connection = await connectNats({ servers: natsUrl() });
+      try {
+        const bucket = await new Kvm(connection).create(
+          snapshotBucketName(store.options.prefix, stream.category),
+          { history: 1 },
+        );
+        await bucket.put(snapshotKeyOf(stream.id), bytes);
+      } finally {
+        await connection.close();
+      }
+    },
   });
 
   it("nats: `await using` closes the store at the end of the block", async () => {
