@@ -8,7 +8,14 @@ import type { RecordedMessage } from "../../message.ts";
 import type { ParsedStream } from "../../stream-name.ts";
 import type { StoredMessage } from "./context.ts";
 import { decodeStored } from "./decode.ts";
-import { directBatch, lastOnSubject, multiLast, PAGE_SIZE, scanWithConsumer } from "./fetch.ts";
+import {
+  directBatch,
+  lastOnSubject,
+  MULTI_LAST_LIMIT,
+  multiLast,
+  PAGE_SIZE,
+  scanWithConsumer,
+} from "./fetch.ts";
 import type { NatsInternals } from "./internals.ts";
 import type { StorageConfig } from "./storage.ts";
 import { positionOfToken } from "./subjects.ts";
@@ -105,6 +112,25 @@ async function* pagesFrom(
 }
 
 /**
+ * What a `multi_last` asks for: a short range from a later position (an entity cache
+ * catching up, a retried write's check) names its position subjects, so only those messages
+ * travel, whatever the entity's length; anything else takes the wildcard.
+ */
+function subjectsToRead(
+  parts: NatsInternals,
+  stream: ParsedStream,
+  fromPosition: number,
+  maxCount: number,
+): string[] {
+  if (fromPosition === 0 || maxCount >= MULTI_LAST_LIMIT) {
+    return [parts.subjects.positionWildcard(stream)];
+  }
+  return Array.from({ length: maxCount }, (_, index) =>
+    parts.subjects.positionSubject(stream, fromPosition + index),
+  );
+}
+
+/**
  * The entity's messages with their positions, a page at a time. The common case, a short
  * entity written only by this store, is one request and one page; long entities are read a
  * page of sequences at a time, and entities with other writers' messages are scanned.
@@ -114,6 +140,7 @@ async function* positioned(
   storage: StorageConfig,
   stream: ParsedStream,
   fromPosition: number,
+  maxCount = Number.POSITIVE_INFINITY,
 ): AsyncGenerator<PositionedPage> {
   if (!storage.direct) {
     yield* scanCounting(parts, storage, stream);
@@ -123,7 +150,7 @@ async function* positioned(
   const found = await multiLast(
     parts.requester,
     storage.name,
-    [parts.subjects.positionWildcard(stream), entity],
+    [...subjectsToRead(parts, stream, fromPosition, maxCount), entity],
     parts.options.timeoutMs,
   );
   if (found === "too-many") {
@@ -149,7 +176,7 @@ export async function* readStreamPages(
   const storage = await parts.catalog.lookup(stream.category);
   if (storage === undefined) return;
   let remaining = maxCount;
-  for await (const page of positioned(parts, storage, stream, fromPosition)) {
+  for await (const page of positioned(parts, storage, stream, fromPosition, maxCount)) {
     const messages: RecordedMessage[] = [];
     for (const { stored, position } of page) {
       if (position < fromPosition) continue;
