@@ -3,6 +3,7 @@
  * the targets, then writes `results/latest.json`, `results/latest.md` and a console table.
  */
 import { mkdir, writeFile } from "node:fs/promises";
+import { entityTargets } from "./entity-targets.ts";
 import type { VariantResult, WorkloadResult } from "./harness.ts";
 import { type Summary, summarize } from "./stats.ts";
 
@@ -171,6 +172,7 @@ export function checkTargets(results: readonly WorkloadResult[]): TargetCheck[] 
     absoluteTarget(storeHeadline(results, "W8"), "W8 store RSS growth <= 64 MB", "MB", 64, false),
     memoryTarget(results),
     concurrencyTarget(results),
+    ...entityTargets(results),
   ];
 }
 

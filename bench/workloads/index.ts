@@ -8,6 +8,7 @@ import { w4 } from "./w4-consume.ts";
 import { w5 } from "./w5-live.ts";
 import { w6Concurrent, w6Read, w6Sequential } from "./w6-memory.ts";
 import { w9 } from "./w9-concurrency.ts";
+import { w10 } from "./w10-entities.ts";
 
 /** W7: W3 at each category size of the run, except W3's own size, which W3 has measured. */
 function scaleWorkloads(settings: Settings): Workload[] {
@@ -24,5 +25,17 @@ function scaleWorkloads(settings: Settings): Workload[] {
 }
 
 export function workloadsFor(settings: Settings): Workload[] {
-  return [w1, w2, w3, w4, w5, w6Sequential, w6Concurrent, w6Read, w9, ...scaleWorkloads(settings)];
+  return [
+    w1,
+    w2,
+    w3,
+    w4,
+    w5,
+    w6Sequential,
+    w6Concurrent,
+    w6Read,
+    w9,
+    ...w10,
+    ...scaleWorkloads(settings),
+  ];
 }
