@@ -256,6 +256,30 @@ export function commandCases({ store: newStore, peer, test }: SuiteContext): voi
     expect(await store.version(`account-${id}`)).toBe(0);
   });
 
+  test("one command delivered twice at once, in one store and across two, is decided once", async () => {
+    const store = await newStore();
+    const other = await peer(store);
+    const mine = store.entities(accountOptions);
+    const theirs = other.entities(accountOptions);
+    const id = uniqueId();
+    const command = depositCommand(9);
+    let decisions = 0;
+    const decide = (c: AccountCommand, state: Account): Decision => {
+      decisions += 1;
+      return decideAccount(c, state);
+    };
+    const results = await Promise.all([
+      mine.handle(id, command, { decide }),
+      mine.handle(id, command, { decide }),
+      theirs.handle(id, command, { decide }),
+    ]);
+    expect(results.filter((result) => !result.duplicate)).toHaveLength(1);
+    expect(await store.get(`account-${id}`)).toHaveLength(1);
+    expect(await theirs.fetch(id)).toEqual({ state: { balance: 9 }, version: 0 });
+    // The loser across stores may have decided before it saw the winner's event; never after.
+    expect(decisions).toBeLessThanOrEqual(2);
+  });
+
   test("commands older than the command window are decided again", async () => {
     const store = await newStore();
     const accounts = store.entities({ ...accountOptions, commandWindow: 2 });
@@ -328,6 +352,10 @@ export function commandCases({ store: newStore, peer, test }: SuiteContext): voi
       );
       expect(isInvalidOptionsError(error)).toBe(true);
     }
+    const badEvent = await thrownBy(() =>
+      accounts.handle(id, depositCommand(1), { decide: () => ({ type: "" }) }),
+    );
+    expect(isInvalidMessageError(badEvent)).toBe(true);
     expect(await store.version(`account-${id}`)).toBe(-1);
   });
 
