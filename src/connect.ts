@@ -13,7 +13,8 @@ export const MESSAGE_STORE_URL_ENV = "MESSAGE_STORE_URL";
 
 /**
  * Connects to a message store. `url` is `"memory:"` (a new, isolated in-process store each
- * call) or `"nats://host:port[,host:port…]"`.
+ * call), `"memory:<name>"` (in-process, sharing its data with every open store of that name,
+ * as processes share a server) or `"nats://host:port[,host:port…]"`.
  * @default url: env `MESSAGE_STORE_URL`, else `"memory:"`
  */
 export async function connect(
@@ -25,6 +26,10 @@ export async function connect(
   if (target === "memory:" || target === "memory") {
     return new MessageStore(createMemoryBackend(resolved), resolved);
   }
+  const memoryName = /^memory:([\w.-]+)$/.exec(target)?.[1];
+  if (memoryName !== undefined) {
+    return new MessageStore(createMemoryBackend(resolved, memoryName), resolved);
+  }
   const servers = target.split(",").map((server) => server.trim());
   if (
     servers.some(
@@ -32,7 +37,7 @@ export async function connect(
     )
   ) {
     throw new InvalidOptionsError(
-      `unsupported URL ${JSON.stringify(target)}: use "memory:" or "nats://host:port[,host:port…]"`,
+      `unsupported URL ${JSON.stringify(target)}: use "memory:", "memory:<name>" or "nats://host:port[,host:port…]"`,
     );
   }
   return new MessageStore(await connectNatsBackend(servers, resolved), resolved);

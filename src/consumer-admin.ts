@@ -1,12 +1,12 @@
 /**
  * The store's consumer administration: reset, progress, and the dead-letter workflow. Each
- * checks its arguments, then asks the backend for the capability, which a backend may lack
- * (`UnsupportedError`). `MessageStore` delegates here so its own file stays about messages.
+ * checks its arguments, then asks the backend. `MessageStore` delegates here so its own
+ * file stays about messages.
  */
 import type { Backend, ConsumerInfo, DeadLetterRecord } from "./backend.ts";
-import { InvalidOptionsError, UnsupportedError } from "./errors.ts";
+import { InvalidOptionsError } from "./errors.ts";
 import { checkStartAt, type StartAtOption } from "./start-at.ts";
-import { type ParsedTarget, parseTarget, type TargetRef } from "./stream-name.ts";
+import { type ParsedTarget, parseCategory, parseTarget, type TargetRef } from "./stream-name.ts";
 
 export interface DeadLettersOptions {
   /** Only the dead letters of this consumer. */
@@ -38,24 +38,6 @@ export function checkConsumerName(consumer: unknown, call: string): string {
   return consumer;
 }
 
-/** A category (not a stream) named by `ref`. */
-export function categoryOf(ref: TargetRef, call: string): string {
-  const target = parseTarget(ref);
-  if (target.id !== undefined)
-    throw new InvalidOptionsError(`${call} takes a category, got stream ${target.name}`);
-  return target.category;
-}
-
-function capability<Name extends keyof Backend>(
-  backend: Backend,
-  name: Name,
-  what: string,
-): NonNullable<Backend[Name]> {
-  const found = backend[name];
-  if (found === undefined) throw new UnsupportedError(`the ${backend.kind} backend cannot ${what}`);
-  return found;
-}
-
 export async function resetConsumer(
   backend: Backend,
   target: TargetRef,
@@ -65,8 +47,7 @@ export async function resetConsumer(
   const parsed: ParsedTarget = parseTarget(target);
   const name = checkConsumerName(consumer, "resetConsumer");
   const start = checkStartAt(startAt, "resetConsumer");
-  const reset = capability(backend, "resetConsumer", "reset consumers");
-  await reset.call(backend, parsed, name, start);
+  await backend.resetConsumer(parsed, name, start);
 }
 
 export async function consumerInfo(
@@ -76,15 +57,15 @@ export async function consumerInfo(
 ): Promise<ConsumerInfo | undefined> {
   const parsed = parseTarget(target);
   const name = checkConsumerName(consumer, "consumerInfo");
-  return capability(backend, "consumerInfo", "describe consumers").call(backend, parsed, name);
+  return backend.consumerInfo(parsed, name);
 }
 
 export async function consumers(
   backend: Backend,
   category: TargetRef | undefined,
 ): Promise<ConsumerInfo[]> {
-  const name = category === undefined ? undefined : categoryOf(category, "consumers");
-  const list = await capability(backend, "consumers", "list consumers").call(backend, name);
+  const name = category === undefined ? undefined : parseCategory(category, "consumers");
+  const list = await backend.consumers(name);
   return list.sort(
     (a, b) => a.category.localeCompare(b.category) || a.consumer.localeCompare(b.consumer),
   );
@@ -95,7 +76,7 @@ export async function deadLetters(
   deadLetterCategory: TargetRef,
   options: DeadLettersOptions,
 ): Promise<DeadLetterRecord[]> {
-  const category = categoryOf(deadLetterCategory, "deadLetters");
+  const category = parseCategory(deadLetterCategory, "deadLetters");
   const consumer =
     options.consumer === undefined ? undefined : checkConsumerName(options.consumer, "deadLetters");
   const maxCount = options.maxCount ?? Number.POSITIVE_INFINITY;
@@ -104,10 +85,9 @@ export async function deadLetters(
       `deadLetters: maxCount must be a non-negative integer, got ${JSON.stringify(maxCount)}`,
     );
   }
-  const list = capability(backend, "deadLetters", "list dead letters");
   const records: DeadLetterRecord[] = [];
   if (maxCount === 0) return records;
-  for await (const record of list.call(backend, category)) {
+  for await (const record of backend.deadLetters(category)) {
     if (consumer !== undefined && record.consumer !== consumer) continue;
     records.push(record);
     if (records.length >= maxCount) break;
@@ -122,14 +102,12 @@ export async function redrive(
 ): Promise<DeadLetterRecord[]> {
   if (options.filter !== undefined && typeof options.filter !== "function")
     throw new InvalidOptionsError("redrive: filter must be a function");
-  const move = capability(backend, "redrive", "re-drive dead letters");
-  const category = categoryOf(deadLetterCategory, "redrive");
+  const category = parseCategory(deadLetterCategory, "redrive");
   const chosen = (await deadLetters(backend, category, { consumer: options.consumer })).filter(
     (record) => options.filter === undefined || options.filter(record),
   );
   if (chosen.length === 0) return chosen;
-  await move.call(
-    backend,
+  await backend.redrive(
     category,
     chosen.map((record) => record.deadLetterPosition),
   );
@@ -141,12 +119,11 @@ export async function discardDeadLetter(
   deadLetterCategory: TargetRef,
   deadLetterPosition: number,
 ): Promise<boolean> {
-  const category = categoryOf(deadLetterCategory, "discardDeadLetter");
+  const category = parseCategory(deadLetterCategory, "discardDeadLetter");
   if (!Number.isSafeInteger(deadLetterPosition) || deadLetterPosition < 1) {
     throw new InvalidOptionsError(
       `discardDeadLetter: the position must be an integer >= 1, got ${JSON.stringify(deadLetterPosition)}`,
     );
   }
-  const discard = capability(backend, "discardDeadLetter", "discard dead letters");
-  return discard.call(backend, category, deadLetterPosition);
+  return backend.discardDeadLetter(category, deadLetterPosition);
 }

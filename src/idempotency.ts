@@ -2,12 +2,13 @@
  * Idempotent writes without stored headers (DESIGN §3). A write that conflicts may be a
  * retry of one that already landed: a write made after version v can only have landed at
  * v + 1, so look there, and if the first message's id is there, answer with that write's
- * result.
+ * result. The store is the only caller: backends append or refuse, nothing more.
  */
 import type { Backend, WriteResult } from "./backend.ts";
 import type { PreparedMessage } from "./message.ts";
 import { collectPages } from "./read-pages.ts";
 import type { ParsedStream } from "./stream-name.ts";
+import { BoundedMap } from "./util/bounded-map.ts";
 
 /** The earlier result of this same write, when it already landed after `afterVersion`. */
 export async function findRetriedWrite(
@@ -32,32 +33,27 @@ const STREAMS_REMEMBERED = 10_000;
 const IDS_PER_STREAM = 256;
 
 /**
- * The ids this store instance wrote recently, per stream, so a blind write retried by the
- * same instance is answered without storing it again. Bounded on both axes: the oldest
- * stream and the oldest id go first.
+ * Something this store instance remembers per stream and first message id, bounded on both
+ * axes: the oldest stream and the oldest id go first.
  */
-export class RecentWrites {
-  readonly #streams = new Map<string, Map<string, WriteResult>>();
+export class WritesByStream<Value> {
+  readonly #streams = new BoundedMap<string, BoundedMap<string, Value>>(STREAMS_REMEMBERED);
 
-  get(stream: string, firstId: string): WriteResult | undefined {
+  get(stream: string, firstId: string): Value | undefined {
     return this.#streams.get(stream)?.get(firstId);
   }
 
-  remember(stream: string, firstId: string, result: WriteResult): void {
+  remember(stream: string, firstId: string, value: Value): void {
     let ids = this.#streams.get(stream);
     if (ids === undefined) {
-      if (this.#streams.size >= STREAMS_REMEMBERED) {
-        const oldest = this.#streams.keys().next().value;
-        if (oldest !== undefined) this.#streams.delete(oldest);
-      }
-      ids = new Map();
+      ids = new BoundedMap(IDS_PER_STREAM);
       this.#streams.set(stream, ids);
     }
-    if (ids.size >= IDS_PER_STREAM) {
-      const oldest = ids.keys().next().value;
-      if (oldest !== undefined) ids.delete(oldest);
-    }
-    ids.set(firstId, result);
+    ids.set(firstId, value);
+  }
+
+  forget(stream: string, firstId: string): void {
+    this.#streams.get(stream)?.delete(firstId);
   }
 
   clear(): void {

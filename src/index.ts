@@ -1,19 +1,9 @@
 // The public surface, listed by name. Internals stay behind the module boundary.
 export type {
-  Backend,
-  BackendStatus,
-  CategorySettings,
   CategoryStats,
   ConsumerInfo,
-  ConsumerSource,
-  ConsumerSpec,
-  DeadLetter,
-  DeadLetterReason,
   DeadLetterRecord,
-  Delivery,
-  RawMessage,
   StartAt,
-  TailStart,
   WriteResult,
 } from "./backend.ts";
 export { connect, MESSAGE_STORE_URL_ENV } from "./connect.ts";
@@ -61,26 +51,10 @@ export {
   UnsupportedError,
   UnsupportedServerError,
 } from "./errors.ts";
-export {
-  assertExpectedVersion,
-  type ExpectedVersion,
-  matchesExpectedVersion,
-} from "./expected-version.ts";
-export { findRetriedWrite } from "./idempotency.ts";
-export type {
-  JsonValue,
-  Message,
-  Metadata,
-  PreparedMessage,
-  RecordedMessage,
-} from "./message.ts";
-export {
-  type Logger,
-  type MessageStoreOptions,
-  type ResolvedOptions,
-  resolveOptions,
-} from "./options.ts";
-export type { SnapshotStore } from "./snapshot-store.ts";
+export type { ExpectedVersion } from "./expected-version.ts";
+export { fromNats } from "./from-nats.ts";
+export type { JsonValue, Message, Metadata, RecordedMessage } from "./message.ts";
+export type { Logger, MessageStoreOptions } from "./options.ts";
 export type { StartAtOption } from "./start-at.ts";
 export {
   type CategoryRef,
@@ -100,13 +74,11 @@ export {
   categoryTypes,
   id,
   isCategory,
-  type ParsedStream,
-  type ParsedTarget,
   type StreamRef,
   streamName,
   type TargetRef,
 } from "./stream-name.ts";
-export { fnv1a32, groupDurableName, groupMemberFor } from "./subscribe/group.ts";
+export { groupMemberFor } from "./subscribe/group.ts";
 export { type RunUntilSignalOptions, runUntilSignal } from "./subscribe/run-until-signal.ts";
 export type {
   ConsumedMessage,

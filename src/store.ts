@@ -3,7 +3,8 @@
  * backend sees it, assigns ids and encodes bodies, and owns the behaviours that must be the
  * same on every backend: idempotent retries, `fetch`, `waitFor` and subscriptions.
  */
-import type { NatsConnection } from "@nats-io/transport-node";
+
+import { setTimeout as sleep } from "node:timers/promises";
 import type {
   Backend,
   CategorySettings,
@@ -13,7 +14,6 @@ import type {
   TailStart,
   WriteResult,
 } from "./backend.ts";
-import { natsBackendFromConnection } from "./backends/nats/index.ts";
 import { encodeBody } from "./body.ts";
 import type { DeadLettersOptions, RedriveOptions } from "./consumer-admin.ts";
 import * as admin from "./consumer-admin.ts";
@@ -30,15 +30,16 @@ import {
   InvalidMessageError,
   InvalidOptionsError,
   isExpectedVersionError,
+  MessageStoreError,
   TimeoutError,
-  UnsupportedError,
 } from "./errors.ts";
 import {
   checkExpectedVersion,
   type ExpectedVersion,
   exactExpectedVersion,
+  matchesExpectedVersion,
 } from "./expected-version.ts";
-import { findRetriedWrite, RecentWrites } from "./idempotency.ts";
+import { findRetriedWrite, WritesByStream } from "./idempotency.ts";
 import {
   checkMessage,
   type Message,
@@ -47,10 +48,17 @@ import {
   type RecordedMessage,
 } from "./message.ts";
 import { nonNegativeInteger as checkedNonNegative, checkOptionKeys } from "./option-checks.ts";
-import { type MessageStoreOptions, type ResolvedOptions, resolveOptions } from "./options.ts";
+import type { ResolvedOptions } from "./options.ts";
 import { collectPages } from "./read-pages.ts";
 import type { StartAtOption } from "./start-at.ts";
-import { parseStream, parseTarget, type StreamRef, type TargetRef } from "./stream-name.ts";
+import {
+  type ParsedStream,
+  parseCategory,
+  parseStream,
+  parseTarget,
+  type StreamRef,
+  type TargetRef,
+} from "./stream-name.ts";
 import { createConsumer } from "./subscribe/consume.ts";
 import { createSubscription } from "./subscribe/subscription.ts";
 import type {
@@ -59,6 +67,7 @@ import type {
   SubscribeOptions,
   Subscription,
 } from "./subscribe/types.ts";
+import { uncertainAppendVersion } from "./uncertain-append.ts";
 
 export interface WriteOptions {
   /** @default "any" */
@@ -117,6 +126,10 @@ export interface TailOptions {
 }
 
 const DEFAULT_WAIT_TIMEOUT_MS = 5000;
+/** A blind write that keeps losing races gives up eventually rather than spinning. */
+const MAX_CONFLICT_RETRIES = 100;
+const RACE_BACKOFF_BASE_MS = 1;
+const RACE_BACKOFF_MAX_MS = 50;
 
 /** A category as a string, or `{ category }` for a category that contains `-`. */
 export type CategoryRef = string | { readonly category: string };
@@ -143,21 +156,19 @@ function maxCountOf(value: number | undefined): number {
 export class MessageStore implements AsyncDisposable {
   readonly #backend: Backend;
   readonly #options: ResolvedOptions;
-  readonly #recentWrites = new RecentWrites();
+  /** Results of this instance's writes, so a blind retry of one is answered, not stored. */
+  readonly #recentWrites = new WritesByStream<WriteResult>();
+  /** Where writes whose reply was lost would have landed: after this version. */
+  readonly #uncertainWrites = new WritesByStream<number>();
+  /** Entity stores made by this store: its writes move their cached entities. */
   readonly #entityStores = new EntityRegistry();
   readonly #subscriptions = new Set<Subscription>();
   #closing: Promise<void> | undefined;
 
-  /** Use `connect()` or `MessageStore.fromNats()`; this is for custom backends and tests. */
+  /** Use `connect()` or `fromNats()`; this is for custom backends and tests. */
   constructor(backend: Backend, options: ResolvedOptions) {
     this.#backend = backend;
     this.#options = options;
-  }
-
-  /** A store over the caller's nats.js connection, which it never closes. */
-  static fromNats(connection: NatsConnection, options: MessageStoreOptions = {}): MessageStore {
-    const resolved = resolveOptions(options);
-    return new MessageStore(natsBackendFromConnection(connection, resolved), resolved);
   }
 
   /** `"memory"` or `"nats"`. */
@@ -175,15 +186,13 @@ export class MessageStore implements AsyncDisposable {
   ): Promise<void> {
     this.#assertOpen();
     checkOptionKeys(options, ENSURE_OPTION_KEYS, "ensureCategory");
-    const target = parseTarget(categoryName);
-    if (target.id !== undefined)
-      throw new InvalidOptionsError(`ensureCategory takes a category, got stream ${target.name}`);
+    const category = parseCategory(categoryName, "ensureCategory");
     const settings: CategorySettings = {
       positionGuard: options.positionGuard ?? true,
       maxBytes: options.maxBytes ?? this.#options.maxBytes,
       replicas: options.replicas ?? this.#options.replicas,
     };
-    await this.#backend.ensureCategory(target.category, settings);
+    await this.#backend.ensureCategory(category, settings);
   }
 
   /**
@@ -203,24 +212,95 @@ export class MessageStore implements AsyncDisposable {
     );
     const prepared = this.#prepare(messages);
     // Only a caller's own id can come back in a retry; one made up here is new by definition,
-    // so such writes skip the cache of recent writes (a cost on every write, bench W6).
+    // so such writes skip the caches of earlier writes (a cost on every write, bench W6).
     const retryId = callerGaveFirstId(messages) ? (prepared[0] as PreparedMessage).id : undefined;
-    const remembered =
-      retryId === undefined ? undefined : this.#recentWrites.get(parsed.name, retryId);
-    if (remembered !== undefined) return remembered;
-    let result: WriteResult;
-    try {
-      result = await this.#backend.append(parsed, prepared, expected);
-    } catch (error) {
-      const afterVersion = exactExpectedVersion(expected);
-      if (!isExpectedVersionError(error) || afterVersion === undefined) throw error;
-      const earlier = await findRetriedWrite(this.#backend, parsed, afterVersion, prepared);
-      if (earlier === undefined) throw error;
-      result = earlier;
+    if (retryId === undefined) {
+      return this.#written(
+        parsed,
+        prepared,
+        await this.#appendUntilPlaced(parsed, prepared, expected),
+      );
     }
-    if (retryId !== undefined) this.#recentWrites.remember(parsed.name, retryId, result);
-    this.#entityStores.written(parsed, prepared, result);
+    const remembered = this.#recentWrites.get(parsed.name, retryId);
+    if (remembered !== undefined) return remembered;
+    const result = await this.#appendOrRecognise(parsed, prepared, expected, retryId);
+    this.#recentWrites.remember(parsed.name, retryId, result);
+    return this.#written(parsed, prepared, result);
+  }
+
+  /** Tells the entity stores of the stream's category what was written; returns `result`. */
+  #written(
+    stream: ParsedStream,
+    prepared: readonly PreparedMessage[],
+    result: WriteResult,
+  ): WriteResult {
+    this.#entityStores.written(stream, prepared, result);
     return result;
+  }
+
+  /**
+   * A write that carries the caller's id may repeat one whose reply was lost: look where that
+   * one would have landed before appending, and remember where this one would land if its
+   * reply is lost too.
+   */
+  async #appendOrRecognise(
+    stream: ParsedStream,
+    prepared: readonly PreparedMessage[],
+    expected: ExpectedVersion,
+    retryId: string,
+  ): Promise<WriteResult> {
+    const uncertainAfter = this.#uncertainWrites.get(stream.name, retryId);
+    if (uncertainAfter !== undefined) {
+      const earlier = await findRetriedWrite(this.#backend, stream, uncertainAfter, prepared);
+      if (earlier !== undefined) return earlier;
+    }
+    try {
+      const result = await this.#appendUntilPlaced(stream, prepared, expected);
+      this.#uncertainWrites.forget(stream.name, retryId);
+      return result;
+    } catch (error) {
+      const attemptedAfter = uncertainAppendVersion(error);
+      // The first unknown outcome is the one to look behind: a later attempt made after a
+      // higher version can only have been refused if the first one landed.
+      if (attemptedAfter !== undefined && uncertainAfter === undefined)
+        this.#uncertainWrites.remember(stream.name, retryId, attemptedAfter);
+      throw error;
+    }
+  }
+
+  /**
+   * The one retry loop for every backend. A backend appends at the expected version or
+   * refuses with the actual one; an exact expectation that is refused is either this same
+   * write, already stored (a retry: answer with its result), or a real conflict. `"any"` and
+   * `"exists"` try again at the new end while the stream still satisfies them.
+   */
+  async #appendUntilPlaced(
+    stream: ParsedStream,
+    prepared: readonly PreparedMessage[],
+    expected: ExpectedVersion,
+  ): Promise<WriteResult> {
+    const exact = exactExpectedVersion(expected);
+    for (let conflicts = 0; ; conflicts += 1) {
+      try {
+        return await this.#backend.append(stream, prepared, expected);
+      } catch (error) {
+        if (!isExpectedVersionError(error)) throw error;
+        if (exact !== undefined) {
+          const earlier = await findRetriedWrite(this.#backend, stream, exact, prepared);
+          if (earlier !== undefined) return earlier;
+          throw error;
+        }
+        if (!matchesExpectedVersion(expected, error.actual)) throw error;
+        if (conflicts >= MAX_CONFLICT_RETRIES) {
+          throw new MessageStoreError(
+            `write to ${stream.name} lost ${conflicts} races in a row to other writers`,
+            "BACKEND",
+            { cause: error },
+          );
+        }
+        await raceBackoff(conflicts);
+      }
+    }
   }
 
   /** The stream's messages in position order. Yields nothing for a stream never written. */
@@ -251,16 +331,10 @@ export class MessageStore implements AsyncDisposable {
     options: ReadCategoryOptions = {},
   ): AsyncGenerator<RecordedMessage> {
     this.#assertOpen();
-    const target = parseTarget(categoryName);
-    if (target.id !== undefined)
-      throw new InvalidOptionsError(`readCategory takes a category, got stream ${target.name}`);
+    const category = parseCategory(categoryName, "readCategory");
     checkOptionKeys(options, READ_CATEGORY_OPTION_KEYS, "readCategory");
     const from = nonNegativeInteger(options.fromGlobalPosition, "fromGlobalPosition", 1);
-    yield* this.#backend.readCategory(
-      target.category,
-      Math.max(from, 1),
-      maxCountOf(options.maxCount),
-    );
+    yield* this.#backend.readCategory(category, Math.max(from, 1), maxCountOf(options.maxCount));
   }
 
   /** The stream's last message, or its last of `type`. */
@@ -465,9 +539,6 @@ export class MessageStore implements AsyncDisposable {
   /** Every category with its message count, bytes and first/last time. */
   async categories(): Promise<CategoryStats[]> {
     this.#assertOpen();
-    if (this.#backend.categories === undefined) {
-      throw new UnsupportedError(`the ${this.#backend.kind} backend cannot list categories`);
-    }
     return this.#backend.categories();
   }
 
@@ -532,6 +603,7 @@ export class MessageStore implements AsyncDisposable {
       await Promise.allSettled([...this.#subscriptions].map((subscription) => subscription.stop()));
       this.#subscriptions.clear();
       this.#recentWrites.clear();
+      this.#uncertainWrites.clear();
       await this.#entityStores.flush();
       await this.#backend.close();
     })();
@@ -575,4 +647,17 @@ export class MessageStore implements AsyncDisposable {
 function callerGaveFirstId(messages: Message | readonly Message[]): boolean {
   const first: Message | undefined = Array.isArray(messages) ? messages[0] : messages;
   return typeof first?.id === "string";
+}
+
+/**
+ * A blind writer that keeps losing a race waits a little, at random and longer each time:
+ * writers in other processes racing on one stream otherwise collide on every attempt, and a
+ * refused attempt costs the server as much as a stored one. A pause makes the end the
+ * backend learned from the refusal stale, so the attempt right after a pause only learns it
+ * again and the one after that races for real: pauses come before every other attempt.
+ */
+function raceBackoff(conflicts: number): Promise<void> | undefined {
+  if (conflicts < 2 || conflicts % 2 === 1) return undefined;
+  const ceilingMs = Math.min(RACE_BACKOFF_MAX_MS, RACE_BACKOFF_BASE_MS * 2 ** (conflicts / 2));
+  return sleep(Math.random() * ceilingMs);
 }

@@ -4,7 +4,7 @@
  * are passed as `{ category, id }` instead of a string, which is why every API takes a
  * `StreamRef` and the parsed form keeps category and id apart.
  */
-import { InvalidStreamNameError } from "./errors.ts";
+import { InvalidOptionsError, InvalidStreamNameError } from "./errors.ts";
 
 /** A stream as callers name it: `"account-123"`, or `{ category, id }` when the category has a `-`. */
 export type StreamRef = string | { readonly category: string; readonly id: string };
@@ -67,6 +67,19 @@ export function parseTarget(ref: TargetRef): ParsedTarget {
 }
 
 /** Parses and validates a stream (a category alone is refused). Throws `InvalidStreamNameError`. */
+/**
+ * The category named by `ref`, for calls that take a whole category. A string that parses
+ * as a stream is refused with a hint, since a category that contains `-` must be passed as
+ * `{ category }`.
+ */
+export function parseCategory(ref: TargetRef, call: string): string {
+  const target = parseTarget(ref);
+  if (target.id === undefined) return target.category;
+  throw new InvalidOptionsError(
+    `${call} takes a category, got stream ${target.name}; a category that contains "-" is passed as { category: ${JSON.stringify(target.name)} }`,
+  );
+}
+
 export function parseStream(ref: StreamRef): ParsedStream {
   const target = parseTarget(ref);
   if (target.id === undefined) {

@@ -9,7 +9,7 @@
  *   only the positions between them.
  * - Snapshots are written in the background; a failed or unusable one is a warning.
  */
-import { InvalidMessageError, UnsupportedError } from "../errors.ts";
+import { InvalidMessageError, isUnsupportedError, UnsupportedError } from "../errors.ts";
 import type { Message, RecordedMessage } from "../message.ts";
 import type { Logger } from "../options.ts";
 import type { SnapshotStore } from "../snapshot-store.ts";
@@ -209,6 +209,8 @@ export class CachedEntityStore<State, Event extends RecordedMessage>
     try {
       bytes = await this.#snapshots.read(stream);
     } catch (error) {
+      // A backend without snapshot storage is a setup mistake, not a bad snapshot.
+      if (isUnsupportedError(error)) throw error;
       this.#logger.warn(
         { stream: stream.name, err: error },
         "entity snapshot could not be read; folding the stream",

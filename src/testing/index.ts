@@ -16,6 +16,7 @@ import { deadLetterCases } from "./cases/dead-letter.ts";
 import { deadLetterWorkflowCases } from "./cases/dead-letter-workflow.ts";
 import { entityCases } from "./cases/entities.ts";
 import { fetchCases } from "./cases/fetch.ts";
+import { occStormCases } from "./cases/occ-storm.ts";
 import { readCases } from "./cases/read.ts";
 import { replayCases } from "./cases/replay.ts";
 import { retryCases } from "./cases/retry.ts";
@@ -29,6 +30,7 @@ export type { ConformanceOptions, ConformanceSkip } from "./suite.ts";
 const AREAS: readonly [string, (context: SuiteContext) => void][] = [
   ["write", writeCases],
   ["concurrency", concurrencyCases],
+  ["OCC storm", occStormCases],
   ["read", readCases],
   ["fetch", fetchCases],
   ["subscribe", subscribeCases],

@@ -22,12 +22,15 @@ export interface ConformanceOptions {
    * (some cases need `createMissingStreams: false`). Stores are closed after each test.
    */
   readonly create: (options?: MessageStoreOptions) => Promise<MessageStore>;
-  readonly skip?: readonly ConformanceSkip[] | undefined;
   /**
-   * A second store over the same storage as `store`, as another process would open it (the
-   * entity cases need another writer). It is closed after the test, before `store`.
+   * Another store over the same data as `store`, as a second process sees it: another writer,
+   * another member of the same consumer. Cases about several processes need it; a backend
+   * without it lists those cases under `skip`.
    */
-  readonly createPeer?: ((store: MessageStore) => Promise<MessageStore>) | undefined;
+  readonly sibling?:
+    | ((store: MessageStore, options?: MessageStoreOptions) => Promise<MessageStore>)
+    | undefined;
+  readonly skip?: readonly ConformanceSkip[] | undefined;
   /**
    * Puts `bytes` in the snapshot slot of `stream` behind the store's back, as a broken or
    * foreign writer would (the corrupt-snapshot case).
@@ -49,10 +52,10 @@ export interface TestOptions {
 export interface SuiteContext {
   /** A fresh store, closed after the current test. */
   store(options?: MessageStoreOptions): Promise<MessageStore>;
+  /** Another store over `store`'s data (a second process), closed after the current test. */
+  sibling(store: MessageStore, options?: MessageStoreOptions): Promise<MessageStore>;
   /** Registers one test, or a skipped one when the backend lists its title. */
   test(title: string, body: () => Promise<void>, options?: TestOptions): void;
-  /** Another store over the same storage as `store` (see `ConformanceOptions.createPeer`). */
-  peer(store: MessageStore): Promise<MessageStore>;
   /** See `ConformanceOptions.putSnapshot`. */
   putSnapshot(
     store: MessageStore,
@@ -87,13 +90,15 @@ export function createSuiteContext(options: ConformanceOptions): SuiteRegistrati
       openStores.push(store);
       return store;
     },
-    async peer(store) {
-      if (options.createPeer === undefined)
-        throw new Error(`conformance: ${options.name} gives no createPeer, which this case needs`);
-      const peer = await options.createPeer(store);
-      // Closed first: a peer may share the store's backend, which closes with the store.
-      openStores.unshift(peer);
-      return peer;
+    async sibling(store, storeOptions) {
+      if (options.sibling === undefined) {
+        throw new Error(
+          `conformance: ${options.name} gives no \`sibling\`; list this test under \`skip\` with the reason`,
+        );
+      }
+      const sibling = await options.sibling(store, storeOptions);
+      openStores.push(sibling);
+      return sibling;
     },
     async putSnapshot(store, stream, bytes) {
       if (options.putSnapshot === undefined)

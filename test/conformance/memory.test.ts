@@ -1,36 +1,35 @@
 // The conformance suite on the embedded memory backend: the reference every backend matches.
 import { expect, it } from "vitest";
-import type { Backend } from "../../src/backend.ts";
 import { createMemoryBackend } from "../../src/backends/memory/index.ts";
-import { connect, isClosedError, MessageStore, resolveOptions } from "../../src/index.ts";
+import { connect, isClosedError, type MessageStore } from "../../src/index.ts";
+import { resolveOptions } from "../../src/options.ts";
 import { parseStream } from "../../src/stream-name.ts";
 import { runConformance } from "../../src/testing/index.ts";
 
-/** The backend of each store made here, so a peer can share it as another process shares NATS. */
-const backends = new WeakMap<MessageStore, Backend>();
+// Each store gets a data set of its own name, so that `sibling` can open a second store on it.
+const dataNames = new WeakMap<MessageStore, string>();
+let stores = 0;
 
 runConformance({
   name: "memory",
   create: async (options) => {
-    const resolved = resolveOptions(options);
-    const backend = createMemoryBackend(resolved);
-    const store = new MessageStore(backend, resolved);
-    backends.set(store, backend);
+    stores += 1;
+    const name = `conformance-${stores}`;
+    const store = await connect(`memory:${name}`, options);
+    dataNames.set(store, name);
     return store;
   },
-  createPeer: async (store) => new MessageStore(backendOf(store), store.options),
+  sibling: (store, options) => connect(`memory:${dataNames.get(store) ?? ""}`, options),
+  // Through a backend of its own on the same data, as a foreign or broken writer would.
   putSnapshot: async (store, stream, bytes) => {
-    const snapshots = backendOf(store).snapshots;
-    if (snapshots === undefined) throw new Error("the memory backend keeps snapshots");
-    await snapshots.write(parseStream(stream), bytes);
+    const backend = createMemoryBackend(resolveOptions(), dataNames.get(store));
+    try {
+      await backend.snapshots.write(parseStream(stream), bytes);
+    } finally {
+      await backend.close();
+    }
   },
 });
-
-function backendOf(store: MessageStore): Backend {
-  const backend = backends.get(store);
-  if (backend === undefined) throw new Error("not a store made by this suite");
-  return backend;
-}
 
 it("memory: `await using` closes the store at the end of the block", async () => {
   let escaped: MessageStore | undefined;
@@ -41,6 +40,19 @@ it("memory: `await using` closes the store at the end of the block", async () =>
   }
   const error = await escaped.write("account-1", { type: "Late" }).catch((e: unknown) => e);
   expect(isClosedError(error)).toBe(true);
+});
+
+it("memory: stores opened on one name share their data until the last one closes", async () => {
+  const one = await connect("memory:shared-test");
+  const two = await connect("memory:shared-test");
+  await one.write("account-1", { type: "Opened" });
+  expect(await two.version("account-1")).toBe(0);
+  await one.close();
+  expect(await two.version("account-1")).toBe(0);
+  await two.close();
+  const fresh = await connect("memory:shared-test");
+  expect(await fresh.version("account-1")).toBe(-1);
+  await fresh.close();
 });
 
 it("memory: each connect('memory:') is isolated", async () => {

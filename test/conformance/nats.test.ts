@@ -12,7 +12,7 @@ if (hasNats()) {
   runConformance({
     name: "nats",
     create: (options) => connect(natsUrl(), { ...options, prefix: uniquePrefix("conf") }),
-    createPeer: (store) => connect(natsUrl(), { prefix: store.options.prefix }),
+    sibling: (store, options) => connect(natsUrl(), { ...options, prefix: store.options.prefix }),
     // Straight into the KV bucket with nats.js, as a foreign or broken writer would.
     putSnapshot: async (store, stream, bytes) => {
       const connection = await connectNats({ servers: natsUrl() });

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Backend, ConsumerSource, Delivery } from "../../src/backend.ts";
-import { memoryDeadLetters } from "../../src/backends/memory/index.ts";
 import { isStreamFullError, isStreamNotFoundError } from "../../src/errors.ts";
 import type { RecordedMessage } from "../../src/message.ts";
 import { resolveOptions } from "../../src/options.ts";
@@ -128,15 +127,15 @@ describe("memory dead letters", () => {
     expect(letters[1]).toMatchObject({ ...identity, globalPosition: 2 });
     expect(await backend.version(stream("dlq-account"))).toBe(-1);
 
-    const [record] = memoryDeadLetters(backend, "dlq");
+    const [record] = await collect(backend.deadLetters("dlq"));
     expect(record).toMatchObject({
       reason: "failed",
       error: "boom",
       attempts: 3,
       consumer: "worker",
-      originalStream: "account-7",
+      streamName: "account-7",
       originalSequence: 2,
-      globalPosition: 1,
+      deadLetterPosition: 1,
     });
     expect(record?.message?.id).toBe(original.id);
   });

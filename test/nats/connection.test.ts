@@ -5,9 +5,9 @@ import { isVersionAtLeast, REQUIRED_SERVER_VERSION } from "../../src/backends/na
 import {
   ConnectionError,
   connect,
+  fromNats,
   isInvalidOptionsError,
   isTimeoutError,
-  MessageStore,
 } from "../../src/index.ts";
 import type { RunningNatsServer } from "../../src/server/run-nats-server.ts";
 import { hasNats, natsUrl, startDedicatedServer, uniquePrefix } from "../support/nats.ts";
@@ -54,7 +54,7 @@ describe.skipIf(!hasNats())("connecting to a NATS server", () => {
       const tooLarge = (raw.connection.info?.max_payload ?? 0) + 1;
       const error = await connect(natsUrl(), { maxMessageSize: tooLarge }).catch((e: unknown) => e);
       expect(isInvalidOptionsError(error)).toBe(true);
-      expect(() => MessageStore.fromNats(raw.connection, { maxMessageSize: tooLarge })).toThrow(
+      await expect(fromNats(raw.connection, { maxMessageSize: tooLarge })).rejects.toThrow(
         /max_payload/,
       );
     } finally {
@@ -66,11 +66,11 @@ describe.skipIf(!hasNats())("connecting to a NATS server", () => {
   it("never closes the caller's connection", async () => {
     const raw = await openRawNats();
     try {
-      const store = MessageStore.fromNats(raw.connection, { prefix: uniquePrefix("own") });
+      const store = await fromNats(raw.connection, { prefix: uniquePrefix("own") });
       await store.write("thing-1", { type: "A" });
       await store.close();
       expect(raw.connection.isClosed()).toBe(false);
-      const again = MessageStore.fromNats(raw.connection, { prefix: store.options.prefix });
+      const again = await fromNats(raw.connection, { prefix: store.options.prefix });
       expect(await again.version("thing-1")).toBe(0);
       await again.close();
     } finally {

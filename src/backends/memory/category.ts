@@ -1,5 +1,5 @@
 /**
- * Every category log of one memory backend, and who is waiting for their next entry. Watchers
+ * Every category log of one memory store's data, and who is waiting for their next entry. Watchers
  * are kept per category name rather than per log so a tail or consumer can wait on a category
  * that does not exist yet: reads never create storage.
  */
@@ -9,13 +9,8 @@ import type { ResolvedOptions } from "../../options.ts";
 import { CategoryLog } from "./log.ts";
 
 export class Categories {
-  readonly #options: ResolvedOptions;
   readonly #logs = new Map<string, CategoryLog>();
   readonly #watchers = new Map<string, Set<() => void>>();
-
-  constructor(options: ResolvedOptions) {
-    this.#options = options;
-  }
 
   get(category: string): CategoryLog | undefined {
     return this.#logs.get(category);
@@ -36,20 +31,16 @@ export class Categories {
   }
 
   /** The log a write goes to: made with the store's defaults, unless `createMissingStreams` is off. */
-  forWrite(category: string): CategoryLog {
+  forWrite(category: string, options: ResolvedOptions): CategoryLog {
     const log = this.#logs.get(category);
     if (log !== undefined) return log;
-    if (!this.#options.createMissingStreams) {
+    if (!options.createMissingStreams) {
       throw new StreamNotFoundError(
         category,
         `category ${category} does not exist and createMissingStreams is off; call ensureCategory("${category}") first`,
       );
     }
-    return this.ensure(category, this.defaultSettings(true));
-  }
-
-  defaultSettings(positionGuard: boolean): CategorySettings {
-    return { positionGuard, maxBytes: this.#options.maxBytes, replicas: this.#options.replicas };
+    return this.ensure(category, defaultSettings(options, true));
   }
 
   /** Calls `wake` after every append to `category`. Returns the unsubscribe function. */
@@ -73,4 +64,12 @@ export class Categories {
     if (watchers === undefined) return;
     for (const wake of watchers) wake();
   }
+}
+
+/** The settings of a category made by a write rather than by `ensureCategory`. */
+export function defaultSettings(
+  options: ResolvedOptions,
+  positionGuard: boolean,
+): CategorySettings {
+  return { positionGuard, maxBytes: options.maxBytes, replicas: options.replicas };
 }

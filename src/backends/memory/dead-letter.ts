@@ -1,29 +1,15 @@
 /**
  * Dead letters on memory: the original body and identity appended to the dead-letter category,
  * with what the NATS backend keeps in `Ms-Dead-Letter-*` / `Ms-Original-*` headers kept beside
- * it. `memoryDeadLetters` lists them with those details, for a later `deadLetters()` API.
+ * it; `dead-letter-workflow.ts` lists them with those details.
  */
-import type { Backend, DeadLetter } from "../../backend.ts";
+import type { DeadLetter } from "../../backend.ts";
 import { StreamFullError } from "../../errors.ts";
 import type { RecordedMessage } from "../../message.ts";
-import type { Categories } from "./category.ts";
+import type { ResolvedOptions } from "../../options.ts";
+import { type Categories, defaultSettings } from "./category.ts";
 import { type DeadLetterInfo, preciseNowMs, type StoredEntry } from "./log.ts";
 import { recordOf } from "./records.ts";
-
-export interface MemoryDeadLetterRecord extends DeadLetterInfo {
-  /** Its place in the dead-letter category. */
-  readonly globalPosition: number;
-  readonly time: Date;
-  /** The original message; `undefined` when its body does not decode (reason `malformed`). */
-  readonly message: RecordedMessage | undefined;
-}
-
-const registries = new WeakMap<Backend, Categories>();
-
-/** Lets `memoryDeadLetters` find the logs of a memory backend. */
-export function registerDeadLetterSource(backend: Backend, categories: Categories): void {
-  registries.set(backend, categories);
-}
 
 /** The stored entry a delivery came from; rebuilt from the delivery when it is not ours. */
 function originalEntry(categories: Categories, letter: DeadLetter): StoredEntry {
@@ -45,9 +31,13 @@ function originalEntry(categories: Categories, letter: DeadLetter): StoredEntry 
 }
 
 /** Appends the dead letter. Creates the category unguarded when missing, whatever `createMissingStreams` says. */
-export function storeDeadLetter(categories: Categories, letter: DeadLetter): void {
+export function storeDeadLetter(
+  categories: Categories,
+  letter: DeadLetter,
+  options: ResolvedOptions,
+): void {
   const original = originalEntry(categories, letter);
-  const log = categories.ensure(letter.category, categories.defaultSettings(false));
+  const log = categories.ensure(letter.category, defaultSettings(options, false));
   if (log.wouldOverflow(original.body.length)) {
     throw new StreamFullError(
       letter.category,
@@ -65,28 +55,4 @@ export function storeDeadLetter(categories: Categories, letter: DeadLetter): voi
   };
   log.appendDeadLetter(original, info, preciseNowMs());
   categories.notify(letter.category);
-}
-
-/** Every dead letter stored in `category` of a memory backend, oldest first; `[]` for any other backend. */
-export function memoryDeadLetters(backend: Backend, category: string): MemoryDeadLetterRecord[] {
-  const log = registries.get(backend)?.get(category);
-  if (log === undefined) return [];
-  const records: MemoryDeadLetterRecord[] = [];
-  for (let index = 0; index < log.length; index += 1) {
-    const entry = log.at(index);
-    if (entry?.deadLetter === undefined) continue;
-    let message: RecordedMessage | undefined;
-    try {
-      message = recordOf(log.name, entry);
-    } catch {
-      message = undefined;
-    }
-    records.push({
-      ...entry.deadLetter,
-      globalPosition: entry.globalPosition,
-      time: new Date(entry.storedAtMs),
-      message,
-    });
-  }
-  return records;
 }

@@ -23,9 +23,9 @@ import { assertExpectedVersion, type ExpectedVersion } from "../../expected-vers
 import type { PreparedMessage, RecordedMessage } from "../../message.ts";
 import { MEMORY_MAX_MESSAGE_SIZE, type ResolvedOptions } from "../../options.ts";
 import type { ParsedStream, ParsedTarget } from "../../stream-name.ts";
-import { Categories } from "./category.ts";
+import type { Categories } from "./category.ts";
 import { DurableConsumer } from "./consumer.ts";
-import { registerDeadLetterSource, storeDeadLetter } from "./dead-letter.ts";
+import { storeDeadLetter } from "./dead-letter.ts";
 import {
   discardMemoryDeadLetter,
   memoryDeadLetterRecords,
@@ -33,28 +33,31 @@ import {
 } from "./dead-letter-workflow.ts";
 import { preciseNowMs } from "./log.ts";
 import { categoryStats, lastOf, readCategory, readStreamPages } from "./reads.ts";
-import { RedriveQueues } from "./redrive.ts";
-import { MemorySnapshots } from "./snapshots.ts";
+import type { RedriveQueues } from "./redrive.ts";
+import { MemoryData } from "./shared-data.ts";
+import { MemorySnapshots, snapshotSlotsOf } from "./snapshots.ts";
 import { tailCategory } from "./tail.ts";
-
-export type { MemoryDeadLetterRecord } from "./dead-letter.ts";
-export { memoryDeadLetters } from "./dead-letter.ts";
 
 class MemoryBackend implements Backend {
   readonly kind = "memory";
   readonly maxMessageSize: number;
   readonly #options: ResolvedOptions;
   readonly #categories: Categories;
-  readonly #consumers = new Map<string, DurableConsumer>();
-  readonly #redrives = new RedriveQueues();
+  readonly #consumers: Map<string, DurableConsumer>;
+  readonly #redrives: RedriveQueues;
+  readonly #data: MemoryData;
   /** Aborted by `close()`: ends every tail. */
   readonly #closed = new AbortController();
-  readonly snapshots: MemorySnapshots = new MemorySnapshots(() => this.#assertOpen());
+  readonly snapshots: MemorySnapshots;
 
-  constructor(options: ResolvedOptions, categories: Categories) {
+  constructor(options: ResolvedOptions, data: MemoryData) {
     this.#options = options;
     this.maxMessageSize = options.maxMessageSize ?? MEMORY_MAX_MESSAGE_SIZE;
-    this.#categories = categories;
+    this.#data = data;
+    this.#categories = data.categories;
+    this.#consumers = data.consumers;
+    this.#redrives = data.redrives;
+    this.snapshots = new MemorySnapshots(snapshotSlotsOf(data), () => this.#assertOpen());
     // Every live tail listens here; many concurrent `waitFor`s are normal, not a leak.
     setMaxListeners(0, this.#closed.signal);
   }
@@ -70,7 +73,7 @@ class MemoryBackend implements Backend {
     expected: ExpectedVersion,
   ): Promise<WriteResult> {
     this.#assertOpen();
-    const log = this.#categories.forWrite(stream.category);
+    const log = this.#categories.forWrite(stream.category, this.#options);
     if (expected !== "any") assertExpectedVersion(stream.name, expected, log.version(stream.name));
     let bytes = 0;
     for (const message of messages) bytes += message.body.length;
@@ -202,7 +205,7 @@ class MemoryBackend implements Backend {
 
   async deadLetter(letter: DeadLetter): Promise<void> {
     this.#assertOpen();
-    storeDeadLetter(this.#categories, letter);
+    storeDeadLetter(this.#categories, letter, this.#options);
   }
 
   async categories(): Promise<CategoryStats[]> {
@@ -212,6 +215,9 @@ class MemoryBackend implements Backend {
   async close(): Promise<void> {
     if (this.#closed.signal.aborted) return;
     this.#closed.abort();
+    // Durable consumers outlive one store while others on the same data are open, as
+    // durables outlive a process on NATS.
+    if (!this.#data.release()) return;
     for (const consumer of this.#consumers.values()) consumer.close();
     this.#consumers.clear();
   }
@@ -221,10 +227,11 @@ class MemoryBackend implements Backend {
   }
 }
 
-/** A new, isolated in-process store backend. */
-export function createMemoryBackend(options: ResolvedOptions): Backend {
-  const categories = new Categories(options);
-  const backend = new MemoryBackend(options, categories);
-  registerDeadLetterSource(backend, categories);
-  return backend;
+/**
+ * An in-process store backend: isolated without a `name`; with one, sharing its data with
+ * every other open backend of that name in this process.
+ */
+export function createMemoryBackend(options: ResolvedOptions, name?: string): Backend {
+  const data = name === undefined ? MemoryData.isolated() : MemoryData.named(name);
+  return new MemoryBackend(options, data);
 }

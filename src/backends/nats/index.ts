@@ -82,34 +82,11 @@ async function drainOrClose(connection: NatsConnection, timeoutMs: number): Prom
   if (!connection.isClosed()) await connection.close().catch(() => undefined);
 }
 
-/** A consumer source whose JetStream parts are still being made; it opens once they are. */
-class DeferredConsumerSource implements ConsumerSource {
-  readonly #source: Promise<ConsumerSource>;
-
-  constructor(source: Promise<ConsumerSource>) {
-    this.#source = source;
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<Delivery> {
-    yield* await this.#source;
-  }
-
-  async close(): Promise<void> {
-    await (await this.#source).close();
-  }
-
-  async *status(): AsyncGenerator<BackendStatus> {
-    const events = (await this.#source).status?.();
-    if (events !== undefined) yield* events;
-  }
-}
-
 class NatsBackend implements Backend {
   readonly kind = "nats";
   readonly maxMessageSize: number;
-  /** Ready at once in practice: nats.js makes a JetStream manager asynchronously. */
-  readonly #parts: Promise<NatsInternals>;
-  readonly #writer: Promise<EntityWriter>;
+  readonly #parts: NatsInternals;
+  readonly #writer: EntityWriter;
   /** Only a connection we opened is ours to close. */
   readonly #ownsConnection: boolean;
   readonly #connection: NatsConnection;
@@ -117,27 +94,22 @@ class NatsBackend implements Backend {
   readonly snapshots: NatsSnapshots;
   #closing: Promise<void> | undefined;
 
-  constructor(
-    connection: NatsConnection,
-    options: ResolvedOptions,
-    maxMessageSize: number,
-    ownsConnection: boolean,
-  ) {
-    this.#connection = connection;
-    this.#options = options;
-    this.#parts = createInternals(connection, options);
-    this.#writer = this.#parts.then((parts) => new EntityWriter(parts));
+  constructor(parts: NatsInternals, maxMessageSize: number, ownsConnection: boolean) {
+    this.#connection = parts.connection;
+    this.#options = parts.options;
+    this.#parts = parts;
+    this.#writer = new EntityWriter(parts);
     this.maxMessageSize = maxMessageSize;
     this.#ownsConnection = ownsConnection;
     this.snapshots = new NatsSnapshots(
-      jetstream(connection, { timeout: options.timeoutMs }),
-      options.prefix,
-      options.replicas,
+      parts.jetstream,
+      parts.options.prefix,
+      parts.options.replicas,
     );
   }
 
   async ensureCategory(category: string, settings: CategorySettings): Promise<void> {
-    await (await this.#parts).catalog.ensure(category, settings);
+    await this.#parts.catalog.ensure(category, settings);
   }
 
   async append(
@@ -145,7 +117,7 @@ class NatsBackend implements Backend {
     messages: readonly PreparedMessage[],
     expected: ExpectedVersion,
   ): Promise<WriteResult> {
-    return (await this.#writer).append(stream, messages, expected);
+    return this.#writer.append(stream, messages, expected);
   }
 
   async *readStreamPages(
@@ -153,7 +125,7 @@ class NatsBackend implements Backend {
     fromPosition: number,
     maxCount: number,
   ): AsyncGenerator<RecordedMessage[]> {
-    yield* readStreamPages(await this.#parts, stream, fromPosition, maxCount);
+    yield* readStreamPages(this.#parts, stream, fromPosition, maxCount);
   }
 
   async *readCategory(
@@ -161,19 +133,19 @@ class NatsBackend implements Backend {
     fromGlobalPosition: number,
     maxCount: number,
   ): AsyncGenerator<RecordedMessage> {
-    yield* readCategory(await this.#parts, category, fromGlobalPosition, maxCount);
+    yield* readCategory(this.#parts, category, fromGlobalPosition, maxCount);
   }
 
   async version(stream: ParsedStream): Promise<number> {
-    return (await entityEnd(await this.#parts, stream)).version;
+    return (await entityEnd(this.#parts, stream)).version;
   }
 
   async last(stream: ParsedStream, type: string | undefined): Promise<RecordedMessage | undefined> {
-    return lastMessage(await this.#parts, stream, type);
+    return lastMessage(this.#parts, stream, type);
   }
 
   async head(category: string): Promise<number> {
-    return categoryHead(await this.#parts, category);
+    return categoryHead(this.#parts, category);
   }
 
   async *tail(
@@ -181,62 +153,59 @@ class NatsBackend implements Backend {
     start: TailStart,
     signal: AbortSignal,
   ): AsyncGenerator<RecordedMessage> {
-    yield* tailNats(await this.#parts, target, start, signal);
+    yield* tailNats(this.#parts, target, start, signal);
   }
 
   consume(spec: ConsumerSpec): ConsumerSource {
-    return new DeferredConsumerSource(
-      this.#parts.then((parts) => {
-        const source = openNatsConsumer(parts, spec);
-        if (spec.deadLetter === undefined) return source;
-        // Its re-drive durable always reads every waiting message, whatever `startAt` says.
-        const redriven = openNatsConsumer(
-          parts,
-          { ...spec, startAt: undefined },
-          redrivePlace(parts, spec, spec.deadLetter),
-        );
-        return mergeSources(source, redriven);
-      }),
+    const parts = this.#parts;
+    const source = openNatsConsumer(parts, spec);
+    if (spec.deadLetter === undefined) return source;
+    // Its re-drive durable always reads every waiting message, whatever `startAt` says.
+    const redriven = openNatsConsumer(
+      parts,
+      { ...spec, startAt: undefined },
+      redrivePlace(parts, spec, spec.deadLetter),
     );
+    return mergeSources(source, redriven);
   }
 
   async resetConsumer(target: ParsedTarget, consumer: string, startAt: StartAt): Promise<void> {
-    await resetNatsConsumer(await this.#parts, target, consumer, startAt);
+    await resetNatsConsumer(this.#parts, target, consumer, startAt);
   }
 
   async consumerInfo(target: ParsedTarget, consumer: string): Promise<ConsumerInfo | undefined> {
-    return natsConsumerInfo(await this.#parts, target, consumer);
+    return natsConsumerInfo(this.#parts, target, consumer);
   }
 
   async consumers(category: string | undefined): Promise<ConsumerInfo[]> {
-    return natsConsumers(await this.#parts, category);
+    return natsConsumers(this.#parts, category);
   }
 
   async *deadLetters(category: string): AsyncGenerator<DeadLetterRecord> {
-    yield* natsDeadLetters(await this.#parts, category);
+    yield* natsDeadLetters(this.#parts, category);
   }
 
   async discardDeadLetter(category: string, deadLetterPosition: number): Promise<boolean> {
-    return discardNatsDeadLetter(await this.#parts, category, deadLetterPosition);
+    return discardNatsDeadLetter(this.#parts, category, deadLetterPosition);
   }
 
   async redrive(category: string, deadLetterPositions: readonly number[]): Promise<number> {
-    return redriveNats(await this.#parts, category, deadLetterPositions);
+    return redriveNats(this.#parts, category, deadLetterPositions);
   }
 
   async deadLetter(letter: DeadLetter): Promise<void> {
-    await writeNatsDeadLetter(await this.#parts, letter);
+    await writeNatsDeadLetter(this.#parts, letter);
   }
 
   async categories(): Promise<CategoryStats[]> {
-    const parts = await this.#parts;
+    const parts = this.#parts;
     return listCategories(parts.manager, parts.options.prefix);
   }
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      (await this.#writer).clear();
-      (await this.#parts).watch.stop();
+      this.#writer.clear();
+      this.#parts.watch.stop();
       if (this.#ownsConnection && !this.#connection.isClosed()) {
         await drainOrClose(this.#connection, this.#options.timeoutMs);
       }
@@ -258,14 +227,22 @@ export async function connectNatsBackend(
     await connection.close();
     throw error;
   }
-  return new NatsBackend(connection, options, maxMessageSize, true);
+  try {
+    return new NatsBackend(await createInternals(connection, options), maxMessageSize, true);
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
 }
 
-/** A backend over the caller's connection, which `close()` leaves open. */
-export function natsBackendFromConnection(
+/**
+ * A backend over the caller's connection, which `close()` leaves open. Asynchronous so the
+ * backend is whole once it exists: nats.js makes its JetStream manager asynchronously.
+ */
+export async function natsBackendFromConnection(
   connection: NatsConnection,
   options: ResolvedOptions,
-): Backend {
+): Promise<Backend> {
   const maxMessageSize = checkServer(connection, options);
-  return new NatsBackend(connection, options, maxMessageSize, false);
+  return new NatsBackend(await createInternals(connection, options), maxMessageSize, false);
 }

@@ -18,29 +18,36 @@ import {
   type ExpectedVersion,
   exactExpectedVersion,
 } from "../../expected-version.ts";
-import { findRetriedWrite } from "../../idempotency.ts";
 import type { PreparedMessage } from "../../message.ts";
 import type { ParsedStream } from "../../stream-name.ts";
+import { markUncertainAppend } from "../../uncertain-append.ts";
+import { BoundedMap } from "../../util/bounded-map.ts";
 import { publishAtomicBatch } from "./atomic-batch.ts";
 import type { NatsInternals } from "./internals.ts";
 import { isTransientFailure, translateTimeout } from "./jetstream-errors.ts";
 import { type PublishOutcome, publishOne, withTransientRetries } from "./publish.ts";
-import { entityEnd, readStreamPages } from "./read-stream.ts";
+import { entityEnd } from "./read-stream.ts";
 import type { StorageConfig } from "./storage.ts";
 
 interface KnownEnd {
   readonly version: number;
   /** For unguarded streams' `Nats-Expected-Last-Subject-Sequence`; `0` for a new entity. */
   readonly lastSequence: number;
+  /**
+   * `true` when the end was looked up or guessed rather than made by this writer's own last
+   * write: another process may have moved the entity since.
+   */
+  readonly learned: boolean;
 }
 
+/** An entity never seen: a blind write guesses it is new, and finds out in the same round trip. */
+const UNSEEN_END: KnownEnd = { version: -1, lastSequence: 0, learned: true };
+
 const ENTITIES_REMEMBERED = 10_000;
-/** A blind write that keeps losing races gives up eventually rather than spinning. */
-const MAX_CONFLICT_RETRIES = 100;
 
 export class EntityWriter {
   readonly #parts: NatsInternals;
-  readonly #ends = new Map<string, KnownEnd>();
+  readonly #ends = new BoundedMap<string, KnownEnd>(ENTITIES_REMEMBERED);
   readonly #queues = new Map<string, Promise<unknown>>();
 
   constructor(parts: NatsInternals) {
@@ -84,44 +91,35 @@ export class EntityWriter {
         `JetStream stream ${storage.name} does not allow atomic batches, so a multi-message write to ${stream.name} cannot be atomic: run ensureCategory("${stream.category}") to enable atomic publish (allow_atomic) and direct gets on it`,
       );
     }
-    let end = await this.#startingEnd(key, stream, expected);
-    for (let conflicts = 0; ; conflicts += 1) {
-      const outcome = await this.#send(key, stream, storage, end, messages);
-      if (outcome.stored) {
-        const version = end.version + messages.length;
-        this.#remember(key, { version, lastSequence: outcome.sequence });
-        return { position: version, globalPosition: outcome.sequence };
-      }
-      const { refusal } = outcome;
-      if (refusal.kind === "error") {
-        this.#ends.delete(key);
-        if (isStreamNotFoundError(refusal.error)) this.#parts.catalog.forget(stream.category);
-        throw refusal.error;
-      }
-      const attemptedAfter = end.version;
-      end = await this.#refresh(key, stream);
-      if (exactExpectedVersion(expected) !== undefined) {
-        throw new ExpectedVersionError(stream.name, expected, end.version, {
-          cause: refusal.failure,
-        });
-      }
-      // "any" or "exists": the entity moved on. Unless this very write already landed
-      // (a retry), try again at the new end.
-      const earlier = await findRetriedWrite(
-        { readStreamPages: (s, from, max) => readStreamPages(this.#parts, s, from, max) },
-        stream,
-        attemptedAfter,
-        messages,
-      );
-      if (earlier !== undefined) return earlier;
-      if (conflicts >= MAX_CONFLICT_RETRIES) {
-        throw new MessageStoreError(
-          `write to ${stream.name} lost ${conflicts} races in a row to other writers`,
-          "BACKEND",
-          { cause: refusal.failure },
-        );
-      }
+    const end = await this.#startingEnd(key, stream, expected);
+    // A blind write over an end it did not make may race other processes: it looks up the
+    // real end while it publishes, so a refusal costs no further round trip, and a write to
+    // an entity never seen costs one round trip when the entity is new.
+    const lookingUp =
+      exactExpectedVersion(expected) === undefined && end.learned
+        ? entityEnd(this.#parts, stream)
+        : undefined;
+    lookingUp?.catch(() => undefined);
+    const outcome = await this.#send(key, stream, storage, end, messages);
+    if (outcome.stored) {
+      const version = end.version + messages.length;
+      this.#ends.set(key, { version, lastSequence: outcome.sequence, learned: false });
+      return { position: version, globalPosition: outcome.sequence };
     }
+    const { refusal } = outcome;
+    if (refusal.kind === "error") {
+      this.#ends.delete(key);
+      if (isStreamNotFoundError(refusal.error)) this.#parts.catalog.forget(stream.category);
+      throw refusal.error;
+    }
+    // Someone else holds the position: learn the real end, then let the store decide
+    // whether this is a retry, a conflict, or (for "any") a reason to try again. A blind
+    // write reports the version it tried, which is where the store looks for a retry.
+    const actual = this.#remember(key, await (lookingUp ?? entityEnd(this.#parts, stream)));
+    const tried = exactExpectedVersion(expected) === undefined ? end.version : expected;
+    throw new ExpectedVersionError(stream.name, tried, actual.version, {
+      cause: refusal.failure,
+    });
   }
 
   /** The end to write after, refreshed when the cache cannot be trusted for `expected`. */
@@ -132,8 +130,9 @@ export class EntityWriter {
   ): Promise<KnownEnd> {
     const exact = exactExpectedVersion(expected);
     let end = this.#ends.get(key);
-    // Expecting a new entity needs no look: if it exists, the publish is refused anyway.
-    if (end === undefined && exact === -1) end = { version: -1, lastSequence: 0 };
+    // A new entity needs no look: if it exists, the publish is refused anyway (and a blind
+    // write learns the real end in the same round trip).
+    if (end === undefined && (exact === -1 || expected === "any")) end = UNSEEN_END;
     if (end === undefined) end = await this.#refresh(key, stream);
     // The cache is never ahead of the server, only behind: look again before refusing.
     const behind =
@@ -144,19 +143,14 @@ export class EntityWriter {
   }
 
   async #refresh(key: string, stream: ParsedStream): Promise<KnownEnd> {
-    const { version, lastSequence } = await entityEnd(this.#parts, stream);
-    const end = { version, lastSequence };
-    this.#remember(key, end);
-    return end;
+    return this.#remember(key, await entityEnd(this.#parts, stream));
   }
 
-  #remember(key: string, end: KnownEnd): void {
-    this.#ends.delete(key);
-    if (this.#ends.size >= ENTITIES_REMEMBERED) {
-      const oldest = this.#ends.keys().next().value;
-      if (oldest !== undefined) this.#ends.delete(oldest);
-    }
+  /** Keeps an end that was looked up. */
+  #remember(key: string, found: { version: number; lastSequence: number }): KnownEnd {
+    const end = { version: found.version, lastSequence: found.lastSequence, learned: true };
     this.#ends.set(key, end);
+    return end;
   }
 
   async #send(
@@ -187,9 +181,14 @@ export class EntityWriter {
         },
       );
     } catch (error) {
-      // It may have landed: look at the server next time rather than trust the cache.
+      // It may have landed: look at the server next time rather than trust the cache, and
+      // tell the store where it would be, so a retry with the same id finds it.
       this.#ends.delete(key);
-      if (!isTransientFailure(error)) throw error;
+      if (!isTransientFailure(error)) {
+        const translated = translateTimeout(error, `write to ${stream.name}`, options.timeoutMs);
+        markUncertainAppend(translated, end.version);
+        throw translated;
+      }
       // Nobody stores this subject any more (the stream was deleted?): look it up again next time.
       this.#parts.catalog.forget(stream.category);
       throw new MessageStoreError(

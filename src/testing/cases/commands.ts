@@ -42,7 +42,7 @@ function depositCommand(amount: number): AccountCommand {
   return { id: randomUUID(), type: "Deposit", data: { amount } };
 }
 
-export function commandCases({ store: newStore, peer, test }: SuiteContext): void {
+export function commandCases({ store: newStore, sibling, test }: SuiteContext): void {
   test("handle decides, writes the events after the command and returns the new state", async () => {
     const store = await newStore();
     const accounts = store.entities(accountOptions);
@@ -89,7 +89,7 @@ export function commandCases({ store: newStore, peer, test }: SuiteContext): voi
     const [, command] = await store.get(`account:command-${id}`);
     if (command === undefined) throw new Error("the command was not written");
     const result = await accounts.handle(id, command, {
-      decide: (recorded, state) => decideAccount({ type: "Deposit", data: { amount: 2 } }, state),
+      decide: (_recorded, state) => decideAccount({ type: "Deposit", data: { amount: 2 } }, state),
     });
     expect(result.events[0]?.metadata).toEqual({
       causationMessageId: command.id,
@@ -122,7 +122,7 @@ export function commandCases({ store: newStore, peer, test }: SuiteContext): voi
 
   test("a decision on a cached entity another store moved is made again on the current state", async () => {
     const store = await newStore();
-    const other = await peer(store);
+    const other = await sibling(store);
     const accounts = store.entities(accountOptions);
     const id = uniqueId();
     await accounts.handle(id, depositCommand(10), { decide: decideAccount });
@@ -201,7 +201,7 @@ export function commandCases({ store: newStore, peer, test }: SuiteContext): voi
 
   test("8 concurrent handlers on one entity from two stores: each command once, no lost update", async () => {
     const store = await newStore();
-    const other = await peer(store);
+    const other = await sibling(store);
     const mine = store.entities(accountOptions);
     const theirs = other.entities(accountOptions);
     const id = uniqueId();
@@ -245,7 +245,7 @@ export function commandCases({ store: newStore, peer, test }: SuiteContext): voi
 
   test("a command handled by another store instance is recognised from the stream", async () => {
     const store = await newStore();
-    const other = await peer(store);
+    const other = await sibling(store);
     const command = depositCommand(7);
     const id = uniqueId();
     await store.entities(accountOptions).handle(id, command, { decide: decideAccount });
@@ -258,7 +258,7 @@ export function commandCases({ store: newStore, peer, test }: SuiteContext): voi
 
   test("one command delivered twice at once, in one store and across two, is decided once", async () => {
     const store = await newStore();
-    const other = await peer(store);
+    const other = await sibling(store);
     const mine = store.entities(accountOptions);
     const theirs = other.entities(accountOptions);
     const id = uniqueId();

@@ -63,7 +63,7 @@ function warningLogger(): { logger: Logger; warnings: string[] } {
   };
 }
 
-export function entityCases({ store: newStore, peer, putSnapshot, test }: SuiteContext): void {
+export function entityCases({ store: newStore, sibling, putSnapshot, test }: SuiteContext): void {
   test("fetch of an entity without a stream gives init at version -1; get gives undefined", async () => {
     const store = await newStore();
     const { options } = countingAccounts("account");
@@ -98,7 +98,7 @@ export function entityCases({ store: newStore, peer, putSnapshot, test }: SuiteC
 
   test("a cached fetch sees what another store instance appended, folding only the new events", async () => {
     const store = await newStore();
-    const other = await peer(store);
+    const other = await sibling(store);
     const { options, folded } = countingAccounts("account");
     const accounts = store.entities(options);
     const id = uniqueId();
