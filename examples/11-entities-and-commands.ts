@@ -51,11 +51,12 @@ function command(type: AccountCommand["type"], amount: number): AccountCommand {
 }
 
 const prefix = `entities${Date.now()}`;
+// Two processes: on NATS two connections; on memory two stores opened on one name, which
+// share their data as two processes share a server.
 const url = process.env.MESSAGE_STORE_URL ?? "memory:";
-// Two processes on NATS. On memory, where each `connect` is an isolated store, both tellers
-// use one store; each entity store still has its own cache, so they race the same way.
-const first = await connect(url, { prefix });
-const second = url.startsWith("memory") ? first : await connect(url, { prefix });
+const shared = url.startsWith("memory") ? "memory:accounts-example" : url;
+const first = await connect(shared, { prefix });
+const second = await connect(shared, { prefix });
 const tellerA = first.entities(accountEntity);
 const tellerB = second.entities(accountEntity);
 
@@ -107,5 +108,5 @@ console.log(
 );
 
 await first.close();
-if (second !== first) await second.close();
+await second.close();
 console.log("\nstores closed");

@@ -8,7 +8,12 @@ import { newEntity } from "../../src/entities/loaded.ts";
 import { LruCache } from "../../src/entities/lru-cache.ts";
 import { decodeSnapshot, encodeSnapshot } from "../../src/entities/snapshot-codec.ts";
 import type { EntityOptions } from "../../src/entities/types.ts";
-import { connect, isUnsupportedError, type RecordedMessage } from "../../src/index.ts";
+import {
+  connect,
+  isUnsupportedError,
+  type RecordedMessage,
+  UnsupportedError,
+} from "../../src/index.ts";
 import { silentLogger } from "../../src/options.ts";
 
 type Event = RecordedMessage<"Deposited", { amount: number }>;
@@ -140,6 +145,26 @@ describe("entity store construction", () => {
     } catch (caught) {
       error = caught;
     }
+    expect(isUnsupportedError(error)).toBe(true);
+    await store.close();
+  });
+
+  it("lets a backend's UnsupportedError for snapshots reach the first cold fetch", async () => {
+    const store = await connect("memory:");
+    const host = {
+      get: (stream: string) => store.get(stream),
+      last: (stream: string) => store.last(stream),
+      write: () => store.write("account-1", { type: "X" }),
+    };
+    const unsupported = {
+      read: () => Promise.reject(new UnsupportedError("no snapshots here")),
+      write: () => Promise.reject(new UnsupportedError("no snapshots here")),
+    };
+    const entities = new CachedEntityStore(host, unsupported, silentLogger, {
+      ...options,
+      snapshot: { every: 10, version: 1 },
+    });
+    const error = await entities.fetch("1").catch((caught: unknown) => caught);
     expect(isUnsupportedError(error)).toBe(true);
     await store.close();
   });
