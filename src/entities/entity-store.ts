@@ -128,8 +128,14 @@ export class CachedEntityStore<State, Event extends RecordedMessage>
    */
   written(stream: ParsedStream, events: readonly RecordedMessage[]): void {
     const cached = this.#cache.peek(stream.id);
-    if (cached !== undefined && events[0]?.position === cached.version + 1) {
+    if (cached === undefined || events[0]?.position !== cached.version + 1) return;
+    try {
       this.#remember(stream, advance(cached, events, this.#options));
+    } catch (error) {
+      // The write has landed; a handler that throws must not make it look failed. The next
+      // load folds the stream again and lets the handler's error reach whoever loads.
+      this.#cache.delete(stream.id);
+      this.#logger.warn({ stream: stream.name, err: error }, "entity handler failed on a write");
     }
   }
 

@@ -142,6 +142,26 @@ export function entityCases({ store: newStore, sibling, putSnapshot, test }: Sui
     expect(folded.count).toBe(3);
   });
 
+  test("a handler that throws on a write through the store never fails that write", async () => {
+    const store = await newStore();
+    const { options } = countingAccounts("account");
+    const accounts = store.entities<Account, AccountEvent>({
+      ...options,
+      handlers: {
+        ...options.handlers,
+        Withdrawn: () => {
+          throw new Error("withdrawals are not folded yet");
+        },
+      },
+    });
+    const id = uniqueId();
+    await deposit(store, `account-${id}`, 1);
+    await accounts.fetch(id);
+    const written = await store.write(`account-${id}`, { type: "Withdrawn", data: { amount: 1 } });
+    expect(written.position).toBe(1);
+    await expect(accounts.fetch(id)).rejects.toThrow("withdrawals are not folded yet");
+  });
+
   test("the cache keeps at most maxEntries entities, dropping the least recently used", async () => {
     const store = await newStore();
     const { options, folded } = countingAccounts("account");
