@@ -1,5 +1,6 @@
 // The public surface, listed by name. Internals stay behind the module boundary.
 export type {
+  CategoryLayout,
   CategoryStats,
   ConsumerInfo,
   DeadLetterRecord,
@@ -23,12 +24,14 @@ export {
   type StoreHandleOptions,
 } from "./entities/index.ts";
 export {
+  CategoryLayoutError,
   ClosedError,
   ConnectionError,
   ExpectedVersionError,
   InvalidMessageError,
   InvalidOptionsError,
   InvalidStreamNameError,
+  isCategoryLayoutError,
   isClosedError,
   isConnectionError,
   isExpectedVersionError,
