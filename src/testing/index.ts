@@ -16,7 +16,9 @@ import { deadLetterCases } from "./cases/dead-letter.ts";
 import { deadLetterWorkflowCases } from "./cases/dead-letter-workflow.ts";
 import { entityCases } from "./cases/entities.ts";
 import { fetchCases } from "./cases/fetch.ts";
+import { messageValueCases } from "./cases/message-values.ts";
 import { occStormCases } from "./cases/occ-storm.ts";
+import { poisonCases } from "./cases/poison.ts";
 import { readCases } from "./cases/read.ts";
 import { replayCases } from "./cases/replay.ts";
 import { retryCases } from "./cases/retry.ts";
@@ -36,6 +38,7 @@ const AREAS: readonly [string, (context: SuiteContext) => void][] = [
   ["subscribe", subscribeCases],
   ["retry", retryCases],
   ["dead letter", deadLetterCases],
+  ["poison messages", poisonCases],
   ["consumers at scale", consumersAtScaleCases],
   ["replay", replayCases],
   ["dead-letter workflow", deadLetterWorkflowCases],
@@ -43,6 +46,7 @@ const AREAS: readonly [string, (context: SuiteContext) => void][] = [
   ["entities", entityCases],
   ["commands", commandCases],
   ["bad input", badInputCases],
+  ["message values", messageValueCases],
 ];
 
 /** Registers the conformance suite for one backend with vitest. */

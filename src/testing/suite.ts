@@ -42,6 +42,15 @@ export interface ConformanceOptions {
         bytes: Uint8Array,
       ) => Promise<void>)
     | undefined;
+  /**
+   * Stores `body` byte for byte as the next message of `stream` in a store made by `create`,
+   * past every check of the store: how the malformed-message cases put a body that is not
+   * JSON where a subscription meets it (other writers, such as `nats pub`, can). Without it
+   * those cases are skipped.
+   */
+  readonly writeRawBody?:
+    | ((store: MessageStore, stream: string, body: Uint8Array) => Promise<void>)
+    | undefined;
 }
 
 export interface TestOptions {
@@ -62,6 +71,10 @@ export interface SuiteContext {
     stream: { category: string; id: string },
     bytes: Uint8Array,
   ): Promise<void>;
+  /** The backend's raw writer (see `ConformanceOptions.writeRawBody`); `undefined` when it has none. */
+  readonly writeRawBody: ConformanceOptions["writeRawBody"];
+  /** Registers `title` as skipped, with `reason`: for a case whose prerequisite the backend lacks. */
+  skipped(title: string, reason: string): void;
 }
 
 export interface SuiteRegistration {
@@ -113,6 +126,10 @@ export function createSuiteContext(options: ConformanceOptions): SuiteRegistrati
         return;
       }
       it(title, body, testOptions.timeoutMs);
+    },
+    writeRawBody: options.writeRawBody,
+    skipped(title, reason) {
+      it.skip(`${title} [skipped: ${reason}]`, () => {});
     },
   };
   return {

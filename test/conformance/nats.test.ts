@@ -1,9 +1,11 @@
 // The conformance suite on NATS JetStream: every store gets a prefix of its own on the shared server.
+import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { connect as connectNats } from "@nats-io/transport-node";
+import { connect as natsConnect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { snapshotBucketName, snapshotKeyOf } from "../../src/backends/nats/snapshots.ts";
 import { connect, isClosedError, type MessageStore } from "../../src/index.ts";
+import { parseStream } from "../../src/stream-name.ts";
 import { runConformance } from "../../src/testing/index.ts";
 import { hasNats, natsSkipReason, natsUrl, uniquePrefix } from "../support/nats.ts";
 
@@ -15,13 +17,26 @@ if (hasNats()) {
     sibling: (store, options) => connect(natsUrl(), { ...options, prefix: store.options.prefix }),
     // Straight into the KV bucket with nats.js, as a foreign or broken writer would.
     putSnapshot: async (store, stream, bytes) => {
-      const connection = await connectNats({ servers: natsUrl() });
+      const connection = await natsConnect({ servers: natsUrl() });
       try {
         const bucket = await new Kvm(connection).create(
           snapshotBucketName(store.options.prefix, stream.category),
           { history: 1 },
         );
         await bucket.put(snapshotKeyOf(stream.id), bytes);
+      } finally {
+        await connection.close();
+      }
+    },
+    // As another writer would: a plain JetStream publish on the stream's next position subject.
+    writeRawBody: async (store, stream, body) => {
+      const { prefix } = store.options;
+      const { category, id } = parseStream(stream);
+      await store.ensureCategory(category);
+      const position = (await store.version(stream)) + 1;
+      const connection = await natsConnect({ servers: natsUrl() });
+      try {
+        await jetstream(connection).publish(`${prefix}.${category}.${id}.${position}`, body);
       } finally {
         await connection.close();
       }
