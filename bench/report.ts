@@ -3,6 +3,7 @@
  * the targets, then writes `results/latest.json`, `results/latest.md` and a console table.
  */
 import { mkdir, writeFile } from "node:fs/promises";
+import { entityTargets } from "./entity-targets.ts";
 import type { VariantResult, WorkloadResult } from "./harness.ts";
 import { type Summary, summarize } from "./stats.ts";
 
@@ -176,6 +177,7 @@ export function checkTargets(results: readonly WorkloadResult[]): TargetCheck[] 
     typedTarget(results, "W10-write"),
     typedTarget(results, "W10-consume"),
     zencastrLayoutTarget(results),
+    ...entityTargets(results),
   ];
 }
 

@@ -19,5 +19,6 @@ export type {
 export { assertExpectedVersion, matchesExpectedVersion } from "./expected-version.ts";
 export type { PreparedMessage } from "./message.ts";
 export { type ResolvedOptions, resolveOptions } from "./options.ts";
+export type { SnapshotStore } from "./snapshot-store.ts";
 export type { ParsedStream, ParsedTarget } from "./stream-name.ts";
 export { markUncertainAppend } from "./uncertain-append.ts";

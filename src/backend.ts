@@ -25,6 +25,7 @@ import type {
 import type { Diagnosis } from "./diagnosis.ts";
 import type { ExpectedVersion } from "./expected-version.ts";
 import type { PreparedMessage, RecordedMessage } from "./message.ts";
+import type { SnapshotStore } from "./snapshot-store.ts";
 import type { ParsedStream, ParsedTarget } from "./stream-name.ts";
 
 export type {
@@ -169,6 +170,13 @@ export interface Backend {
 
   /** Release every resource. Idempotent. Never closes a connection the caller owns. */
   close(): Promise<void>;
+
+  /**
+   * Where entity snapshots are kept: one slot of bytes per stream (see `snapshot-store.ts`).
+   * A backend without such storage gives a store whose `read` and `write` throw
+   * `UnsupportedError`; entity stores then refuse their `snapshot` option.
+   */
+  readonly snapshots: SnapshotStore;
 
   /**
    * Capability: how safe the stored data is (server, replicas, sync setting, consumers'

@@ -12,6 +12,20 @@ export type { DeadLettersOptions, RedriveOptions } from "./consumer-admin.ts";
 export type { Diagnosis, Finding, FindingStatus } from "./diagnosis.ts";
 export { hasWarnings } from "./diagnosis.ts";
 export {
+  CAUSATION_ID_KEY,
+  type Decision,
+  type Entity,
+  type EntityCacheOptions,
+  type EntityHandler,
+  type EntityHandlers,
+  type EntityOptions,
+  type EntitySnapshotOptions,
+  type EntityStore,
+  type HandleOptions,
+  type HandleResult,
+  type StoreHandleOptions,
+} from "./entities/index.ts";
+export {
   AuthorizationError,
   CategoryLayoutError,
   ClosedError,

@@ -20,6 +20,14 @@ import type { DeadLettersOptions, RedriveOptions } from "./consumer-admin.ts";
 import * as admin from "./consumer-admin.ts";
 import type { Diagnosis } from "./diagnosis.ts";
 import {
+  CachedEntityStore,
+  type EntityOptions,
+  EntityRegistry,
+  type EntityStore,
+  type HandleResult,
+  type StoreHandleOptions,
+} from "./entities/index.ts";
+import {
   ClosedError,
   InvalidMessageError,
   InvalidOptionsError,
@@ -217,6 +225,8 @@ export class MessageStore implements AsyncDisposable {
   readonly #recentWrites = new WritesByStream<WriteResult>();
   /** Where writes whose reply was lost would have landed: after this version. */
   readonly #uncertainWrites = new WritesByStream<number>();
+  /** Entity stores made by this store: its writes move their cached entities. */
+  readonly #entityStores = new EntityRegistry();
   readonly #subscriptions = new Set<Subscription>();
   #closing: Promise<void> | undefined;
 
@@ -281,11 +291,27 @@ export class MessageStore implements AsyncDisposable {
     // Only a caller's own id can come back in a retry; one made up here is new by definition,
     // so such writes skip the caches of earlier writes (a cost on every write, bench W6).
     const retryId = callerGaveFirstId(messages) ? (prepared[0] as PreparedMessage).id : undefined;
-    if (retryId === undefined) return this.#appendUntilPlaced(parsed, prepared, expected);
+    if (retryId === undefined) {
+      return this.#written(
+        parsed,
+        prepared,
+        await this.#appendUntilPlaced(parsed, prepared, expected),
+      );
+    }
     const remembered = this.#recentWrites.get(parsed.name, retryId);
     if (remembered !== undefined) return remembered;
     const result = await this.#appendOrRecognise(parsed, prepared, expected, retryId);
     this.#recentWrites.remember(parsed.name, retryId, result);
+    return this.#written(parsed, prepared, result);
+  }
+
+  /** Tells the entity stores of the stream's category what was written; returns `result`. */
+  #written(
+    stream: ParsedStream,
+    prepared: readonly PreparedMessage[],
+    result: WriteResult,
+  ): WriteResult {
+    this.#entityStores.written(stream, prepared, result);
     return result;
   }
 
@@ -468,6 +494,51 @@ export class MessageStore implements AsyncDisposable {
       }
     }
     return { state, version };
+  }
+
+  /**
+   * An entity store for one category: `fetch(id)`/`get(id)` through a per-process cache and
+   * optional snapshots, and `handle(id, command, { decide })`. Make one per category at
+   * startup and share it: its cache is its own. See `docs/entities.md`.
+   */
+  entities<State, Event extends RecordedMessage = RecordedMessage>(
+    options: EntityOptions<State, Event>,
+  ): EntityStore<State, Event> {
+    this.#assertOpen();
+    const entities = new CachedEntityStore(
+      {
+        get: (stream, readOptions) => this.get(stream, readOptions),
+        last: (stream) => this.last(stream),
+        write: (stream, messages, writeOptions) => this.write(stream, messages, writeOptions),
+      },
+      this.#backend.snapshots,
+      this.#options.logger,
+      options,
+    );
+    this.#entityStores.add(entities.category, entities);
+    return entities;
+  }
+
+  /**
+   * Handles `command` for the entity of `stream` (a stream of `options.entity`'s category):
+   * decides on its state, writes what `decide` returns with the version it decided on, and
+   * on a conflict loads and decides again (`retries`, with backoff). A command whose id
+   * already caused events of the stream is not decided again. See `docs/entities.md`.
+   */
+  async handle<State, const Command extends Message>(
+    stream: StreamRef,
+    command: Command,
+    options: StoreHandleOptions<State, Command>,
+  ): Promise<HandleResult<State>> {
+    this.#assertOpen();
+    const parsed = parseStream(stream);
+    const { entity, ...handleOptions } = options;
+    if (parsed.category !== entity?.category) {
+      throw new InvalidOptionsError(
+        `handle: ${parsed.name} is not in the entity store's category ${entity?.category}`,
+      );
+    }
+    return entity.handle(parsed.id, command, handleOptions);
   }
 
   /** A durable subscription; call `start()`. See `SubscribeOptions`. */
@@ -707,6 +778,7 @@ export class MessageStore implements AsyncDisposable {
       this.#subscriptions.clear();
       this.#recentWrites.clear();
       this.#uncertainWrites.clear();
+      await this.#entityStores.flush();
       await this.#backend.close();
     })();
     return this.#closing;

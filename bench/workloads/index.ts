@@ -9,6 +9,7 @@ import { w5 } from "./w5-live.ts";
 import { w6Concurrent, w6Read, w6Sequential } from "./w6-memory.ts";
 import { w9 } from "./w9-concurrency.ts";
 import { w10Consume, w10Write } from "./w10-typed.ts";
+import { w10 } from "./w11-entities.ts";
 
 /** W7: W3 at each category size of the run, except W3's own size, which W3 has measured. */
 function scaleWorkloads(settings: Settings): Workload[] {
@@ -37,6 +38,7 @@ export function workloadsFor(settings: Settings): Workload[] {
     w9,
     w10Write,
     w10Consume,
+    ...w10,
     ...scaleWorkloads(settings),
   ];
 }

@@ -10,10 +10,12 @@
 import { describe, expect, it } from "vitest";
 import { badInputCases } from "./cases/bad-input.ts";
 import { causationCases } from "./cases/causation.ts";
+import { commandCases } from "./cases/commands.ts";
 import { concurrencyCases } from "./cases/concurrency.ts";
 import { consumersAtScaleCases } from "./cases/consumers-at-scale.ts";
 import { deadLetterCases } from "./cases/dead-letter.ts";
 import { deadLetterWorkflowCases } from "./cases/dead-letter-workflow.ts";
+import { entityCases } from "./cases/entities.ts";
 import { fetchCases } from "./cases/fetch.ts";
 import { messageValueCases } from "./cases/message-values.ts";
 import { occStormCases } from "./cases/occ-storm.ts";
@@ -52,6 +54,8 @@ const AREAS: readonly [string, (context: SuiteContext) => void][] = [
   ["replay", replayCases],
   ["dead-letter workflow", deadLetterWorkflowCases],
   ["waitFor", waitForCases],
+  ["entities", entityCases],
+  ["commands", commandCases],
   ["bad input", badInputCases],
   ["typed writes", typedWriteCases],
   ["upcasting", upcastingCases],

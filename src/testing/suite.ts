@@ -38,6 +38,17 @@ export interface ConformanceOptions {
    */
   readonly schemaKits?: readonly SchemaKit[] | undefined;
   /**
+   * Puts `bytes` in the snapshot slot of `stream` behind the store's back, as a broken or
+   * foreign writer would (the corrupt-snapshot case).
+   */
+  readonly putSnapshot?:
+    | ((
+        store: MessageStore,
+        stream: { category: string; id: string },
+        bytes: Uint8Array,
+      ) => Promise<void>)
+    | undefined;
+  /**
    * Stores `body` byte for byte as the next message of `stream` in a store made by `create`,
    * past every check of the store: how the malformed-message cases put a body that is not
    * JSON where a subscription meets it (other writers, such as `nats pub`, can). Without it
@@ -62,6 +73,12 @@ export interface SuiteContext {
   test(title: string, body: () => Promise<void>, options?: TestOptions): void;
   /** The schema libraries the typed-message cases use; at least one. */
   readonly schemaKits: readonly SchemaKit[];
+  /** See `ConformanceOptions.putSnapshot`. */
+  putSnapshot(
+    store: MessageStore,
+    stream: { category: string; id: string },
+    bytes: Uint8Array,
+  ): Promise<void>;
   /** The backend's raw writer (see `ConformanceOptions.writeRawBody`); `undefined` when it has none. */
   readonly writeRawBody: ConformanceOptions["writeRawBody"];
   /** Registers `title` as skipped, with `reason`: for a case whose prerequisite the backend lacks. */
@@ -105,6 +122,11 @@ export function createSuiteContext(options: ConformanceOptions): SuiteRegistrati
       const sibling = await options.sibling(store, storeOptions);
       openStores.push(sibling);
       return sibling;
+    },
+    async putSnapshot(store, stream, bytes) {
+      if (options.putSnapshot === undefined)
+        throw new Error(`conformance: ${options.name} gives no putSnapshot, which this case needs`);
+      await options.putSnapshot(store, stream, bytes);
     },
     test(title, body, testOptions = {}) {
       const reason = skipReasons.get(title);

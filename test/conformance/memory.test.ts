@@ -9,7 +9,7 @@ import { runConformance } from "../../src/testing/index.ts";
 import { valibotKit, zodKit } from "../support/schema-kits.ts";
 
 // Each store gets a data set of its own name, so that `sibling` can open a second store on it,
-// and `writeRawBody` a backend past the store's checks.
+// and `putSnapshot` and `writeRawBody` a backend past the store's checks.
 const dataNames = new WeakMap<MessageStore, string>();
 let stores = 0;
 
@@ -24,6 +24,15 @@ runConformance({
   },
   sibling: (store, options) => connect(`memory:${dataNames.get(store) ?? ""}`, options),
   schemaKits: [zodKit, valibotKit],
+  // Through a backend of its own on the same data, as a foreign or broken writer would.
+  putSnapshot: async (store, stream, bytes) => {
+    const backend = createMemoryBackend(resolveOptions(), dataNames.get(store));
+    try {
+      await backend.snapshots.write(parseStream(stream), bytes);
+    } finally {
+      await backend.close();
+    }
+  },
   writeRawBody: async (store, stream, body) => {
     const name = dataNames.get(store);
     if (name === undefined) throw new Error("not a store of this suite");

@@ -1,7 +1,9 @@
 // The conformance suite on NATS JetStream: every store gets a prefix of its own on the shared server.
 import { jetstream } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
 import { connect as natsConnect } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
+import { snapshotBucketName, snapshotKeyOf } from "../../src/backends/nats/snapshots.ts";
 import { connect, isClosedError, type MessageStore } from "../../src/index.ts";
 import { parseStream } from "../../src/stream-name.ts";
 import { runConformance } from "../../src/testing/index.ts";
@@ -15,6 +17,19 @@ if (hasNats()) {
     create: (options) => connect(natsUrl(), { ...options, prefix: uniquePrefix("conf") }),
     sibling: (store, options) => connect(natsUrl(), { ...options, prefix: store.options.prefix }),
     schemaKits: [zodKit, valibotKit],
+    // Straight into the KV bucket with nats.js, as a foreign or broken writer would.
+    putSnapshot: async (store, stream, bytes) => {
+      const connection = await natsConnect({ servers: natsUrl() });
+      try {
+        const bucket = await new Kvm(connection).create(
+          snapshotBucketName(store.options.prefix, stream.category),
+          { history: 1 },
+        );
+        await bucket.put(snapshotKeyOf(stream.id), bytes);
+      } finally {
+        await connection.close();
+      }
+    },
     // As another writer would: a plain JetStream publish on the stream's next position subject.
     writeRawBody: async (store, stream, body) => {
       const { prefix } = store.options;

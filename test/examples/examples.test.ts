@@ -139,6 +139,17 @@ const expectedLines: Record<string, readonly (string | RegExp)[]> = {
     /reason invalid: Deposit at account:command-1 position 1 does not match its schema: cents: .+/,
     "account-1/3: deposited 500 cents",
   ],
+  "11-entities-and-commands.ts": [
+    "deposited 100: balance 100 at version 0",
+    "each written once, at positions 1,2,3,4,5,6,7,8,9,10",
+    "balance 200 at version 10: no lost update",
+    "refused: insufficient funds (200); version still 10",
+    "first: wrote 1 event at position 11",
+    "again: duplicate true, the same event true",
+    "a cold fetch from the snapshot: balance 150 at version 11",
+    "get of an account without events: undefined",
+    "stores closed",
+  ],
 };
 
 /** Checks exit code, stderr and the expected lines of one run. */

@@ -35,6 +35,7 @@ import { preciseNowMs } from "./log.ts";
 import { categoryStats, lastOf, readCategory, readStreamPages } from "./reads.ts";
 import type { RedriveQueues } from "./redrive.ts";
 import { MemoryData } from "./shared-data.ts";
+import { MemorySnapshots, snapshotSlotsOf } from "./snapshots.ts";
 import { tailCategory } from "./tail.ts";
 
 class MemoryBackend implements Backend {
@@ -47,6 +48,7 @@ class MemoryBackend implements Backend {
   readonly #data: MemoryData;
   /** Aborted by `close()`: ends every tail. */
   readonly #closed = new AbortController();
+  readonly snapshots: MemorySnapshots;
 
   constructor(options: ResolvedOptions, data: MemoryData) {
     this.#options = options;
@@ -55,6 +57,7 @@ class MemoryBackend implements Backend {
     this.#categories = data.categories;
     this.#consumers = data.consumers;
     this.#redrives = data.redrives;
+    this.snapshots = new MemorySnapshots(snapshotSlotsOf(data), () => this.#assertOpen());
     // Every live tail listens here; many concurrent `waitFor`s are normal, not a leak.
     setMaxListeners(0, this.#closed.signal);
   }

@@ -38,6 +38,7 @@ import { entityEnd, lastMessage, readStreamPages } from "./read-stream.ts";
 import { redriveNats } from "./redrive.ts";
 import { redriveFeed } from "./redrive-feed.ts";
 import { Requester } from "./requester.ts";
+import { NatsSnapshots } from "./snapshots.ts";
 import { CategoryStorage } from "./storage.ts";
 import { createSubjectLayout } from "./subjects.ts";
 import { tailNats } from "./tail.ts";
@@ -94,6 +95,7 @@ class NatsBackend implements Backend {
   readonly #ownsConnection: boolean;
   readonly #connection: NatsConnection;
   readonly #options: ResolvedOptions;
+  readonly snapshots: NatsSnapshots;
   #closing: Promise<void> | undefined;
 
   constructor(parts: NatsInternals, maxMessageSize: number, ownsConnection: boolean) {
@@ -103,6 +105,11 @@ class NatsBackend implements Backend {
     this.#writer = new EntityWriter(parts);
     this.maxMessageSize = maxMessageSize;
     this.#ownsConnection = ownsConnection;
+    this.snapshots = new NatsSnapshots(
+      parts.jetstream,
+      parts.options.prefix,
+      parts.options.replicas,
+    );
   }
 
   async ensureCategory(category: string, settings: CategorySettings): Promise<void> {

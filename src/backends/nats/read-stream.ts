@@ -13,6 +13,7 @@ import { decodeStored } from "./decode.ts";
 import {
   directBatch,
   lastOnSubject,
+  MULTI_LAST_LIMIT,
   messagesOnSubject,
   multiLast,
   PAGE_SIZE,
@@ -141,6 +142,25 @@ async function* pagesFrom(
 }
 
 /**
+ * What a `multi_last` asks for: a short range from a later position (an entity cache
+ * catching up, a retried write's check) names its position subjects, so only those messages
+ * travel, whatever the entity's length; anything else takes the wildcard.
+ */
+function subjectsToRead(
+  parts: NatsInternals,
+  stream: ParsedStream,
+  fromPosition: number,
+  maxCount: number,
+): string[] {
+  if (fromPosition === 0 || maxCount >= MULTI_LAST_LIMIT) {
+    return [parts.subjects.positionWildcard(stream)];
+  }
+  return Array.from({ length: maxCount }, (_, index) =>
+    parts.subjects.positionSubject(stream, fromPosition + index),
+  );
+}
+
+/**
  * The entity's messages with their positions, a page at a time. The common case, a short
  * entity written only by this store, is one request and one page; long entities are read a
  * page of sequences at a time, and entities with other writers' messages are scanned.
@@ -150,6 +170,7 @@ async function* positioned(
   storage: StorageConfig,
   stream: ParsedStream,
   fromPosition: number,
+  maxCount = Number.POSITIVE_INFINITY,
 ): AsyncGenerator<PositionedPage> {
   if (storage.layout === "zencastr") {
     yield* entitySubjectPages(parts, storage, stream);
@@ -164,7 +185,7 @@ async function* positioned(
   const found = await multiLast(
     parts.requester,
     storage.name,
-    [parts.subjects.positionWildcard(stream), entity],
+    [...subjectsToRead(parts, stream, fromPosition, maxCount), entity],
     parts.options.timeoutMs,
   );
   if (found === "too-many") {
@@ -190,7 +211,7 @@ export async function* readStreamPages(
   const storage = await parts.catalog.lookup(stream.category);
   if (storage === undefined) return;
   let remaining = maxCount;
-  for await (const page of positioned(parts, storage, stream, fromPosition)) {
+  for await (const page of positioned(parts, storage, stream, fromPosition, maxCount)) {
     const messages: RecordedMessage[] = [];
     for (const { stored, position } of page) {
       if (position < fromPosition) continue;

@@ -1,0 +1,18 @@
+// The entity layer (DESIGN §8): entity stores with a cache and snapshots, and command handling.
+export { CAUSATION_ID_KEY } from "./command-window.ts";
+export { CachedEntityStore } from "./entity-store.ts";
+export { EntityRegistry } from "./registry.ts";
+export type {
+  Decision,
+  Entity,
+  EntityCacheOptions,
+  EntityHandler,
+  EntityHandlers,
+  EntityHost,
+  EntityOptions,
+  EntitySnapshotOptions,
+  EntityStore,
+  HandleOptions,
+  HandleResult,
+  StoreHandleOptions,
+} from "./types.ts";
