@@ -3,6 +3,7 @@
  * shape, which has nothing optional. Unknown keys are refused so a typo is not silently ignored.
  */
 import { InvalidOptionsError } from "./errors.ts";
+import type { Instrumentation } from "./instrumentation.ts";
 import { checkOptionKeys, positiveInteger } from "./option-checks.ts";
 
 /** pino-shaped: any pino, bunyan or console-like logger fits. */
@@ -49,6 +50,12 @@ export interface MessageStoreOptions {
    * @default 5000
    */
   timeoutMs?: number | undefined;
+  /**
+   * Tracing and metrics: `otelInstrumentation()` from `message-store/otel`, or your own
+   * `Instrumentation` (see `src/instrumentation.ts`).
+   * @default undefined (nothing is recorded, at no cost)
+   */
+  instrumentation?: Instrumentation | undefined;
 }
 
 export interface ResolvedOptions {
@@ -60,6 +67,7 @@ export interface ResolvedOptions {
   readonly maxMessageSize: number | undefined;
   readonly replicas: number;
   readonly timeoutMs: number;
+  readonly instrumentation: Instrumentation | undefined;
 }
 
 export const DEFAULT_PREFIX = "";
@@ -82,6 +90,7 @@ const KNOWN_KEYS = new Set([
   "maxMessageSize",
   "replicas",
   "timeoutMs",
+  "instrumentation",
 ]);
 
 /** Resolves options, applying the defaults. Throws `InvalidOptionsError`. */
@@ -107,5 +116,15 @@ export function resolveOptions(options: MessageStoreOptions = {}): ResolvedOptio
     maxMessageSize: positiveInteger(options.maxMessageSize, "maxMessageSize"),
     replicas: positiveInteger(options.replicas, "replicas") ?? DEFAULT_REPLICAS,
     timeoutMs: positiveInteger(options.timeoutMs, "timeoutMs") ?? DEFAULT_TIMEOUT_MS,
+    instrumentation: checkInstrumentation(options.instrumentation),
   };
+}
+
+function checkInstrumentation(value: Instrumentation | undefined): Instrumentation | undefined {
+  if (value === undefined) return undefined;
+  const members: unknown[] = [value?.write, value?.attempt, value?.fetch];
+  if (members.some((member) => typeof member !== "function")) {
+    throw new InvalidOptionsError("instrumentation must have write, attempt and fetch methods");
+  }
+  return value;
 }

@@ -32,6 +32,7 @@ import {
   matchesExpectedVersion,
 } from "./expected-version.ts";
 import { findRetriedWrite, WritesByStream } from "./idempotency.ts";
+import type { InstrumentedStore, WriteScope } from "./instrumentation.ts";
 import {
   checkMessage,
   type Message,
@@ -153,12 +154,15 @@ export class MessageStore implements AsyncDisposable {
   /** Where writes whose reply was lost would have landed: after this version. */
   readonly #uncertainWrites = new WritesByStream<number>();
   readonly #subscriptions = new Set<Subscription>();
+  /** What the instrumentation is told about this store, made once. */
+  readonly #instrumented: InstrumentedStore;
   #closing: Promise<void> | undefined;
 
   /** Use `connect()` or `fromNats()`; this is for custom backends and tests. */
   constructor(backend: Backend, options: ResolvedOptions) {
     this.#backend = backend;
     this.#options = options;
+    this.#instrumented = { backend: backend.kind, prefix: options.prefix };
   }
 
   /** `"memory"` or `"nats"`. */
@@ -200,7 +204,35 @@ export class MessageStore implements AsyncDisposable {
     const expected = checkExpectedVersion(
       options.expectedVersion === undefined ? "any" : options.expectedVersion,
     );
-    const prepared = this.#prepare(messages);
+    const instrumentation = this.#options.instrumentation;
+    if (instrumentation === undefined) return this.#writeChecked(parsed, messages, expected);
+    const first: Message | undefined = Array.isArray(messages) ? messages[0] : messages;
+    const scope = instrumentation.write({
+      store: this.#instrumented,
+      streamName: parsed.name,
+      category: parsed.category,
+      streamId: parsed.id,
+      messageType: typeof first?.type === "string" ? first.type : "",
+      messageCount: Array.isArray(messages) ? messages.length : 1,
+      expectedVersion: expected,
+    });
+    try {
+      const result = await scope.run(() => this.#writeChecked(parsed, messages, expected, scope));
+      scope.end(result);
+      return result;
+    } catch (error) {
+      scope.fail(error);
+      throw error;
+    }
+  }
+
+  async #writeChecked(
+    parsed: ParsedStream,
+    messages: Message | readonly Message[],
+    expected: ExpectedVersion,
+    scope?: WriteScope,
+  ): Promise<WriteResult> {
+    const prepared = this.#prepare(messages, scope);
     // Only a caller's own id can come back in a retry; one made up here is new by definition,
     // so such writes skip the caches of earlier writes (a cost on every write, bench W6).
     const retryId = callerGaveFirstId(messages) ? (prepared[0] as PreparedMessage).id : undefined;
@@ -334,27 +366,43 @@ export class MessageStore implements AsyncDisposable {
     this.#assertOpen();
     const parsed = parseStream(stream);
     const { init, handlers } = options;
+    const scope = this.#options.instrumentation?.fetch({
+      store: this.#instrumented,
+      streamName: parsed.name,
+      category: parsed.category,
+    });
     let state = typeof init === "function" ? (init as () => State)() : init;
     let version = -1;
-    const pages = this.#backend.readStreamPages(parsed, 0, Number.POSITIVE_INFINITY);
-    for await (const page of pages) {
-      for (const message of page) {
-        const handler = handlers[message.type];
-        if (handler !== undefined) state = handler(state, message);
-        version = message.position;
+    let count = 0;
+    try {
+      const pages = this.#backend.readStreamPages(parsed, 0, Number.POSITIVE_INFINITY);
+      for await (const page of pages) {
+        count += page.length;
+        for (const message of page) {
+          const handler = handlers[message.type];
+          if (handler !== undefined) state = handler(state, message);
+          version = message.position;
+        }
       }
+    } catch (error) {
+      scope?.fail(error);
+      throw error;
     }
+    scope?.end({ version, messages: count });
     return { state, version };
   }
 
   /** A durable subscription; call `start()`. See `SubscribeOptions`. */
   subscribe(target: TargetRef, options: SubscribeOptions): Subscription {
     this.#assertOpen();
+    const parsed = parseTarget(target);
+    const instrumentation = this.#options.instrumentation;
     const subscription = createSubscription(
       this.#backend,
-      parseTarget(target),
+      parsed,
       options,
       this.#options.logger,
+      instrumentation && { hook: instrumentation, store: this.#instrumented, target: parsed.name },
     );
     this.#subscriptions.add(subscription);
     return subscription;
@@ -546,7 +594,8 @@ export class MessageStore implements AsyncDisposable {
     if (this.#closing !== undefined) throw new ClosedError();
   }
 
-  #prepare(messages: Message | readonly Message[]): PreparedMessage[] {
+  /** Checks, ids and encodes; `scope` adds the instrumentation's metadata and headers. */
+  #prepare(messages: Message | readonly Message[], scope?: WriteScope): PreparedMessage[] {
     const list: readonly unknown[] = Array.isArray(messages) ? messages : [messages];
     if (list.length === 0) throw new InvalidMessageError("write needs at least one message");
     const seen = new Set<string>();
@@ -558,7 +607,10 @@ export class MessageStore implements AsyncDisposable {
           `message [${index}] repeats id ${id} of an earlier message in the same write`,
         );
       seen.add(id);
-      const metadata = message.metadata ?? {};
+      const metadata =
+        scope?.metadata === undefined
+          ? (message.metadata ?? {})
+          : { ...message.metadata, ...scope.metadata };
       const data = message.data === undefined ? {} : message.data;
       const body = encodeBody(message.type, data, metadata, id);
       if (body.length > this.#backend.maxMessageSize) {
@@ -566,7 +618,10 @@ export class MessageStore implements AsyncDisposable {
           `message [${index}] is ${body.length} bytes encoded, over maxMessageSize ${this.#backend.maxMessageSize}`,
         );
       }
-      return { id, type: message.type, data, metadata, body };
+      const headers = scope?.headers;
+      return headers === undefined
+        ? { id, type: message.type, data, metadata, body }
+        : { id, type: message.type, data, metadata, body, headers };
     });
   }
 }

@@ -4,6 +4,12 @@
  * cannot be written) is logged and turned into the safest outcome, a later redelivery.
  */
 import type { Backend, DeadLetterReason, Delivery } from "../backend.ts";
+import type {
+  AttemptOutcome,
+  AttemptScope,
+  Instrumentation,
+  InstrumentedStore,
+} from "../instrumentation.ts";
 import type { Logger } from "../options.ts";
 import { createHandlerContext } from "./handler-context.ts";
 import type { ResolvedConsumerOptions, ResolvedSubscribeOptions } from "./options.ts";
@@ -36,6 +42,15 @@ export interface SettleDeps {
 
 export interface DispatchDeps extends SettleDeps {
   readonly options: ResolvedSubscribeOptions;
+  /** Set when the store has the `instrumentation` option: each handler attempt opens a scope. */
+  readonly instrumentation?: DispatchInstrumentation | undefined;
+}
+
+export interface DispatchInstrumentation {
+  readonly hook: Instrumentation;
+  readonly store: InstrumentedStore;
+  /** The subscription's target name (category or stream). */
+  readonly target: string;
 }
 
 /** If a dead letter cannot be written, the message comes back after this instead of being lost. */
@@ -226,6 +241,58 @@ export async function attemptDelivery(
   deps: DispatchDeps,
   keepAlive = true,
 ): Promise<Verdict> {
+  const scope = openAttemptScope(delivery, attempt, deps);
+  if (scope === undefined) return attemptHandler(delivery, attempt, deps, keepAlive, undefined);
+  const verdict = await attemptHandler(delivery, attempt, deps, keepAlive, scope);
+  scope.end(attemptOutcome(verdict, attempt, deps.options));
+  return verdict;
+}
+
+/** A scope for an attempt that will run a handler; `undefined` without instrumentation. */
+function openAttemptScope(
+  delivery: Delivery,
+  attempt: number,
+  deps: DispatchDeps,
+): AttemptScope | undefined {
+  const instrumentation = deps.instrumentation;
+  const message = delivery.message;
+  if (instrumentation === undefined || message === undefined) return undefined;
+  if (deps.options.handlers[message.type] === undefined) return undefined;
+  return instrumentation.hook.attempt({
+    store: instrumentation.store,
+    consumer: deps.options.consumer,
+    target: instrumentation.target,
+    message,
+    attempt,
+    maxAttempts: deps.options.maxAttempts,
+    headers: delivery.raw.headers,
+    storage: delivery.raw.storage,
+    subject: delivery.raw.subject,
+  });
+}
+
+/** The verdict as it will be settled (`settle`): a failed last attempt is given up. */
+function attemptOutcome(
+  verdict: Verdict,
+  attempt: number,
+  options: ResolvedConsumerOptions,
+): AttemptOutcome {
+  if (verdict.kind === "ack") return verdict;
+  const givenUp = options.deadLetter === undefined ? "drop" : "dead-letter";
+  if (verdict.kind === "retry" && !isFinalAttempt(attempt, options))
+    return { kind: "retry", error: verdict.error };
+  const reason =
+    verdict.kind === "give-up" && verdict.reason === "terminated" ? "terminated" : "failed";
+  return { kind: givenUp, reason, error: verdict.error };
+}
+
+async function attemptHandler(
+  delivery: Delivery,
+  attempt: number,
+  deps: DispatchDeps,
+  keepAlive: boolean,
+  scope: AttemptScope | undefined,
+): Promise<Verdict> {
   const { options, logger } = deps;
   const message = delivery.message;
   const handler = message === undefined ? undefined : options.handlers[message.type];
@@ -238,8 +305,9 @@ export async function attemptDelivery(
     return early ?? { kind: "ack" };
   }
   const recording = createHandlerContext(delivery, options.consumer, options.maxAttempts, attempt);
+  const invoke = (): void | Promise<void> => handler(message, recording.context);
   const thrown = await runHandler(
-    () => handler(message, recording.context),
+    scope === undefined ? invoke : () => scope.run(invoke),
     delivery,
     keepAlive ? options.inProgressIntervalMs : undefined,
   );

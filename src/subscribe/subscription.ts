@@ -8,7 +8,7 @@
 import type { Backend, ConsumerSource, Delivery } from "../backend.ts";
 import type { Logger } from "../options.ts";
 import type { ParsedTarget } from "../stream-name.ts";
-import { acknowledge, type DispatchDeps } from "./dispatch.ts";
+import { acknowledge, type DispatchDeps, type DispatchInstrumentation } from "./dispatch.ts";
 import { EventChannel } from "./event-channel.ts";
 import { isMine } from "./group.ts";
 import { resolveSubscribeOptions } from "./options.ts";
@@ -185,7 +185,9 @@ export function createSubscription(
   target: ParsedTarget,
   options: SubscribeOptions,
   logger: Logger,
+  instrumentation?: DispatchInstrumentation,
 ): Subscription {
   const resolved = resolveSubscribeOptions(options);
-  return new BackendSubscription(backend, target, { backend, options: resolved, logger });
+  const deps = { backend, options: resolved, logger, instrumentation };
+  return new BackendSubscription(backend, target, deps);
 }

@@ -28,6 +28,7 @@ import { AckBatch } from "./ack-batch.ts";
 import { NatsSourceStatus } from "./consumer-status.ts";
 import type { NatsContext } from "./context.ts";
 import { storedFromDelivery } from "./fetch.ts";
+import { headersRecord } from "./message-headers.ts";
 
 /** First pause before reopening a consume that failed; doubles per failure in a row. */
 export const CONSUMER_REOPEN_DELAY_MS = 250;
@@ -272,7 +273,13 @@ class NatsConsumerSource implements ConsumerSource {
       {
         message,
         error,
-        raw: { storage, sequence: msg.seq, body: msg.data, subject: msg.subject },
+        raw: {
+          storage,
+          sequence: msg.seq,
+          body: msg.data,
+          subject: msg.subject,
+          headers: headersRecord(msg.headers),
+        },
         deliveryCount: msg.info.deliveryCount,
         // A plain ack, not a confirmed one: waiting for the server's confirmation of every
         // ack capped a subscription at one message per round trip. An ack lost in transit
