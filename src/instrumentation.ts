@@ -78,7 +78,7 @@ export type AttemptOutcome =
 
 export interface AttemptScope {
   /** Runs the handler with this attempt as the active context; a throw or rejection passes through. */
-  run<T>(work: () => T): T;
+  run(work: () => void | Promise<void>): Promise<void>;
   end(outcome: AttemptOutcome): void;
 }
 
