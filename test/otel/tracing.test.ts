@@ -3,7 +3,7 @@ import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { afterEach, describe, expect, it } from "vitest";
 import { connect, type MessageStore, type MessageStoreOptions } from "../../src/index.ts";
-import { TRACE_CONTEXT_METADATA_KEY } from "../../src/otel/index.ts";
+import { observeConsumerLag, TRACE_CONTEXT_METADATA_KEY } from "../../src/otel/index.ts";
 import { hasNats, natsUrl, uniquePrefix } from "../support/nats.ts";
 import { createTestTelemetry, onlySpan, type TestTelemetry, until } from "../support/otel.ts";
 
@@ -136,10 +136,10 @@ describe.each(backends)("otel on $name", ({ name: backend, open }) => {
       "message_store.dead_letter.reason": "failed",
     });
     const consumer = { "message_store.consumer": "worker" };
-    expect(await telemetry.counter("message_store.consumer.deliveries", consumer)).toBe(1);
-    expect(await telemetry.counter("message_store.consumer.attempts", consumer)).toBe(2);
-    expect(await telemetry.counter("message_store.consumer.retries", consumer)).toBe(1);
-    expect(await telemetry.counter("message_store.consumer.dead_letters", consumer)).toBe(1);
+    expect(await telemetry.sum("message_store.consumer.deliveries", consumer)).toBe(1);
+    expect(await telemetry.sum("message_store.consumer.attempts", consumer)).toBe(2);
+    expect(await telemetry.sum("message_store.consumer.retries", consumer)).toBe(1);
+    expect(await telemetry.sum("message_store.consumer.dead_letters", consumer)).toBe(1);
     const durations = (await telemetry.metrics()).get("message_store.handler.duration");
     expect(durations?.dataPoints.length).toBeGreaterThan(0);
   });
@@ -150,8 +150,8 @@ describe.each(backends)("otel on $name", ({ name: backend, open }) => {
     await traced.write("acct-2", { type: "A" });
     await expect(traced.write("acct-1", { type: "C" }, { expectedVersion: 0 })).rejects.toThrow();
     const category = { "message_store.category": "acct" };
-    expect(await telemetry.counter("message_store.writes", category)).toBe(3);
-    expect(await telemetry.counter("message_store.write.conflicts", category)).toBe(1);
+    expect(await telemetry.sum("message_store.writes", category)).toBe(3);
+    expect(await telemetry.sum("message_store.write.conflicts", category)).toBe(1);
     const latency = (await telemetry.metrics()).get("message_store.write.duration");
     const point = latency?.dataPoints[0]?.value;
     expect(
@@ -159,6 +159,30 @@ describe.each(backends)("otel on $name", ({ name: backend, open }) => {
     ).toBe(2);
     const failed = telemetry.finished().filter((span) => span.status.code === SpanStatusCode.ERROR);
     expect(failed.map((span) => span.name)).toEqual(["write acct"]);
+  });
+
+  it("observes each consumer's lag and the age of its oldest unhandled message", async () => {
+    const traced = await tracedStore();
+    await traced.write("acct-1", [{ type: "A" }, { type: "B" }]);
+    await traced.write("acct-2", { type: "A" });
+    await traced.resetConsumer("acct", "balances", "beginning");
+    const observer = observeConsumerLag(traced, { meterProvider: telemetry.meterProvider });
+    const consumer = { "message_store.consumer": "balances", "message_store.category": "acct" };
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await telemetry.sum("message_store.consumer.lag", consumer)).toBe(3);
+    expect(
+      await telemetry.sum("message_store.consumer.oldest_pending_age", consumer),
+    ).toBeGreaterThanOrEqual(20);
+
+    const subscription = traced.subscribe("acct", { consumer: "balances", handlers: {} });
+    await subscription.start();
+    await until("the consumer to catch up", async () =>
+      (await traced.consumerInfo("acct", "balances"))?.lag === 0 ? true : undefined,
+    );
+    await subscription.stop();
+    expect(await telemetry.sum("message_store.consumer.lag", consumer)).toBe(0);
+    expect(await telemetry.sum("message_store.consumer.oldest_pending_age", consumer)).toBe(0);
+    observer.stop();
   });
 
   it("traces fetch with the version it found", async () => {

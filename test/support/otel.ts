@@ -33,8 +33,9 @@ export interface TestTelemetry {
   instrumentation(options?: OtelOptions): Instrumentation;
   /** Every metric point collected so far, by instrument name. */
   metrics(): Promise<Map<string, MetricData>>;
-  /** The sum of a counter's points whose attributes include `attributes`. */
-  counter(name: string, attributes?: Record<string, unknown>): Promise<number>;
+  readonly meterProvider: MeterProvider;
+  /** The sum of an instrument's points whose attributes include `attributes` (a gauge's value when one matches). */
+  sum(name: string, attributes?: Record<string, unknown>): Promise<number>;
   finished(): ReadableSpan[];
   shutdown(): Promise<void>;
 }
@@ -71,8 +72,9 @@ export function createTestTelemetry(): TestTelemetry {
     tracer: tracerProvider.getTracer("test"),
     instrumentation: (options = {}) =>
       otelInstrumentation({ tracerProvider, meterProvider, propagator, ...options }),
+    meterProvider,
     metrics,
-    async counter(name, attributes = {}) {
+    async sum(name, attributes = {}) {
       const metric = (await metrics()).get(name);
       if (metric === undefined) return 0;
       let total = 0;
