@@ -127,6 +127,15 @@ const expectedLines: Record<string, readonly (string | RegExp)[]> = {
     "order-3 version 0 before, 0 after",
     "dead letters left: 0",
   ],
+  "10-tracing.ts": [
+    "6 spans in 1 trace",
+    /^POST \/accounts\/42\/deposits \(server\)$/,
+    /^ {2}write account:command \(producer\)$/,
+    /^ {4}process account:command \(consumer by account-service\)$/,
+    /^ {6}write account \(producer\)$/,
+    /^ {8}process account \(consumer by notifier\)$/,
+    /^ {10}write notification \(producer\)$/,
+  ],
 };
 
 /** Checks exit code, stderr and the expected lines of one run. */
