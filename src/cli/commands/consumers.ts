@@ -2,8 +2,8 @@
 import type { ConsumerInfo } from "../../index.ts";
 import type { Command } from "../command.ts";
 import { watchConsumers } from "../consumer-watch.ts";
-import { UsageError } from "../usage-error.ts";
 import { StreamingTable, terminalWidth } from "../records.ts";
+import { UsageError } from "../usage-error.ts";
 
 function consumerLine(info: ConsumerInfo): string {
   return JSON.stringify({
