@@ -45,6 +45,20 @@ const propagator = new W3CTraceContextPropagator();
 propagation.setGlobalPropagator(propagator);
 
 type Mode = "off" | "noop" | "traced";
+
+/** Operations per second, and this process's CPU µs per operation (steadier on a busy machine). */
+interface Figure {
+  readonly perSecond: number;
+  readonly cpuMicros: number;
+}
+
+function figureSince(operations: number, startedMs: number, cpu: NodeJS.CpuUsage): Figure {
+  const used = process.cpuUsage(cpu);
+  return {
+    perSecond: operations / ((nowMs() - startedMs) / 1000),
+    cpuMicros: (used.user + used.system) / operations,
+  };
+}
 const MODES: readonly Mode[] = ["off", "noop", "traced"];
 
 function optionsFor(mode: Mode, prefix: string): MessageStoreOptions {
@@ -56,12 +70,13 @@ function optionsFor(mode: Mode, prefix: string): MessageStoreOptions {
 let prefixes = 0;
 const nextPrefix = (label: string): string => `otelbench_${label}_${Date.now()}_${prefixes++}`;
 
-async function writesPerSecond(url: string, mode: Mode): Promise<number> {
+async function writesPerSecond(url: string, mode: Mode): Promise<Figure> {
   const store = await connect(url, optionsFor(mode, nextPrefix(`w1${mode}`)));
   try {
     await store.ensureCategory("bench");
     const versions = new Map<number, number>();
     let state = 7;
+    const cpu = process.cpuUsage();
     const started = nowMs();
     for (let index = 0; index < WRITES; index++) {
       state = (state * 1103515245 + 12345) >>> 0;
@@ -73,7 +88,7 @@ async function writesPerSecond(url: string, mode: Mode): Promise<number> {
       );
       versions.set(entity, result.position);
     }
-    return WRITES / ((nowMs() - started) / 1000);
+    return figureSince(WRITES, started, cpu);
   } finally {
     exporter.reset();
     await store.close();
@@ -91,7 +106,7 @@ async function seed(store: MessageStore, count: number): Promise<void> {
   await Promise.all(inFlight);
 }
 
-async function consumedPerSecond(url: string, mode: Mode): Promise<number> {
+async function consumedPerSecond(url: string, mode: Mode): Promise<Figure> {
   const prefix = nextPrefix(`w4${mode}`);
   const seeder = await connect(url, { prefix });
   await seed(seeder, CONSUMED);
@@ -103,6 +118,7 @@ async function consumedPerSecond(url: string, mode: Mode): Promise<number> {
     const all = new Promise<void>((resolve) => {
       done = resolve;
     });
+    const cpu = process.cpuUsage();
     const started = nowMs();
     const subscription = store.subscribe("bench", {
       consumer: "counter",
@@ -115,9 +131,9 @@ async function consumedPerSecond(url: string, mode: Mode): Promise<number> {
     });
     await subscription.start();
     await all;
-    const seconds = (nowMs() - started) / 1000;
+    const figure = figureSince(CONSUMED, started, cpu);
     await subscription.stop();
-    return CONSUMED / seconds;
+    return figure;
   } finally {
     exporter.reset();
     await store.close();
@@ -170,13 +186,17 @@ const median = (samples: readonly number[]): number => percentile(samples, 0.5);
 async function main(): Promise<void> {
   const server = await startBenchServer((line) => console.log(line));
   try {
-    const w1: Record<Mode, number[]> = { off: [], noop: [], traced: [] };
-    const w4: Record<Mode, number[]> = { off: [], noop: [], traced: [] };
+    const w1: Record<Mode, Figure[]> = { off: [], noop: [], traced: [] };
+    const w4: Record<Mode, Figure[]> = { off: [], noop: [], traced: [] };
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? MODES : [...MODES].reverse();
       for (const mode of order) w1[mode].push(await writesPerSecond(server.url, mode));
       for (const mode of order) w4[mode].push(await consumedPerSecond(server.url, mode));
-      console.log(`round ${round + 1}/${rounds} done`);
+      const figures = order.map(
+        (mode) =>
+          `${mode} ${w1[mode].at(-1)?.perSecond.toFixed(0)}/${w4[mode].at(-1)?.perSecond.toFixed(0)}`,
+      );
+      console.log(`round ${round + 1}/${rounds} (W1/W4): ${figures.join(", ")}`);
     }
     const reads: Record<Placement, number> = { none: 0, metadata: 0, headers: 0, both: 0 };
     for (const placement of Object.keys(reads) as Placement[])
@@ -184,14 +204,18 @@ async function main(): Promise<void> {
 
     console.log("");
     console.log(
-      `W1 writes/s (${WRITES} sequential, median of ${rounds}), W4 handled/s (${CONSUMED})`,
+      `median of ${rounds} rounds: W1 ${WRITES} sequential writes, W4 ${CONSUMED} messages handled`,
     );
+    const rate = (figures: readonly Figure[]): number => median(figures.map((f) => f.perSecond));
+    const cpu = (figures: readonly Figure[]): number => median(figures.map((f) => f.cpuMicros));
     for (const mode of MODES) {
-      const w1Ratio = median(w1[mode]) / median(w1.off);
-      const w4Ratio = median(w4[mode]) / median(w4.off);
-      console.log(
-        `  ${mode.padEnd(6)} W1 ${median(w1[mode]).toFixed(0).padStart(6)} (${w1Ratio.toFixed(2)}x)   W4 ${median(w4[mode]).toFixed(0).padStart(6)} (${w4Ratio.toFixed(2)}x)`,
-      );
+      const cells = [
+        `W1 ${rate(w1[mode]).toFixed(0).padStart(6)}/s (${(rate(w1[mode]) / rate(w1.off)).toFixed(2)}x)`,
+        `${cpu(w1[mode]).toFixed(0).padStart(4)} µs CPU/write`,
+        `W4 ${rate(w4[mode]).toFixed(0).padStart(6)}/s (${(rate(w4[mode]) / rate(w4.off)).toFixed(2)}x)`,
+        `${cpu(w4[mode]).toFixed(0).padStart(4)} µs CPU/message`,
+      ];
+      console.log(`  ${mode.padEnd(6)} ${cells.join("   ")}`);
     }
     console.log(`read of a 100-message entity, p50 of ${READS} (${READ_ENTITIES * 100} messages)`);
     for (const [placement, ms] of Object.entries(reads))

@@ -3,8 +3,10 @@
  * see writes, handler attempts and fetches without the core importing them. The store calls
  * it only when the `instrumentation` option is set; without it the cost is one `undefined`
  * check per call. Each method opens a scope before the work and the store ends it after, so
- * an implementation can time the work, make it the active context (a handler's own writes
- * then become its children) and see how it ended. A hook must not throw; the store does not
+ * an implementation can time the work and see how it ended; a handler attempt also runs inside
+ * its scope, so that the handler's own writes become its children. A write's scope has no
+ * such `run`: nothing inside a write opens spans, and entering a context is not free (on Node
+ * 20 the first one switches on async hooks for the whole process). A hook must not throw; the store does not
  * guard against one that does.
  */
 import type { WriteResult } from "./backend-records.ts";
@@ -38,8 +40,6 @@ export interface WriteScope {
   readonly metadata?: Readonly<Record<string, unknown>> | undefined;
   /** Stored as message headers where the backend keeps headers (NATS), for readers that look there. */
   readonly headers?: Readonly<TraceCarrier> | undefined;
-  /** Runs `work` with this write as the active context. */
-  run<T>(work: () => T): T;
   end(result: WriteResult): void;
   fail(error: unknown): void;
 }

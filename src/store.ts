@@ -217,7 +217,7 @@ export class MessageStore implements AsyncDisposable {
       expectedVersion: expected,
     });
     try {
-      const result = await scope.run(() => this.#writeChecked(parsed, messages, expected, scope));
+      const result = await this.#writeChecked(parsed, messages, expected, scope);
       scope.end(result);
       return result;
     } catch (error) {

@@ -75,7 +75,6 @@ class OtelInstrumentation implements Instrumentation {
     return {
       metadata: carried.metadata,
       headers: carried.headers,
-      run: (work) => context.with(active, work),
       end(result) {
         span.setAttributes(writeResultAttributes(write, result, zencastr));
         span.end();
