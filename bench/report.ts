@@ -171,7 +171,21 @@ export function checkTargets(results: readonly WorkloadResult[]): TargetCheck[] 
     absoluteTarget(storeHeadline(results, "W8"), "W8 store RSS growth <= 64 MB", "MB", 64, false),
     memoryTarget(results),
     concurrencyTarget(results),
+    zencastrLayoutTarget(results),
   ];
+}
+
+/** W3 in the zencastr layout against the raw read of the same layout (a direct-get scan). */
+function zencastrLayoutTarget(results: readonly WorkloadResult[]): TargetCheck {
+  const target = "W3 store-zencastr / raw-shared p50 read (zencastr layout) <= 1.2×";
+  const workload = find(results, "W3");
+  const raw = workload?.variants.find((variant) => variant.name === "raw-shared");
+  const store = workload?.variants.find((variant) => variant.name === "store-zencastr");
+  if (workload === undefined || raw === undefined || store === undefined) {
+    return { target, measured: "not run", met: undefined };
+  }
+  const ratio = headline(workload, store).median / headline(workload, raw).median;
+  return { target, measured: `${ratio.toFixed(2)}×`, met: ratio <= 1.2 };
 }
 
 /** W9 compares two store variants with each other: concurrency 8 against concurrency 1. */

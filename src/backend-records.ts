@@ -20,12 +20,25 @@ export interface WriteResult {
  */
 export type TailStart = { readonly afterGlobalPosition: number } | { readonly sinceTimeMs: number };
 
+/**
+ * How a category's entities sit in storage, where a backend has a choice (NATS, DESIGN §8):
+ * `position` gives every message a subject of its own; `zencastr` puts an entity's messages
+ * on one subject, as the Zencastr Python message store does.
+ */
+export type CategoryLayout = "position" | "zencastr";
+
 export interface CategorySettings {
   /** Refuse a second write to a position (the default). `false` for categories shared with writers that put many messages on one subject. */
   readonly positionGuard: boolean;
   /** Byte limit; `undefined` is none. */
   readonly maxBytes: number | undefined;
   readonly replicas: number;
+  /**
+   * The layout of a category created now; an existing category's is kept, and asking for
+   * another is `CategoryLayoutError`. `undefined`: the backend's default (`position`).
+   * Backends without a choice of layout ignore it.
+   */
+  readonly layout?: CategoryLayout | undefined;
 }
 
 export interface CategoryStats {
@@ -130,14 +143,20 @@ export interface DeadLetterRecord {
   readonly streamName: string;
   /** Where the dead letter itself sits in the dead-letter category: what `discardDeadLetter` takes. */
   readonly deadLetterPosition: number;
-  readonly consumer: string;
-  readonly attempts: number;
+  /**
+   * The consumer that gave up on it. `undefined` for a dead letter another writer made
+   * (Zencastr republishes the body alone): its consumer, attempts, error and original
+   * global position are not recorded, and its `reason` is `"unknown"`.
+   */
+  readonly consumer: string | undefined;
+  readonly attempts: number | undefined;
+  /** `failed`, `terminated`, `malformed`, or `unknown` (another writer's dead letter). */
   readonly reason: string;
   readonly error: string;
-  /** When it was dead-lettered. */
+  /** When it was dead-lettered. The original's time is `message.time`. */
   readonly time: Date;
-  /** The original message's global position in its category. */
-  readonly originalSequence: number;
+  /** The original message's global position in its category; `undefined` when not recorded. */
+  readonly originalSequence: number | undefined;
 }
 
 /** What a source reports about its connection: shown to users through `sub.status()`. */

@@ -28,6 +28,7 @@ import type { ParsedStream, ParsedTarget } from "./stream-name.ts";
 
 export type {
   BackendStatus,
+  CategoryLayout,
   CategorySettings,
   CategoryStats,
   ConsumerInfo,

@@ -103,8 +103,10 @@ export async function redrive(
   if (options.filter !== undefined && typeof options.filter !== "function")
     throw new InvalidOptionsError("redrive: filter must be a function");
   const category = parseCategory(deadLetterCategory, "redrive");
+  // A dead letter without a consumer (Zencastr's) has nobody to be handed back to.
   const chosen = (await deadLetters(backend, category, { consumer: options.consumer })).filter(
-    (record) => options.filter === undefined || options.filter(record),
+    (record) =>
+      record.consumer !== undefined && (options.filter === undefined || options.filter(record)),
   );
   if (chosen.length === 0) return chosen;
   await backend.redrive(

@@ -17,6 +17,7 @@ export type MessageStoreErrorCode =
   | "CONNECTION"
   | "CLOSED"
   | "UNSUPPORTED"
+  | "CATEGORY_LAYOUT"
   | "BACKEND";
 
 export interface ErrorDetails {
@@ -167,6 +168,27 @@ export class UnsupportedError extends MessageStoreError {
   }
 }
 
+/**
+ * `ensureCategory` asked for a layout the category's existing storage does not have. The
+ * layout decides where every message of the category sits, so it is never switched in place.
+ */
+export class CategoryLayoutError extends MessageStoreError {
+  readonly category: string;
+  readonly layout: string;
+  readonly requested: string;
+
+  constructor(category: string, layout: string, requested: string, storage: string) {
+    super(
+      `category ${category} is in the ${layout} layout (JetStream stream ${storage}); it cannot be switched to the ${requested} layout: its messages would no longer be found. Leave out layout to use it as it is, or move its messages to a new category`,
+      "CATEGORY_LAYOUT",
+    );
+    this.name = "CategoryLayoutError";
+    this.category = category;
+    this.layout = layout;
+    this.requested = requested;
+  }
+}
+
 const hasCode = (error: unknown, code: MessageStoreErrorCode): boolean =>
   error instanceof MessageStoreError && error.code === code;
 
@@ -194,3 +216,5 @@ export const isConnectionError = (error: unknown): error is ConnectionError =>
 export const isClosedError = (error: unknown): error is ClosedError => hasCode(error, "CLOSED");
 export const isUnsupportedError = (error: unknown): error is UnsupportedError =>
   hasCode(error, "UNSUPPORTED");
+export const isCategoryLayoutError = (error: unknown): error is CategoryLayoutError =>
+  hasCode(error, "CATEGORY_LAYOUT");

@@ -1,5 +1,6 @@
 // The public surface, listed by name. Internals stay behind the module boundary.
 export type {
+  CategoryLayout,
   CategoryStats,
   ConsumerInfo,
   DeadLetterRecord,
@@ -9,12 +10,14 @@ export type {
 export { connect, MESSAGE_STORE_URL_ENV } from "./connect.ts";
 export type { DeadLettersOptions, RedriveOptions } from "./consumer-admin.ts";
 export {
+  CategoryLayoutError,
   ClosedError,
   ConnectionError,
   ExpectedVersionError,
   InvalidMessageError,
   InvalidOptionsError,
   InvalidStreamNameError,
+  isCategoryLayoutError,
   isClosedError,
   isConnectionError,
   isExpectedVersionError,

@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type {
   Backend,
+  CategoryLayout,
   CategorySettings,
   CategoryStats,
   ConsumerInfo,
@@ -91,6 +92,14 @@ export interface EnsureCategoryOptions {
   maxBytes?: number | undefined;
   /** @default the store's `replicas` */
   replicas?: number | undefined;
+  /**
+   * NATS: where the category's entities sit when its stream is created now. `"position"`: a
+   * subject per message (fast entity reads). `"zencastr"`: one subject per entity, as Zencastr
+   * services write and read it (see docs/zencastr.md). An existing category keeps its layout;
+   * asking for the other one is `CategoryLayoutError`.
+   * @default "position" for a new category, the existing layout otherwise
+   */
+  layout?: CategoryLayout | undefined;
 }
 
 export type Projection<State> = (state: State, message: RecordedMessage) => State;
@@ -134,12 +143,26 @@ function nonNegativeInteger(value: number | undefined, name: string, fallback: n
 const WRITE_OPTION_KEYS: ReadonlySet<string> = new Set(["expectedVersion"]);
 const READ_OPTION_KEYS: ReadonlySet<string> = new Set(["fromPosition", "maxCount"]);
 const READ_CATEGORY_OPTION_KEYS: ReadonlySet<string> = new Set(["fromGlobalPosition", "maxCount"]);
-const ENSURE_OPTION_KEYS: ReadonlySet<string> = new Set(["positionGuard", "maxBytes", "replicas"]);
+const ENSURE_OPTION_KEYS: ReadonlySet<string> = new Set([
+  "positionGuard",
+  "maxBytes",
+  "replicas",
+  "layout",
+]);
 const WAIT_OPTION_KEYS: ReadonlySet<string> = new Set([
   "timeoutMs",
   "fromPosition",
   "fromGlobalPosition",
 ]);
+
+const LAYOUTS: readonly CategoryLayout[] = ["position", "zencastr"];
+
+function checkLayout(value: CategoryLayout | undefined): CategoryLayout | undefined {
+  if (value === undefined || LAYOUTS.includes(value)) return value;
+  throw new InvalidOptionsError(
+    `ensureCategory: layout must be "position" or "zencastr", got ${JSON.stringify(value)}`,
+  );
+}
 
 function maxCountOf(value: number | undefined): number {
   if (value === undefined) return Number.POSITIVE_INFINITY;
@@ -185,6 +208,7 @@ export class MessageStore implements AsyncDisposable {
       positionGuard: options.positionGuard ?? true,
       maxBytes: options.maxBytes ?? this.#options.maxBytes,
       replicas: options.replicas ?? this.#options.replicas,
+      layout: checkLayout(options.layout),
     };
     await this.#backend.ensureCategory(category, settings);
   }
@@ -508,7 +532,10 @@ export class MessageStore implements AsyncDisposable {
       };
     }
     for await (const message of this.#backend.tail(target, start, signal)) {
-      if (message.position >= minPosition && predicate(message)) return message;
+      // Position -1: a live feed does not know it (another writer's message on NATS), so
+      // only a known position is held to `fromPosition`.
+      const beforeStart = message.position >= 0 && message.position < minPosition;
+      if (!beforeStart && predicate(message)) return message;
     }
     return undefined;
   }

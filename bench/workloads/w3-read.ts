@@ -4,6 +4,8 @@
  * - raw-shared (reference): the shared-subject layout, read by a direct-get scan
  *   (`next_by_subj`), which walks the category between the entity's messages.
  * - store: `get(stream)`.
+ * - store-zencastr (reference): `get(stream)` on the same shared-subject category, marked as
+ *   the zencastr layout (DESIGN §8): what a category shared with Zencastr services costs.
  * Every variant decodes the JSON bodies, as a reader must. W7 reuses this at other sizes.
  */
 import type { MessageStore } from "message-store";
@@ -112,6 +114,7 @@ export function storeReadRunner(
   settings: Settings,
   entities: number,
   cleanup: () => Promise<void>,
+  reads?: number,
 ): Runner {
   return {
     run: (repetition) =>
@@ -120,6 +123,7 @@ export function storeReadRunner(
         entities,
         repetition,
         async (entity) => (await messageStore.get(streamNameOf(entity))).length,
+        reads,
       ),
     close: async () => {
       await messageStore.close();
@@ -144,6 +148,35 @@ function store(entities: (settings: Settings) => number): Variant {
   };
 }
 
+/** The metadata mark that puts a category in the zencastr layout (src/backends/nats/storage.ts). */
+const LAYOUT_METADATA_KEY = "message-store.layout";
+
+function storeZencastr(entities: (settings: Settings) => number): Variant {
+  return {
+    name: "store-zencastr",
+    system: "store",
+    reference: true,
+    async open(environment, prefix) {
+      const count = entities(environment.settings);
+      const client = await openSeeded(environment, prefix, count, false);
+      const storage = storageStreamOf(prefix);
+      const { config } = await client.manager.streams.info(storage);
+      await client.manager.streams.update(storage, {
+        ...config,
+        metadata: { ...config.metadata, [LAYOUT_METADATA_KEY]: "zencastr" },
+      });
+      const messageStore = await openStore(environment.url, prefix);
+      return storeReadRunner(
+        messageStore,
+        environment.settings,
+        count,
+        () => client.connection.close(),
+        scanReads(environment.settings),
+      );
+    },
+  };
+}
+
 /** The read workload over a category of `entities(settings)` entities. */
 export function readWorkload(
   id: string,
@@ -157,7 +190,12 @@ export function readWorkload(
     title,
     metric: "latency",
     variants: withReference
-      ? [variants[0] as Variant, rawSharedScan(entities), variants[1] as Variant]
+      ? [
+          variants[0] as Variant,
+          rawSharedScan(entities),
+          variants[1] as Variant,
+          storeZencastr(entities),
+        ]
       : variants,
   };
 }

@@ -85,8 +85,9 @@ async function deadLettersByConsumer(
 ): Promise<Map<string, number> | undefined> {
   if (category === undefined) return undefined;
   const counts = new Map<string, number>();
-  for (const record of await store.deadLetters(category))
-    counts.set(record.consumer, (counts.get(record.consumer) ?? 0) + 1);
+  // Zencastr's dead letters do not say which consumer failed them: they count for none.
+  for (const { consumer } of await store.deadLetters(category))
+    if (consumer !== undefined) counts.set(consumer, (counts.get(consumer) ?? 0) + 1);
   return counts;
 }
 

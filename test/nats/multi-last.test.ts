@@ -1,7 +1,7 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect as connectNats, headers, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MULTI_LAST_LIMIT, multiLast } from "../../src/backends/nats/fetch.ts";
+import { MULTI_LAST_LIMIT, multiLast } from "../../src/backends/nats/direct-get.ts";
 import { Requester } from "../../src/backends/nats/requester.ts";
 import { isMessageStoreError } from "../../src/errors.ts";
 import { hasNats, natsSkipReason, natsUrl, uniquePrefix } from "../support/nats.ts";

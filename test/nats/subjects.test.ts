@@ -22,10 +22,48 @@ describe("NATS subject layout", () => {
   });
 
   it("reads positions back, -1 for other writers' subjects", () => {
-    expect(prefixed.parse("account", "app.account.1.12")).toEqual({ id: "1", position: 12 });
-    expect(prefixed.parse("account", "app.account.1")).toEqual({ id: "1", position: -1 });
-    expect(prefixed.parse("account", "app.account.1.x")).toEqual({ id: "1", position: -1 });
-    expect(prefixed.parse("account", "app.account.1.01")).toEqual({ id: "1", position: -1 });
-    expect(bare.parse("account", "account.1.2.3")).toEqual({ id: "1", position: -1 });
+    expect(prefixed.parse("account", "app.account.1.12")).toEqual({
+      id: "1",
+      position: 12,
+      tokens: ["1", "12"],
+    });
+    expect(prefixed.parse("account", "app.account.1")).toMatchObject({ id: "1", position: -1 });
+    expect(prefixed.parse("account", "app.account.1.x")).toMatchObject({ id: "1", position: -1 });
+    expect(prefixed.parse("account", "app.account.1.01")).toMatchObject({ id: "1", position: -1 });
+    expect(bare.parse("account", "account.1.2.3")).toEqual({
+      id: "1",
+      position: -1,
+      tokens: ["1", "2", "3"],
+    });
+    expect(prefixed.parse("account", "app.other.1.2")).toEqual({
+      id: undefined,
+      position: -1,
+      tokens: [],
+    });
+  });
+
+  it("writes the zencastr layout to the entity's own subject, the position layout to a position subject", () => {
+    expect(prefixed.writeSubject("zencastr", stream, 3)).toBe("app.import-podcast:command.65a1");
+    expect(bare.writeSubject("zencastr", stream, 0)).toBe("import-podcast:command.65a1");
+    expect(prefixed.writeSubject("position", stream, 3)).toBe("app.import-podcast:command.65a1.3");
+  });
+
+  it("builds every head from the one prefix rule: categories, re-drives, Zencastr's names", () => {
+    for (const [layout, head] of [
+      [prefixed, "app."],
+      [bare, ""],
+    ] as const) {
+      expect(layout.categoryHead("dlq")).toBe(`${head}dlq.`);
+      expect(layout.redriveHead("dlq")).toBe(`${head}dlq._redrive.`);
+      expect(layout.redriveSubject("dlq", "worker", 41, "account.1.3")).toBe(
+        `${head}dlq._redrive.worker.41.account.1.3`,
+      );
+      expect(layout.withPrefix("account.1")).toBe(`${head}account.1`);
+      expect(layout.withoutPrefix(`${head}account.1`)).toBe("account.1");
+      expect(layout.categoryOfFilter(`${head}account.>`)).toBe("account");
+      expect(layout.categoryOfFilter(`${head}account.*`)).toBeUndefined();
+      expect(layout.categoryOfFilter(`${head}a.b.>`)).toBeUndefined();
+    }
+    expect(prefixed.categoryOfFilter("other.account.>")).toBeUndefined();
   });
 });

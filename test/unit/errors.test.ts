@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
+  CategoryLayoutError,
   ClosedError,
   ConnectionError,
   ExpectedVersionError,
   InvalidMessageError,
   InvalidOptionsError,
   InvalidStreamNameError,
+  isCategoryLayoutError,
   isClosedError,
   isConnectionError,
   isExpectedVersionError,
@@ -73,6 +75,12 @@ const cases: [MessageStoreError, string, string, (error: unknown) => boolean][] 
   [new ConnectionError("down"), "ConnectionError", "CONNECTION", isConnectionError],
   [new ClosedError(), "ClosedError", "CLOSED", isClosedError],
   [new UnsupportedError("no"), "UnsupportedError", "UNSUPPORTED", isUnsupportedError],
+  [
+    new CategoryLayoutError("podcast", "zencastr", "position", "env-podcast"),
+    "CategoryLayoutError",
+    "CATEGORY_LAYOUT",
+    isCategoryLayoutError,
+  ],
 ];
 
 describe("errors", () => {

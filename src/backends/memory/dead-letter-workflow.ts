@@ -15,8 +15,12 @@ function recordOfDeadLetter(storage: string, entry: StoredEntry): DeadLetterReco
   if (info === undefined) return undefined;
   let message: RecordedMessage | undefined;
   try {
-    // The original's own global position, as the first delivery had it.
-    message = { ...recordOf(storage, entry), globalPosition: info.originalSequence };
+    // The original's own global position and time, as the first delivery had them.
+    message = {
+      ...recordOf(storage, entry),
+      globalPosition: info.originalSequence,
+      time: new Date(info.originalTimeMs),
+    };
   } catch {
     message = undefined;
   }
@@ -60,7 +64,12 @@ function originalOf(categories: Categories, deadLetter: StoredEntry): StoredEntr
   if (info === undefined) return undefined;
   const stored = categories.get(info.originalStorage)?.at(info.originalSequence - 1);
   if (stored !== undefined && stored.streamName === deadLetter.streamName) return stored;
-  return { ...deadLetter, globalPosition: info.originalSequence, deadLetter: undefined };
+  return {
+    ...deadLetter,
+    globalPosition: info.originalSequence,
+    storedAtMs: info.originalTimeMs,
+    deadLetter: undefined,
+  };
 }
 
 export function redriveMemoryDeadLetters(

@@ -25,7 +25,7 @@ function originalEntry(categories: Categories, letter: DeadLetter): StoredEntry 
     streamName: message?.streamName ?? `${category}-${streamId}`,
     position: message?.position ?? Number(position),
     body: raw.body.slice(),
-    storedAtMs: preciseNowMs(),
+    storedAtMs: message?.time.getTime() ?? preciseNowMs(),
     deadLetter: undefined,
   };
 }
@@ -52,6 +52,7 @@ export function storeDeadLetter(
     originalStream: original.streamName,
     originalStorage: letter.delivery.raw.storage,
     originalSequence: letter.delivery.raw.sequence,
+    originalTimeMs: original.storedAtMs,
   };
   log.appendDeadLetter(original, info, preciseNowMs());
   categories.notify(letter.category);

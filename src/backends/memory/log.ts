@@ -18,6 +18,8 @@ export interface DeadLetterInfo {
   readonly originalStorage: string;
   /** The original's global position in that log. */
   readonly originalSequence: number;
+  /** When the original was stored: a dead letter's message keeps its time. */
+  readonly originalTimeMs: number;
 }
 
 export interface StoredEntry {

@@ -1,6 +1,7 @@
 /** `mstore categories`: every JetStream stream that holds one of this prefix's categories. */
 import type { JetStreamManager, StreamInfo } from "@nats-io/jetstream";
 import type { CategoryStats } from "../../backend.ts";
+import type { SubjectLayout } from "./subjects.ts";
 
 // The server reports a never-written stream's first/last time as the zero time.
 function timeOf(timestamp: string | undefined): Date | undefined {
@@ -9,17 +10,9 @@ function timeOf(timestamp: string | undefined): Date | undefined {
   return Number.isNaN(time.getTime()) || time.getUTCFullYear() <= 1 ? undefined : time;
 }
 
-/** The category a stream subject of the form `{prefix}.{category}.>` holds, if it is one. */
-function categoryOfSubject(prefix: string, subject: string): string | undefined {
-  const head = prefix === "" ? "" : `${prefix}.`;
-  if (!subject.startsWith(head) || !subject.endsWith(".>")) return undefined;
-  const category = subject.slice(head.length, -2);
-  return category.length > 0 && !/[.*>]/.test(category) ? category : undefined;
-}
-
-function statsOf(prefix: string, info: StreamInfo): CategoryStats[] {
+function statsOf(subjects: SubjectLayout, info: StreamInfo): CategoryStats[] {
   const categories = (info.config.subjects ?? [])
-    .map((subject) => categoryOfSubject(prefix, subject))
+    .map((subject) => subjects.categoryOfFilter(subject))
     .filter((category): category is string => category !== undefined);
   return categories.map((category) => ({
     category,
@@ -33,9 +26,9 @@ function statsOf(prefix: string, info: StreamInfo): CategoryStats[] {
 
 export async function listCategories(
   manager: JetStreamManager,
-  prefix: string,
+  subjects: SubjectLayout,
 ): Promise<CategoryStats[]> {
   const found: CategoryStats[] = [];
-  for await (const info of manager.streams.list()) found.push(...statsOf(prefix, info));
+  for await (const info of manager.streams.list()) found.push(...statsOf(subjects, info));
   return found.sort((a, b) => a.category.localeCompare(b.category));
 }

@@ -11,7 +11,7 @@ import { DEFAULT_ACK_WAIT_MS } from "../../subscribe/options.ts";
 import { listCategories } from "./categories.ts";
 import { durableConsumerConfig } from "./consumer.ts";
 import type { NatsInternals } from "./internals.ts";
-import { REDRIVE_TOKEN } from "./redrive.ts";
+import { REDRIVE_TOKEN } from "./subjects.ts";
 
 /**
  * Deletes the durable and creates it again at `startAt`, keeping its ack wait. nats-server
@@ -88,7 +88,7 @@ export async function natsConsumers(
 ): Promise<ConsumerInfo[]> {
   const places: { category: string; storage: string }[] = [];
   if (category === undefined) {
-    for (const stats of await listCategories(parts.manager, parts.options.prefix)) {
+    for (const stats of await listCategories(parts.manager, parts.subjects)) {
       places.push({ category: stats.category, storage: stats.storage });
     }
   } else {
@@ -97,7 +97,7 @@ export async function natsConsumers(
   }
   const found: ConsumerInfo[] = [];
   for (const place of places) {
-    const categoryFilter = parts.subjects.categoryFilter(place.category).slice(0, -1);
+    const categoryFilter = parts.subjects.categoryHead(place.category);
     for await (const info of parts.manager.consumers.list(place.storage)) {
       const filters = info.config.filter_subjects ?? [info.config.filter_subject ?? ""];
       // A stream shared by several categories: each lists only its own consumers.

@@ -27,7 +27,7 @@ import { backoffDelay, pause } from "../../subscribe/pause.ts";
 import { AckBatch } from "./ack-batch.ts";
 import { NatsSourceStatus } from "./consumer-status.ts";
 import type { NatsContext } from "./context.ts";
-import { storedFromDelivery } from "./fetch.ts";
+import { storedFromDelivery } from "./direct-get.ts";
 import { headersRecord } from "./message-headers.ts";
 
 /** First pause before reopening a consume that failed; doubles per failure in a row. */

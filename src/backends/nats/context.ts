@@ -9,29 +9,8 @@ import type { MsgHdrs, NatsConnection } from "@nats-io/transport-node";
 import type { CategorySettings } from "../../backend.ts";
 import type { RecordedMessage } from "../../message.ts";
 import type { ResolvedOptions } from "../../options.ts";
-import type { ParsedStream, ParsedTarget } from "../../stream-name.ts";
 import type { Requester } from "./requester.ts";
-
-/** Where message-store puts things on NATS (DESIGN §3). */
-export interface SubjectLayout {
-  /** JetStream stream name of a category: `{prefix}-{category}` (no prefix: `{category}`). */
-  storageName(category: string): string;
-  /** Every subject of a category: `{prefix}.{category}.>`. */
-  categoryFilter(category: string): string;
-  /** Filter subjects for a target: the category filter, or `{…}.{category}.{id}` and `{…}.{category}.{id}.>`. */
-  targetFilters(target: ParsedTarget): string[];
-  /** `{prefix}.{category}.{id}.{position}`. */
-  positionSubject(stream: ParsedStream, position: number): string;
-  /** Wildcard over a stream's position subjects: `{prefix}.{category}.{id}.*`. */
-  positionWildcard(stream: ParsedStream): string;
-  /** `{prefix}.{deadLetterCategory}.{original subject without prefix}`. */
-  deadLetterSubject(deadLetterCategory: string, originalSubject: string): string;
-  /**
-   * Reads a subject of `category` back: the stream id is the token after the category, the
-   * position the last token when it is a non-negative integer, else `-1` (other writers).
-   */
-  parse(category: string, subject: string): { id: string | undefined; position: number };
-}
+import type { SubjectLayout } from "./subjects.ts";
 
 /** A message as JetStream stored it, whichever API fetched it. */
 export interface StoredMessage {
@@ -62,7 +41,7 @@ export interface NatsContext {
   /**
    * The JetStream stream of `category`, created with `settings` when none exists, whatever
    * `createMissingStreams` says (as `ensureCategory`). Dead letters use it with
-   * `positionGuard: false`, since one message may be dead-lettered more than once. Cached
+   * `deadLetterCategorySettings` (dead-letter.ts). Cached
    * like `storageFor`.
    */
   ensureStorage(category: string, settings: CategorySettings): Promise<string>;

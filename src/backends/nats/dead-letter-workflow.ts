@@ -1,46 +1,13 @@
 /**
- * Listing and discarding dead letters on NATS. A dead letter's details are its headers
- * (dead-letter.ts); re-drive messages waiting in the same stream (redrive.ts) are not dead
- * letters and are left out.
+ * Listing and discarding dead letters on NATS. A dead letter's details are its headers, or
+ * for Zencastr's its subject (dead-letter.ts); re-drive messages waiting in the same stream
+ * (redrive.ts) are not dead letters and are left out.
  */
 import type { DeadLetterRecord } from "../../backend.ts";
-import { isMalformedMessageError } from "../../errors.ts";
-import type { RecordedMessage } from "../../message.ts";
-import type { StoredMessage } from "./context.ts";
-import { DEAD_LETTER_HEADERS } from "./dead-letter.ts";
-import { PAGE_SIZE } from "./fetch.ts";
+import { deadLetterRecordOf } from "./dead-letter.ts";
+import { PAGE_SIZE, storedFromMessageGet } from "./direct-get.ts";
 import type { NatsInternals } from "./internals.ts";
 import { storedFrom } from "./read-category.ts";
-import { redrivePrefix } from "./redrive.ts";
-
-function recordOf(
-  parts: NatsInternals,
-  category: string,
-  stored: StoredMessage,
-): DeadLetterRecord | undefined {
-  const header = (name: string): string => stored.headers?.get(name) ?? "";
-  const consumer = header(DEAD_LETTER_HEADERS.consumer);
-  if (consumer === "") return undefined;
-  const originalSequence = Number(header(DEAD_LETTER_HEADERS.originalSequence));
-  let message: RecordedMessage | undefined;
-  try {
-    message = { ...parts.decode(category, stored), globalPosition: originalSequence };
-  } catch (error) {
-    if (!isMalformedMessageError(error)) throw error;
-    message = undefined;
-  }
-  return {
-    message,
-    streamName: header(DEAD_LETTER_HEADERS.originalStream),
-    deadLetterPosition: stored.sequence,
-    consumer,
-    attempts: Number(header(DEAD_LETTER_HEADERS.attempts)),
-    reason: header(DEAD_LETTER_HEADERS.reason),
-    error: header(DEAD_LETTER_HEADERS.error),
-    time: stored.time,
-    originalSequence,
-  };
-}
 
 export async function* natsDeadLetters(
   parts: NatsInternals,
@@ -48,10 +15,10 @@ export async function* natsDeadLetters(
 ): AsyncGenerator<DeadLetterRecord> {
   const storage = await parts.catalog.lookup(category);
   if (storage === undefined) return;
-  const waiting = redrivePrefix(parts, category);
+  const waiting = parts.subjects.redriveHead(category);
   for await (const stored of storedFrom(parts, storage, category, 1, PAGE_SIZE)) {
     if (stored.subject.startsWith(waiting)) continue;
-    const record = recordOf(parts, category, stored);
+    const record = deadLetterRecordOf(parts, category, stored);
     if (record !== undefined) yield record;
   }
 }
@@ -69,8 +36,8 @@ export async function discardNatsDeadLetter(
     .catch(() => null);
   if (
     stored === null ||
-    stored.subject.startsWith(redrivePrefix(parts, category)) ||
-    !stored.header?.get(DEAD_LETTER_HEADERS.consumer)
+    stored.subject.startsWith(parts.subjects.redriveHead(category)) ||
+    deadLetterRecordOf(parts, category, storedFromMessageGet(storage.name, stored)) === undefined
   )
     return false;
   return parts.manager.streams.deleteMessage(storage.name, position, false).catch(() => false);

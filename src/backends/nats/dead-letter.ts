@@ -3,10 +3,18 @@
  * `{prefix}.{deadLetter}.{original subject without prefix}`, with headers that say why it
  * died and where it came from. The dead-letter category's stream has no position guard,
  * because one message may be dead-lettered more than once (a replay, a second consumer).
+ *
+ * Zencastr's subscriptions dead-letter to the same subject, but republish the body alone:
+ * such a dead letter is read back with its original stream from the subject, and with
+ * consumer, attempts, error and original sequence unknown.
  */
 import { headers, type MsgHdrs } from "@nats-io/transport-node";
-import type { DeadLetter } from "../../backend.ts";
-import type { NatsContext } from "./context.ts";
+import type { CategorySettings, DeadLetter, DeadLetterRecord } from "../../backend.ts";
+import { isMalformedMessageError } from "../../errors.ts";
+import type { RecordedMessage } from "../../message.ts";
+import type { ResolvedOptions } from "../../options.ts";
+import type { NatsContext, StoredMessage } from "./context.ts";
+import { decodeStored, zencastrDeadLetterPlace } from "./decode.ts";
 
 /** Header names of a dead letter (DESIGN §2a). */
 export const DEAD_LETTER_HEADERS = {
@@ -16,6 +24,8 @@ export const DEAD_LETTER_HEADERS = {
   consumer: "Ms-Dead-Letter-Consumer",
   originalStream: "Ms-Original-Stream",
   originalSequence: "Ms-Original-Sequence",
+  /** When the original was stored (RFC 3339), so a dead letter's message keeps its time. */
+  originalTime: "Ms-Original-Time",
 } as const;
 
 // A header value is one line; an error message with line breaks would end the header block.
@@ -25,9 +35,7 @@ const oneLine = (value: string): string => value.replace(/[\r\n]+/g, " ").trim()
 function originalStream(context: NatsContext, letter: DeadLetter): string {
   const decoded = letter.delivery.message;
   if (decoded !== undefined) return decoded.streamName;
-  const { prefix } = context.options;
-  const subject = letter.delivery.raw.subject;
-  const local = prefix === "" ? subject : subject.slice(prefix.length + 1);
+  const local = context.subjects.withoutPrefix(letter.delivery.raw.subject);
   const [category, id] = local.split(".");
   return id === undefined ? (category ?? local) : `${category}-${id}`;
 }
@@ -40,19 +48,96 @@ function deadLetterHeaders(context: NatsContext, letter: DeadLetter): MsgHdrs {
   values.set(DEAD_LETTER_HEADERS.consumer, letter.consumer);
   values.set(DEAD_LETTER_HEADERS.originalStream, originalStream(context, letter));
   values.set(DEAD_LETTER_HEADERS.originalSequence, String(letter.delivery.raw.sequence));
+  const time = letter.delivery.message?.time;
+  if (time !== undefined) values.set(DEAD_LETTER_HEADERS.originalTime, time.toISOString());
   return values;
 }
 
 /** Publishes the dead letter, creating the dead-letter category's unguarded stream when needed. */
-export async function writeNatsDeadLetter(context: NatsContext, letter: DeadLetter): Promise<void> {
-  await context.ensureStorage(letter.category, {
+/**
+ * How a missing dead-letter category is created: unguarded (a message may die twice), in the
+ * zencastr layout, where a headerless message on `{dlq}.{category}.{id}` is a Zencastr
+ * service's dead letter, so both sides' dead letters read back as their original streams.
+ */
+export function deadLetterCategorySettings(options: ResolvedOptions): CategorySettings {
+  return {
     positionGuard: false,
-    maxBytes: context.options.maxBytes,
-    replicas: context.options.replicas,
-  });
+    maxBytes: options.maxBytes,
+    replicas: options.replicas,
+    layout: "zencastr",
+  };
+}
+
+export async function writeNatsDeadLetter(context: NatsContext, letter: DeadLetter): Promise<void> {
+  await context.ensureStorage(letter.category, deadLetterCategorySettings(context.options));
   const raw = letter.delivery.raw;
   const subject = context.subjects.deadLetterSubject(letter.category, raw.subject);
   await context.jetstream.publish(subject, raw.body, {
     headers: deadLetterHeaders(context, letter),
   });
+}
+
+/** The message of a dead letter, `undefined` when its body does not decode. */
+function messageOf(decode: () => RecordedMessage): RecordedMessage | undefined {
+  try {
+    return decode();
+  } catch (error) {
+    if (!isMalformedMessageError(error)) throw error;
+    return undefined;
+  }
+}
+
+/** A dead letter in Zencastr's form: the body alone on `{…}.{dlq}.{category}.{id}`. */
+function zencastrRecordOf(
+  context: NatsContext,
+  category: string,
+  stored: StoredMessage,
+): DeadLetterRecord | undefined {
+  const place = zencastrDeadLetterPlace(context.subjects.parse(category, stored.subject).tokens);
+  if (place === undefined) return undefined;
+  const streamName = `${place.category}-${place.streamId}`;
+  return {
+    // Its global position and time are the dead letter's own: Zencastr records neither.
+    message: messageOf(() => decodeStored(context.subjects, category, stored, place)),
+    streamName,
+    deadLetterPosition: stored.sequence,
+    consumer: undefined,
+    attempts: undefined,
+    reason: "unknown",
+    error: "",
+    time: stored.time,
+    originalSequence: undefined,
+  };
+}
+
+/**
+ * A stored message of a dead-letter category as a dead letter: ours (with `Ms-*` headers) or
+ * Zencastr's; `undefined` for anything else there.
+ */
+export function deadLetterRecordOf(
+  context: NatsContext,
+  category: string,
+  stored: StoredMessage,
+): DeadLetterRecord | undefined {
+  const header = (name: string): string => stored.headers?.get(name) ?? "";
+  const consumer = header(DEAD_LETTER_HEADERS.consumer);
+  if (consumer === "") return zencastrRecordOf(context, category, stored);
+  const originalSequence = Number(header(DEAD_LETTER_HEADERS.originalSequence));
+  const originalTime = header(DEAD_LETTER_HEADERS.originalTime);
+  return {
+    message: messageOf(() => ({
+      ...context.decode(category, stored),
+      globalPosition: originalSequence,
+      // Dead letters written before the header existed keep the time they were dead-lettered.
+      time: originalTime === "" ? stored.time : new Date(originalTime),
+    })),
+    streamName: header(DEAD_LETTER_HEADERS.originalStream),
+    deadLetterPosition: stored.sequence,
+    consumer,
+    attempts: Number(header(DEAD_LETTER_HEADERS.attempts)),
+    reason: header(DEAD_LETTER_HEADERS.reason),
+    error: header(DEAD_LETTER_HEADERS.error),
+    time: stored.time,
+    originalSequence,
+  };
 }

@@ -2,10 +2,11 @@
  * A stored JetStream message as a RecordedMessage. One `JSON.parse` per message and nothing
  * else that scales with the body: reads of long streams spend their time here.
  */
+import type { CategoryLayout } from "../../backend.ts";
 import { decodeBody, derivedMessageId } from "../../body.ts";
 import type { RecordedMessage } from "../../message.ts";
-import type { StoredMessage, SubjectLayout } from "./context.ts";
-import { positionOfToken } from "./subjects.ts";
+import type { StoredMessage } from "./context.ts";
+import { positionOfToken, type SubjectLayout } from "./subjects.ts";
 
 /** Header a dead letter carries: the message's original stream name, e.g. `acct-1`. */
 export const ORIGINAL_STREAM_HEADER = "Ms-Original-Stream";
@@ -46,33 +47,46 @@ function deadLetterPlace(
   };
 }
 
+/**
+ * Zencastr dead-letters a message by republishing its body, without headers, on
+ * `{prefix}.{deadLetterCategory}.{original subject}`: the original category and id are the
+ * two tokens after the dead-letter category. Its position is not known.
+ */
+export function zencastrDeadLetterPlace(tokens: readonly string[]): Place | undefined {
+  const [originalCategory, streamId] = tokens;
+  if (originalCategory === undefined || streamId === undefined) return undefined;
+  return { category: originalCategory, streamId, position: -1 };
+}
+
 function placeOf(
   subjects: SubjectLayout,
   category: string,
   stored: StoredMessage,
-  known: Place | undefined,
+  layout: CategoryLayout,
 ): Place {
-  // A stream read knows the place already, and dead letters never sit in an entity's
-  // stream, so the header lookup is skipped on the hot path.
-  if (known !== undefined) return known;
   const originalStream = stored.headers?.get(ORIGINAL_STREAM_HEADER);
   if (originalStream) return deadLetterPlace(subjects, category, stored.subject, originalStream);
-  const { id, position } = subjects.parse(category, stored.subject);
-  return { category, streamId: id ?? "", position };
+  const { id, position, tokens } = subjects.parse(category, stored.subject);
+  // The zencastr layout puts an entity on `{category}.{id}` and nothing deeper, which
+  // leaves deeper subjects to Zencastr's dead letters.
+  const deadLetter = layout === "zencastr" ? zencastrDeadLetterPlace(tokens) : undefined;
+  return deadLetter ?? { category, streamId: id ?? "", position };
 }
 
 /**
  * Throws `MalformedMessageError` for a body that is not a JSON object with a string type.
- * `known` is the place when the caller already knows it (a stream read counts positions).
+ * `where` is the place when the caller already knows it (a stream read counts positions;
+ * dead letters never sit in an entity's stream, so the header lookup is skipped on that hot
+ * path), else the category's layout, which says how to read the subject.
  */
 export function decodeStored(
   subjects: SubjectLayout,
   category: string,
   stored: StoredMessage,
-  known?: Place,
+  where: Place | CategoryLayout,
 ): RecordedMessage {
   const body = decodeBody(stored.data);
-  const place = placeOf(subjects, category, stored, known);
+  const place = typeof where === "object" ? where : placeOf(subjects, category, stored, where);
   return {
     id: body.id ?? derivedMessageId(stored.storage, stored.sequence),
     type: body.type,

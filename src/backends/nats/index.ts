@@ -66,7 +66,9 @@ async function createInternals(
     async ensureStorage(category, settings) {
       return (await catalog.provide(category, settings)).name;
     },
-    decode: (category, stored) => decodeStored(subjects, category, stored),
+    // Every decoding path looked the category's stream up first, so its layout is known.
+    decode: (category, stored) =>
+      decodeStored(subjects, category, stored, catalog.knownLayout(category) ?? "position"),
   };
 }
 
@@ -192,7 +194,7 @@ class NatsBackend implements Backend {
 
   async categories(): Promise<CategoryStats[]> {
     const parts = this.#parts;
-    return listCategories(parts.manager, parts.options.prefix);
+    return listCategories(parts.manager, parts.subjects);
   }
 
   close(): Promise<void> {

@@ -2,7 +2,7 @@
 import { isMalformedMessageError } from "../../errors.ts";
 import type { RecordedMessage } from "../../message.ts";
 import type { StoredMessage } from "./context.ts";
-import { directBatch, PAGE_SIZE, scanWithConsumer } from "./fetch.ts";
+import { directBatch, PAGE_SIZE, scanWithConsumer } from "./direct-get.ts";
 import type { NatsInternals } from "./internals.ts";
 import type { StorageConfig } from "./storage.ts";
 

@@ -1,14 +1,23 @@
 /**
- * Reading one entity (DESIGN §3): one batched direct get over its position subjects, which
- * JetStream answers from its subject index in sequence order, which is position order.
- * Longer entities page by sequence; entities with other writers' messages are scanned and
- * their positions counted.
+ * Reading one entity. In the position layout (DESIGN §3): one batched direct get over its
+ * position subjects, which JetStream answers from its subject index in sequence order, which
+ * is position order. Longer entities page by sequence; entities with other writers' messages
+ * are scanned and their positions counted. In the zencastr layout (DESIGN §8) the entity is
+ * its one subject, `{…}.{category}.{id}`, exactly what Zencastr's `fetch` reads: the server
+ * scans for it and positions are counted.
  */
 import type { RecordedMessage } from "../../message.ts";
 import type { ParsedStream } from "../../stream-name.ts";
 import type { StoredMessage } from "./context.ts";
 import { decodeStored } from "./decode.ts";
-import { directBatch, lastOnSubject, multiLast, PAGE_SIZE, scanWithConsumer } from "./fetch.ts";
+import {
+  directBatch,
+  lastOnSubject,
+  messagesOnSubject,
+  multiLast,
+  PAGE_SIZE,
+  scanWithConsumer,
+} from "./direct-get.ts";
 import type { NatsInternals } from "./internals.ts";
 import type { StorageConfig } from "./storage.ts";
 import { positionOfToken } from "./subjects.ts";
@@ -20,11 +29,6 @@ interface Positioned {
 
 /** A page of an entity's stored messages with their positions, in position order. */
 type PositionedPage = readonly Positioned[];
-
-function entitySubject(parts: NatsInternals, stream: ParsedStream): string {
-  const [exact] = parts.subjects.targetFilters({ ...stream, id: stream.id });
-  return exact ?? stream.name;
-}
 
 /**
  * The positions of messages read from the entity's own subjects, or `undefined` when one of
@@ -44,15 +48,14 @@ function positionsOf(entity: string, found: readonly StoredMessage[]): Positione
   return page;
 }
 
-/** Every message of the entity in sequence order, its position counted rather than read from the subject. */
+/** Every message on `filters` in sequence order, each position counted rather than read from the subject. */
 async function* scanCounting(
   parts: NatsInternals,
   storage: StorageConfig,
-  stream: ParsedStream,
+  filters: string[],
 ): AsyncGenerator<PositionedPage> {
   let position = 0;
   let page: Positioned[] = [];
-  const filters = parts.subjects.targetFilters({ ...stream, id: stream.id });
   for await (const stored of scanWithConsumer(
     parts.jetstream,
     parts.manager,
@@ -68,6 +71,39 @@ async function* scanCounting(
     }
   }
   if (page.length > 0) yield page;
+}
+
+/**
+ * The zencastr layout: every message on the entity's subject, its position counted. With
+ * direct gets, a page of the subject's messages per request (the server walks its subject
+ * index); without, a consumer filtered to the subject.
+ */
+async function* entitySubjectPages(
+  parts: NatsInternals,
+  storage: StorageConfig,
+  stream: ParsedStream,
+): AsyncGenerator<PositionedPage> {
+  const subject = parts.subjects.entitySubject(stream);
+  if (!storage.direct) {
+    yield* scanCounting(parts, storage, [subject]);
+    return;
+  }
+  let position = 0;
+  let sequence = 1;
+  for (;;) {
+    const page = await directBatch(
+      parts.requester,
+      storage.name,
+      sequence,
+      PAGE_SIZE,
+      subject,
+      parts.options.timeoutMs,
+    );
+    yield page.map((stored) => ({ stored, position: position++ }));
+    const last = page.at(-1);
+    if (last === undefined || page.length < PAGE_SIZE) return;
+    sequence = last.sequence + 1;
+  }
 }
 
 /** A long entity, from `fromPosition` on, a page of sequences at a time. */
@@ -115,11 +151,16 @@ async function* positioned(
   stream: ParsedStream,
   fromPosition: number,
 ): AsyncGenerator<PositionedPage> {
-  if (!storage.direct) {
-    yield* scanCounting(parts, storage, stream);
+  if (storage.layout === "zencastr") {
+    yield* entitySubjectPages(parts, storage, stream);
     return;
   }
-  const entity = entitySubject(parts, stream);
+  const everySubject = parts.subjects.targetFilters(stream);
+  if (!storage.direct) {
+    yield* scanCounting(parts, storage, everySubject);
+    return;
+  }
+  const entity = parts.subjects.entitySubject(stream);
   const found = await multiLast(
     parts.requester,
     storage.name,
@@ -131,7 +172,7 @@ async function* positioned(
     return;
   }
   const page = positionsOf(entity, found);
-  if (page === undefined) yield* scanCounting(parts, storage, stream);
+  if (page === undefined) yield* scanCounting(parts, storage, everySubject);
   else if (page.length > 0) yield page;
 }
 
@@ -177,10 +218,12 @@ export interface EntityEnd {
   readonly last: StoredMessage | undefined;
 }
 
-async function countedEnd(parts: NatsInternals, stream: ParsedStream): Promise<EntityEnd> {
+async function countedEnd(
+  parts: NatsInternals,
+  storage: StorageConfig,
+  stream: ParsedStream,
+): Promise<EntityEnd> {
   let end: EntityEnd = { version: -1, lastSequence: 0, last: undefined };
-  const storage = await parts.catalog.lookup(stream.category);
-  if (storage === undefined) return end;
   for await (const page of positioned(parts, storage, stream, 0)) {
     const last = page.at(-1);
     if (last !== undefined) {
@@ -191,22 +234,42 @@ async function countedEnd(parts: NatsInternals, stream: ParsedStream): Promise<E
 }
 
 /**
- * The entity's version. The cheap path is one direct get on the position wildcard, plus one
- * on the bare entity subject in parallel to notice other writers, whose messages must be counted.
+ * The zencastr layout: the entity subject's last message, then how many the subject holds.
+ * In that order: a message written in between makes the count one ahead of the sequence,
+ * which a write expecting that sequence then finds out (the server refuses it), rather than
+ * one behind, which would let a write land with a wrong position.
+ */
+async function subjectEnd(
+  parts: NatsInternals,
+  storage: StorageConfig,
+  stream: ParsedStream,
+): Promise<EntityEnd> {
+  const subject = parts.subjects.entitySubject(stream);
+  const last = await lastOnSubject(parts.manager, storage, subject);
+  if (last === undefined) return { version: -1, lastSequence: 0, last: undefined };
+  const count = await messagesOnSubject(parts.manager, storage, subject);
+  return { version: count - 1, lastSequence: last.sequence, last };
+}
+
+/**
+ * The entity's version. In the position layout the cheap path is one direct get on the
+ * position wildcard, plus one on the bare entity subject in parallel to notice other writers,
+ * whose messages must be counted.
  */
 export async function entityEnd(parts: NatsInternals, stream: ParsedStream): Promise<EntityEnd> {
   const storage = await parts.catalog.lookup(stream.category);
   if (storage === undefined) return { version: -1, lastSequence: 0, last: undefined };
+  if (storage.layout === "zencastr") return subjectEnd(parts, storage, stream);
   const [last, bare] = await Promise.all([
     lastOnSubject(parts.manager, storage, parts.subjects.positionWildcard(stream)),
-    lastOnSubject(parts.manager, storage, entitySubject(parts, stream)),
+    lastOnSubject(parts.manager, storage, parts.subjects.entitySubject(stream)),
   ]);
   if (bare === undefined) {
     if (last === undefined) return { version: -1, lastSequence: 0, last: undefined };
     const { position } = parts.subjects.parse(stream.category, last.subject);
     if (position >= 0) return { version: position, lastSequence: last.sequence, last };
   }
-  const counted = await countedEnd(parts, stream);
+  const counted = await countedEnd(parts, storage, stream);
   return { ...counted, lastSequence: last?.sequence ?? 0 };
 }
 

@@ -19,32 +19,11 @@ import { StreamNotFoundError } from "../../errors.ts";
 import type { ParsedTarget } from "../../stream-name.ts";
 import type { DurablePlace } from "./consumer.ts";
 import type { NatsContext } from "./context.ts";
-import { DEAD_LETTER_HEADERS } from "./dead-letter.ts";
+import { DEAD_LETTER_HEADERS, deadLetterCategorySettings } from "./dead-letter.ts";
+import { REDRIVE_TOKEN } from "./subjects.ts";
 
-/** The token after the dead-letter category that marks re-drive subjects. */
-export const REDRIVE_TOKEN = "_redrive";
 /** Header of a re-drive message: the consumer it is for. */
 export const REDRIVE_CONSUMER_HEADER = "Ms-Redrive-Consumer";
-
-/** `{prefix}.` or nothing. */
-function headOf(context: NatsContext): string {
-  return context.options.prefix === "" ? "" : `${context.options.prefix}.`;
-}
-
-/** `{prefix}.{dlq}._redrive.`: every re-drive subject of a dead-letter category starts so. */
-export function redrivePrefix(context: NatsContext, deadLetterCategory: string): string {
-  return `${headOf(context)}${deadLetterCategory}.${REDRIVE_TOKEN}.`;
-}
-
-export function redriveSubject(
-  context: NatsContext,
-  deadLetterCategory: string,
-  consumer: string,
-  originalSequence: number,
-  originalSubject: string,
-): string {
-  return `${redrivePrefix(context, deadLetterCategory)}${consumer}.${originalSequence}.${originalSubject}`;
-}
 
 /** A JetStream durable name may not hold `.`, `*`, `>`, whitespace or path separators. */
 function durableToken(text: string): string {
@@ -62,12 +41,12 @@ export function redrivePlace(
   spec: ConsumerSpec,
   deadLetterCategory: string,
 ): DurablePlace {
-  const head = headOf(context);
-  const mine = `${redrivePrefix(context, deadLetterCategory)}${spec.consumer}.`;
+  const { subjects } = context;
+  const mine = `${subjects.redriveHead(deadLetterCategory)}${spec.consumer}.`;
   // `{mine}{original sequence}.{original subject}`: any sequence, this consumer's target.
-  const filters = context.subjects
+  const filters = subjects
     .targetFilters(spec.target)
-    .map((filter) => `${mine}*.${filter.slice(head.length)}`);
+    .map((filter) => `${mine}*.${subjects.withoutPrefix(filter)}`);
   let originalStorage = context.subjects.storageName(spec.target.category);
   let deadLetterStorage = "";
   return {
@@ -78,18 +57,16 @@ export function redrivePlace(
       const original = await context.storageFor(spec.target.category, true);
       if (original === undefined) throw new StreamNotFoundError(originalStorage);
       originalStorage = original;
-      deadLetterStorage = await context.ensureStorage(deadLetterCategory, {
-        positionGuard: false,
-        maxBytes: context.options.maxBytes,
-        replicas: context.options.replicas,
-      });
+      deadLetterStorage = await context.ensureStorage(
+        deadLetterCategory,
+        deadLetterCategorySettings(context.options),
+      );
       return deadLetterStorage;
     },
     adapt(delivery) {
       const tokens = delivery.raw.subject.slice(mine.length).split(".");
       const originalSequence = Number(tokens[0]);
-      const originalLocal = tokens.slice(1).join(".");
-      const originalSubject = `${head}${originalLocal}`;
+      const originalSubject = subjects.withPrefix(tokens.slice(1).join("."));
       const { category } = spec.target;
       const { id = "", position } = context.subjects.parse(category, originalSubject);
       const decoded = delivery.message;
@@ -160,8 +137,8 @@ export async function redriveNats(
 ): Promise<number> {
   const storage = await context.storageFor(deadLetterCategory, false);
   if (storage === undefined) return 0;
-  const dlqHead = `${headOf(context)}${deadLetterCategory}.`;
-  const ownPrefix = redrivePrefix(context, deadLetterCategory);
+  const dlqHead = context.subjects.categoryHead(deadLetterCategory);
+  const ownPrefix = context.subjects.redriveHead(deadLetterCategory);
   let moved = 0;
   for (const seq of positions) {
     const stored = await context.manager.streams.getMessage(storage, { seq }).catch(() => null);
@@ -181,8 +158,7 @@ export async function redriveNats(
     const originalStream = stored.header?.get(DEAD_LETTER_HEADERS.originalStream);
     if (originalStream) values.set(DEAD_LETTER_HEADERS.originalStream, originalStream);
     values.set(DEAD_LETTER_HEADERS.originalSequence, String(originalSequence));
-    const subject = redriveSubject(
-      context,
+    const subject = context.subjects.redriveSubject(
       deadLetterCategory,
       consumer,
       originalSequence,

@@ -1,6 +1,13 @@
 /**
- * Which JetStream stream holds a category, what it allows, and creating it when missing.
- * Lookups are cached per category: a write path should not pay a stream-info request.
+ * Which JetStream stream holds a category, what it allows, its subject layout, and creating
+ * it when missing. Lookups are cached per category: a write path should not pay a
+ * stream-info request.
+ *
+ * The layout (DESIGN §8) is written into the metadata of every stream this store creates. A
+ * stream without the mark was made by someone else, Zencastr most likely, and is used in the
+ * `zencastr` layout, the one its writers use. One exception keeps streams made by earlier
+ * versions of this store, which had no mark, in the `position` layout they were written in:
+ * they all refuse new messages when full (`discard: new`), which Zencastr never asks for.
  */
 import {
   DiscardPolicy,
@@ -10,18 +17,23 @@ import {
   StorageType,
   type StreamConfig,
 } from "@nats-io/jetstream";
-import type { CategorySettings } from "../../backend.ts";
-import { StreamNotFoundError } from "../../errors.ts";
+import type { CategoryLayout, CategorySettings } from "../../backend.ts";
+import { CategoryLayoutError, StreamNotFoundError } from "../../errors.ts";
 import type { ResolvedOptions } from "../../options.ts";
-import type { SubjectLayout } from "./context.ts";
 import { JetStreamCode } from "./jetstream-errors.ts";
+import type { SubjectLayout } from "./subjects.ts";
 
 /** Zencastr's limit, kept for compatibility; the server's `max_payload` still caps each message. */
 export const STREAM_MAX_MESSAGE_SIZE: number = 4 * 1024 * 1024;
 
+/** The stream metadata key that holds a category's layout. */
+export const LAYOUT_METADATA_KEY = "message-store.layout";
+
 /** What the store needs to know about a category's JetStream stream. */
 export interface StorageConfig {
   readonly name: string;
+  /** Where the category's entities sit on subjects. */
+  readonly layout: CategoryLayout;
   /** One message per subject, new ones refused: a taken position is a conflict (10077). */
   readonly guarded: boolean;
   /** Direct gets work (`allow_direct`); otherwise reads use an ordered consumer. */
@@ -36,9 +48,16 @@ function isStreamNotFound(error: unknown): boolean {
   return error instanceof JetStreamApiError && error.code === JetStreamCode.StreamNotFound;
 }
 
+function layoutOf(config: StreamConfig): CategoryLayout {
+  const marked = config.metadata?.[LAYOUT_METADATA_KEY];
+  if (marked === "position" || marked === "zencastr") return marked;
+  return config.discard === DiscardPolicy.New ? "position" : "zencastr";
+}
+
 function configOf(config: StreamConfig, categoryFilter: string): StorageConfig {
   return {
     name: config.name,
+    layout: layoutOf(config),
     guarded: config.max_msgs_per_subject === 1 && config.discard_new_per_subject === true,
     direct: config.allow_direct === true,
     atomic: config.allow_atomic === true,
@@ -52,6 +71,9 @@ export function newStreamConfig(
   categoryFilter: string,
   settings: CategorySettings,
 ): Partial<StreamConfig> & { name: string } {
+  const layout = settings.layout ?? "position";
+  // Many messages share an entity's subject in the zencastr layout: no per-subject guard.
+  const guarded = layout === "position" && settings.positionGuard;
   return {
     name,
     subjects: [categoryFilter],
@@ -61,11 +83,12 @@ export function newStreamConfig(
     discard: DiscardPolicy.New,
     max_bytes: settings.maxBytes ?? -1,
     max_msg_size: STREAM_MAX_MESSAGE_SIZE,
-    max_msgs_per_subject: settings.positionGuard ? 1 : -1,
-    discard_new_per_subject: settings.positionGuard,
+    max_msgs_per_subject: guarded ? 1 : -1,
+    discard_new_per_subject: guarded,
     allow_direct: true,
     allow_atomic: true,
     num_replicas: settings.replicas,
+    metadata: { [LAYOUT_METADATA_KEY]: layout },
   };
 }
 
@@ -74,6 +97,8 @@ export class CategoryStorage {
   readonly #subjects: SubjectLayout;
   readonly #options: ResolvedOptions;
   readonly #known = new Map<string, Promise<StorageConfig | undefined>>();
+  /** The layouts of the streams looked up so far, for decoders that cannot wait. */
+  readonly #layouts = new Map<string, CategoryLayout>();
 
   constructor(manager: JetStreamManager, subjects: SubjectLayout, options: ResolvedOptions) {
     this.#manager = manager;
@@ -87,6 +112,7 @@ export class CategoryStorage {
     if (cached !== undefined) return cached;
     const pending = this.#find(category).then((found) => {
       if (found === undefined) this.#known.delete(category);
+      else this.#layouts.set(category, found.layout);
       return found;
     });
     pending.catch(() => this.#known.delete(category));
@@ -116,14 +142,22 @@ export class CategoryStorage {
     return (await this.lookup(category)) ?? this.#create(category, settings);
   }
 
+  /** The layout of a category whose stream was looked up before, else `undefined`. */
+  knownLayout(category: string): CategoryLayout | undefined {
+    return this.#layouts.get(category);
+  }
+
   /**
    * Creates the category's stream with `settings`, or, when one exists (perhaps Zencastr's),
    * switches on direct gets and atomic batches, which the store needs and Zencastr lacks.
+   * An existing stream keeps its layout: asking for another is `CategoryLayoutError`.
    */
   async ensure(category: string, settings: CategorySettings): Promise<StorageConfig> {
     this.forget(category);
-    const found = await this.#find(category);
-    if (found === undefined) return this.#create(category, settings);
+    const found = (await this.#find(category)) ?? (await this.#create(category, settings));
+    if (settings.layout !== undefined && settings.layout !== found.layout) {
+      throw new CategoryLayoutError(category, found.layout, settings.layout, found.name);
+    }
     if (found.direct && found.atomic) return this.#remember(category, found);
     const info = await this.#manager.streams.info(found.name);
     const updated = await this.#manager.streams.update(found.name, {
@@ -144,6 +178,7 @@ export class CategoryStorage {
 
   #remember(category: string, config: StorageConfig): StorageConfig {
     this.#known.set(category, Promise.resolve(config));
+    this.#layouts.set(category, config.layout);
     return config;
   }
 

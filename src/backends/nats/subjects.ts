@@ -1,9 +1,73 @@
 /**
- * The subject layout of DESIGN §3: one subject per stream position, so reading an entity is
- * one batched direct get over its position subjects instead of a scan of a shared subject.
+ * Every subject and stream name the NATS backend uses, in one place (DESIGN §3 and §8). Two
+ * entity layouts share it:
+ *
+ * - `position`: one subject per stream position, `{prefix}.{category}.{id}.{position}`, so
+ *   reading an entity is one batched direct get over its position subjects instead of a
+ *   scan of a shared subject;
+ * - `zencastr`: every message of an entity on `{prefix}.{category}.{id}`, as the Zencastr
+ *   Python message store writes it; positions are the order of that subject's messages.
+ *
+ * Dead letters and re-drive messages live under the dead-letter category's head.
  */
 import type { ParsedStream, ParsedTarget } from "../../stream-name.ts";
-import type { SubjectLayout } from "./context.ts";
+
+/** How a category's entities sit on subjects; see the module comment. */
+export type EntityLayout = "position" | "zencastr";
+
+export const ENTITY_LAYOUTS: readonly EntityLayout[] = ["position", "zencastr"];
+
+/** The token after the dead-letter category that marks re-drive subjects. */
+export const REDRIVE_TOKEN = "_redrive";
+
+/** A subject of a category read back. */
+export interface SubjectPlace {
+  /** The token after the category, `undefined` when the subject is not the category's. */
+  readonly id: string | undefined;
+  /** The position a `{id}.{position}` subject names; `-1` for any other subject. */
+  readonly position: number;
+  /** The tokens after the category, e.g. `["7", "3"]`; empty when not the category's. */
+  readonly tokens: readonly string[];
+}
+
+/** Where message-store puts things on NATS. */
+export interface SubjectLayout {
+  /** JetStream stream name of a category: `{prefix}-{category}` (no prefix: `{category}`). */
+  storageName(category: string): string;
+  /** Every subject of a category: `{prefix}.{category}.>`. */
+  categoryFilter(category: string): string;
+  /** The category a stream subject `{prefix}.{category}.>` covers, if it is one. */
+  categoryOfFilter(streamSubject: string): string | undefined;
+  /** Filter subjects for a target: the category filter, or `{…}.{category}.{id}` and `{…}.{category}.{id}.>`. */
+  targetFilters(target: ParsedTarget): string[];
+  /** An entity's own subject, `{prefix}.{category}.{id}`: where the zencastr layout writes. */
+  entitySubject(stream: ParsedStream): string;
+  /** `{prefix}.{category}.{id}.{position}`. */
+  positionSubject(stream: ParsedStream, position: number): string;
+  /** Wildcard over a stream's position subjects: `{prefix}.{category}.{id}.*`. */
+  positionWildcard(stream: ParsedStream): string;
+  /** The subject a write of `position` goes to in `layout`. */
+  writeSubject(layout: EntityLayout, stream: ParsedStream, position: number): string;
+  /** `{prefix}.{deadLetterCategory}.{original subject without prefix}`. */
+  deadLetterSubject(deadLetterCategory: string, originalSubject: string): string;
+  /** `{prefix}.{category}.`: every subject of the category starts so. */
+  categoryHead(category: string): string;
+  /** A subject without the `{prefix}.` head. */
+  withoutPrefix(subject: string): string;
+  /** A subject without the prefix (as Zencastr names them) with it. */
+  withPrefix(localSubject: string): string;
+  /** `{prefix}.{deadLetterCategory}._redrive.`: every re-drive subject of the category starts so. */
+  redriveHead(deadLetterCategory: string): string;
+  /** `{redriveHead}{consumer}.{original sequence}.{original subject without prefix}`. */
+  redriveSubject(
+    deadLetterCategory: string,
+    consumer: string,
+    originalSequence: number,
+    originalLocalSubject: string,
+  ): string;
+  /** Reads a subject of `category` back. */
+  parse(category: string, subject: string): SubjectPlace;
+}
 
 const POSITION_TOKEN = /^(0|[1-9]\d*)$/;
 
@@ -15,9 +79,22 @@ export function positionOfToken(token: string | undefined): number {
 export function createSubjectLayout(prefix: string): SubjectLayout {
   const head = prefix === "" ? "" : `${prefix}.`;
   const categoryHead = (category: string): string => `${head}${category}.`;
+  const withoutPrefix = (subject: string): string =>
+    subject.startsWith(head) ? subject.slice(head.length) : subject;
+  const entitySubject = (stream: ParsedStream): string =>
+    `${categoryHead(stream.category)}${stream.id}`;
+  const positionSubject = (stream: ParsedStream, position: number): string =>
+    `${entitySubject(stream)}.${position}`;
+  const redriveHead = (deadLetterCategory: string): string =>
+    `${categoryHead(deadLetterCategory)}${REDRIVE_TOKEN}.`;
   return {
     storageName: (category) => (prefix === "" ? category : `${prefix}-${category}`),
     categoryFilter: (category) => `${categoryHead(category)}>`,
+    categoryOfFilter(streamSubject) {
+      if (!streamSubject.startsWith(head) || !streamSubject.endsWith(".>")) return undefined;
+      const category = streamSubject.slice(head.length, -2);
+      return category.length > 0 && !/[.*>]/.test(category) ? category : undefined;
+    },
     targetFilters: (target: ParsedTarget) =>
       target.id === undefined
         ? [`${categoryHead(target.category)}>`]
@@ -25,18 +102,26 @@ export function createSubjectLayout(prefix: string): SubjectLayout {
             `${categoryHead(target.category)}${target.id}`,
             `${categoryHead(target.category)}${target.id}.>`,
           ],
-    positionSubject: (stream: ParsedStream, position: number) =>
-      `${categoryHead(stream.category)}${stream.id}.${position}`,
-    positionWildcard: (stream: ParsedStream) => `${categoryHead(stream.category)}${stream.id}.*`,
+    entitySubject,
+    positionSubject,
+    positionWildcard: (stream) => `${entitySubject(stream)}.*`,
+    writeSubject: (layout, stream, position) =>
+      layout === "position" ? positionSubject(stream, position) : entitySubject(stream),
     deadLetterSubject: (deadLetterCategory, originalSubject) =>
-      `${categoryHead(deadLetterCategory)}${originalSubject.startsWith(head) ? originalSubject.slice(head.length) : originalSubject}`,
+      `${categoryHead(deadLetterCategory)}${withoutPrefix(originalSubject)}`,
+    categoryHead,
+    withoutPrefix,
+    withPrefix: (localSubject) => `${head}${localSubject}`,
+    redriveHead,
+    redriveSubject: (deadLetterCategory, consumer, originalSequence, originalLocalSubject) =>
+      `${redriveHead(deadLetterCategory)}${consumer}.${originalSequence}.${originalLocalSubject}`,
     parse(category, subject) {
       const start = categoryHead(category);
-      if (!subject.startsWith(start)) return { id: undefined, position: -1 };
+      if (!subject.startsWith(start)) return { id: undefined, position: -1, tokens: [] };
       const tokens = subject.slice(start.length).split(".");
       // Only `{id}.{position}` is a position subject; `{id}` alone or deeper subjects are other writers'.
       const position = tokens.length === 2 ? positionOfToken(tokens[1]) : -1;
-      return { id: tokens[0], position };
+      return { id: tokens[0], position, tokens };
     },
   };
 }

@@ -16,7 +16,7 @@ import type { RecordedMessage } from "../../message.ts";
 import type { ParsedTarget } from "../../stream-name.ts";
 import { pause } from "../../subscribe/pause.ts";
 import type { NatsContext } from "./context.ts";
-import { storedFromDelivery } from "./fetch.ts";
+import { storedFromDelivery } from "./direct-get.ts";
 
 /** How often a tail looks again for a category that has no JetStream stream yet. */
 export const TAIL_STORAGE_POLL_MS = 250;

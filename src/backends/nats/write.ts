@@ -1,6 +1,9 @@
 /**
- * Appending to an entity (DESIGN §3, "Optimistic concurrency"). The position guard is the
- * check: version `v + 1` goes to position subject `v + 1`, which JetStream accepts once.
+ * Appending to an entity (DESIGN §3, "Optimistic concurrency", and §8). In the position
+ * layout the position guard is the check: version `v + 1` goes to position subject `v + 1`,
+ * which JetStream accepts once (unguarded streams add the expected last sequence of the
+ * position subjects). In the zencastr layout every message goes to the entity's subject and
+ * the check is `Nats-Expected-Last-Subject-Sequence` on it, as a Zencastr writer would need.
  * Each entity's end (version, last subject sequence) is cached so a write costs one publish;
  * writes to one entity from this process are queued, writes to different entities run side
  * by side.
@@ -29,6 +32,7 @@ import { withMessageHeaders } from "./message-headers.ts";
 import { type PublishOutcome, publishOne, withTransientRetries } from "./publish.ts";
 import { entityEnd } from "./read-stream.ts";
 import type { StorageConfig } from "./storage.ts";
+import type { SubjectLayout } from "./subjects.ts";
 
 interface KnownEnd {
   readonly version: number;
@@ -89,7 +93,7 @@ export class EntityWriter {
     const storage = await this.#parts.catalog.require(stream.category);
     if (messages.length > 1 && !storage.atomic) {
       throw new UnsupportedError(
-        `JetStream stream ${storage.name} does not allow atomic batches, so a multi-message write to ${stream.name} cannot be atomic: run ensureCategory("${stream.category}") to enable atomic publish (allow_atomic) and direct gets on it`,
+        `JetStream stream ${storage.name} does not allow atomic batches, so a multi-message write to ${stream.name} cannot be atomic: write the messages one at a time, or run ensureCategory({ category: ${JSON.stringify(stream.category)} }) to enable atomic publish (allow_atomic) and direct gets on it`,
       );
     }
     const end = await this.#startingEnd(key, stream, expected);
@@ -168,15 +172,15 @@ export class EntityWriter {
         options.timeoutMs,
         watch,
         (remaining) => {
-          const headers = storage.guarded ? undefined : expectationHeaders(end, key);
+          const headers = expectationHeaders(storage, stream, end, subjects);
           if (messages.length === 1) {
             const [message] = messages as [PreparedMessage];
-            const subject = subjects.positionSubject(stream, end.version + 1);
+            const subject = subjects.writeSubject(storage.layout, stream, end.version + 1);
             const sent = withMessageHeaders(headers, message.headers);
             return publishOne(requester, storage.name, subject, message.body, sent, remaining);
           }
           const entries = messages.map((message, index) => ({
-            subject: subjects.positionSubject(stream, end.version + 1 + index),
+            subject: subjects.writeSubject(storage.layout, stream, end.version + 1 + index),
             body: message.body,
             headers: message.headers,
           }));
@@ -203,10 +207,22 @@ export class EntityWriter {
   }
 }
 
-/** Unguarded streams check the entity's last sequence instead of the position guard. */
-function expectationHeaders(end: KnownEnd, positionWildcard: string): MsgHdrs {
+/**
+ * Without a position guard the check is the entity's last sequence: on its position subjects
+ * (an unguarded position-layout stream) or on its one subject (the zencastr layout, where the
+ * expectation is on the subject published to and needs no subject header).
+ */
+function expectationHeaders(
+  storage: StorageConfig,
+  stream: ParsedStream,
+  end: KnownEnd,
+  subjects: SubjectLayout,
+): MsgHdrs | undefined {
+  if (storage.layout === "position" && storage.guarded) return undefined;
   const headers = newHeaders();
   headers.set("Nats-Expected-Last-Subject-Sequence", String(end.lastSequence));
-  headers.set("Nats-Expected-Last-Subject-Sequence-Subject", positionWildcard);
+  if (storage.layout === "position") {
+    headers.set("Nats-Expected-Last-Subject-Sequence-Subject", subjects.positionWildcard(stream));
+  }
   return headers;
 }

@@ -9,18 +9,21 @@ import { StreamingTable, terminalWidth } from "../records.ts";
 import { UsageError } from "../usage-error.ts";
 
 const ACTIONS = ["list", "redrive", "discard"] as const;
+/** What the table shows for a detail another writer's dead letter does not record. */
+const UNKNOWN = "(unknown)";
 type Action = (typeof ACTIONS)[number];
 
 function recordObject(record: DeadLetterRecord): Record<string, unknown> {
   return {
     deadLetterPosition: record.deadLetterPosition,
-    consumer: record.consumer,
+    // null: another writer's dead letter (Zencastr's) records none of these.
+    consumer: record.consumer ?? null,
     reason: record.reason,
     error: record.error,
-    attempts: record.attempts,
+    attempts: record.attempts ?? null,
     time: record.time.toISOString(),
     streamName: record.streamName,
-    originalSequence: record.originalSequence,
+    originalSequence: record.originalSequence ?? null,
     message: record.message ?? null,
   };
 }
@@ -50,13 +53,13 @@ async function list(context: CommandContext, records: readonly DeadLetterRecord[
     await table.row([
       String(record.deadLetterPosition),
       record.time.toISOString(),
-      record.consumer,
-      record.message === undefined
+      record.consumer ?? UNKNOWN,
+      record.message === undefined || record.message.position < 0
         ? record.streamName
         : `${record.streamName}/${record.message.position}`,
       record.message?.type ?? "(malformed)",
       record.reason,
-      String(record.attempts),
+      record.attempts === undefined ? UNKNOWN : String(record.attempts),
       record.error,
     ]);
   }

@@ -84,6 +84,9 @@ export function deadLetterWorkflowCases({ store: newStore, test }: SuiteContext)
       message: { id, ...original },
     });
     expect(letters[0]?.time).toBeInstanceOf(Date);
+    // The message is the original, time included; the record's own time is the dead letter's.
+    const [, stored] = await store.get(stream);
+    expect(letters[0]?.message?.time.getTime()).toBe(stored?.time.getTime());
     expect(await store.deadLetters(deadLetter, { consumer: "someone-else" })).toEqual([]);
     const versionBefore = await store.version(stream);
 

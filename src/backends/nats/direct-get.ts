@@ -1,7 +1,9 @@
 /**
- * The four ways the backend pulls stored messages out of JetStream: one message by subject,
- * a batched direct get (`multi_last`), a direct batch by sequence, and, for streams without
- * direct gets or for scans with several filters, a short-lived consumer.
+ * Direct gets, and what stands in for them: the four ways the backend pulls stored messages
+ * out of JetStream. One message by subject (a direct get, or a plain message get on streams
+ * without `allow_direct`), a batched direct get (`multi_last`), a direct batch by sequence,
+ * and, for streams without direct gets or for scans with several filters, a short-lived
+ * consumer.
  */
 import {
   AckPolicy,
@@ -73,16 +75,45 @@ function storedFromHeaders(storage: string, header: MsgHdrs, data: Uint8Array): 
   };
 }
 
+/**
+ * A plain message get's answer (`$JS.API.STREAM.MSG.GET`, for streams without `allow_direct`).
+ * Its place is in the JSON reply, which nats.js's getters read; its headers are only the
+ * message's own, never the `Nats-Subject`/`Nats-Sequence` a direct get adds.
+ */
+export function storedFromMessageGet(storage: string, message: StoredMsg): StoredMessage {
+  const header = message.header;
+  return {
+    storage,
+    subject: message.subject,
+    sequence: message.seq,
+    data: message.data,
+    time: message.time,
+    headers: header.keys().length > 0 ? header : undefined,
+  };
+}
+
 /** The last message on `subject` (a wildcard is fine), or `undefined`. */
 export async function lastOnSubject(
   manager: JetStreamManager,
   storage: StorageConfig,
   subject: string,
 ): Promise<StoredMessage | undefined> {
-  const found = storage.direct
-    ? await manager.direct.getMessage(storage.name, { last_by_subj: subject })
-    : await manager.streams.getMessage(storage.name, { last_by_subj: subject });
-  return found === null ? undefined : toStored(storage.name, found);
+  if (storage.direct) {
+    const found = await manager.direct.getMessage(storage.name, { last_by_subj: subject });
+    return found === null ? undefined : toStored(storage.name, found);
+  }
+  const found = await manager.streams.getMessage(storage.name, { last_by_subj: subject });
+  return found === null ? undefined : storedFromMessageGet(storage.name, found);
+}
+
+/** How many messages `subject` (no wildcard) holds: one stream-info request with a subject filter. */
+export async function messagesOnSubject(
+  manager: JetStreamManager,
+  storage: StorageConfig,
+  subject: string,
+): Promise<number> {
+  const info = await manager.streams.info(storage.name, { subjects_filter: subject });
+  return info.state.subjects?.[subject] ?? 0;
 }
 
 /**
