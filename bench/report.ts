@@ -54,7 +54,9 @@ function p99Of(variant: VariantResult): Summary {
 export function ratioOf(workload: WorkloadResult): number | undefined {
   if (workload.metric === "rss") return undefined;
   const raw = workload.variants.find((variant) => variant.system === "raw" && !variant.reference);
-  const store = workload.variants.find((variant) => variant.system === "store");
+  const store = workload.variants.find(
+    (variant) => variant.system === "store" && !variant.reference,
+  );
   if (raw === undefined || store === undefined) return undefined;
   return headline(workload, store).median / headline(workload, raw).median;
 }
@@ -246,7 +248,7 @@ function rowsOf(results: readonly WorkloadResult[]): Row[] {
     for (const variant of workload.variants) {
       const summary = headline(workload, variant);
       const p99 = workload.metric === "latency" ? p99Of(variant).median.toFixed(3) : "";
-      const isSubject = variant.system === "store" && ratio !== undefined;
+      const isSubject = variant.system === "store" && !variant.reference && ratio !== undefined;
       rows.push({
         workload: `${workload.id} ${workload.title}`,
         variant: variant.reference ? `${variant.name} (reference)` : variant.name,

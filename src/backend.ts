@@ -22,6 +22,7 @@ import type {
   TailStart,
   WriteResult,
 } from "./backend-records.ts";
+import type { Diagnosis } from "./diagnosis.ts";
 import type { ExpectedVersion } from "./expected-version.ts";
 import type { PreparedMessage, RecordedMessage } from "./message.ts";
 import type { ParsedStream, ParsedTarget } from "./stream-name.ts";
@@ -46,7 +47,9 @@ export type {
 /**
  * A durable consumer's message source. Iterating pulls (pulling is the backpressure): the
  * source never holds more than the caller asked for plus one batch. A new consumer starts at
- * its spec's `startAt`; an existing one resumes after its last acked message.
+ * its spec's `startAt`; an existing one resumes after its last acked message. It may end, or
+ * throw, when it loses its consumer (deleted, consume failed): the subscription layer reopens
+ * it after a pause, so a source needs no reopen loop of its own.
  */
 export interface ConsumerSource extends AsyncIterable<Delivery> {
   /** Stop fetching; the iterator ends. Deliveries already handed out may still be settled. Idempotent. */
@@ -166,4 +169,11 @@ export interface Backend {
 
   /** Release every resource. Idempotent. Never closes a connection the caller owns. */
   close(): Promise<void>;
+
+  /**
+   * Capability: how safe the stored data is (server, replicas, sync setting, consumers'
+   * health), for `store.diagnose()` and `mstore doctor`. A backend without durability to
+   * report leaves it out.
+   */
+  diagnose?(): Promise<Diagnosis>;
 }

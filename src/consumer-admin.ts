@@ -4,6 +4,7 @@
  * file stays about messages.
  */
 import type { Backend, ConsumerInfo, DeadLetterRecord } from "./backend.ts";
+import { checkConsumerName } from "./consumer-rules.ts";
 import { InvalidOptionsError } from "./errors.ts";
 import { checkStartAt, type StartAtOption } from "./start-at.ts";
 import { type ParsedTarget, parseCategory, parseTarget, type TargetRef } from "./stream-name.ts";
@@ -20,22 +21,6 @@ export interface RedriveOptions {
   consumer?: string | undefined;
   /** Only the dead letters this returns `true` for. */
   filter?: ((record: DeadLetterRecord) => boolean) | undefined;
-}
-
-// The consumer name is a JetStream durable name, which cannot hold these.
-const UNSAFE_CONSUMER_NAME = /[\s.*>/\\]/;
-
-export function checkConsumerName(consumer: unknown, call: string): string {
-  if (
-    typeof consumer !== "string" ||
-    consumer.length === 0 ||
-    UNSAFE_CONSUMER_NAME.test(consumer)
-  ) {
-    throw new InvalidOptionsError(
-      `${call}: consumer must be a non-empty name without whitespace, ".", "*", ">", "/" or "\\", got ${JSON.stringify(consumer)}`,
-    );
-  }
-  return consumer;
 }
 
 export async function resetConsumer(

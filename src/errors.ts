@@ -17,6 +17,7 @@ export type MessageStoreErrorCode =
   | "CONNECTION"
   | "CLOSED"
   | "UNSUPPORTED"
+  | "REPLICAS_UNAVAILABLE"
   | "CATEGORY_LAYOUT"
   | "BACKEND";
 
@@ -216,5 +217,40 @@ export const isConnectionError = (error: unknown): error is ConnectionError =>
 export const isClosedError = (error: unknown): error is ClosedError => hasCode(error, "CLOSED");
 export const isUnsupportedError = (error: unknown): error is UnsupportedError =>
   hasCode(error, "UNSUPPORTED");
+
+/**
+ * The server refused the credentials (wrong user, password, token, nkey or creds file) or
+ * their permissions. A `ConnectionError`, so code that handles those handles this too; the
+ * message never repeats a secret.
+ */
+export class AuthorizationError extends ConnectionError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details);
+    this.name = "AuthorizationError";
+  }
+}
+
+export const isAuthorizationError = (error: unknown): error is AuthorizationError =>
+  error instanceof AuthorizationError;
+
+/**
+ * JetStream cannot place a category's stream with the `replicas` asked for: the server is
+ * not clustered, the cluster has fewer servers, or too many of them are down. Nothing was
+ * created.
+ */
+export class ReplicasUnavailableError extends MessageStoreError {
+  readonly stream: string;
+  readonly replicas: number;
+
+  constructor(stream: string, replicas: number, message: string, details: ErrorDetails = {}) {
+    super(message, "REPLICAS_UNAVAILABLE", details);
+    this.name = "ReplicasUnavailableError";
+    this.stream = stream;
+    this.replicas = replicas;
+  }
+}
+
+export const isReplicasUnavailableError = (error: unknown): error is ReplicasUnavailableError =>
+  hasCode(error, "REPLICAS_UNAVAILABLE");
 export const isCategoryLayoutError = (error: unknown): error is CategoryLayoutError =>
   hasCode(error, "CATEGORY_LAYOUT");

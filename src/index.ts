@@ -9,7 +9,10 @@ export type {
 } from "./backend.ts";
 export { connect, MESSAGE_STORE_URL_ENV } from "./connect.ts";
 export type { DeadLettersOptions, RedriveOptions } from "./consumer-admin.ts";
+export type { Diagnosis, Finding, FindingStatus } from "./diagnosis.ts";
+export { hasWarnings } from "./diagnosis.ts";
 export {
+  AuthorizationError,
   CategoryLayoutError,
   ClosedError,
   ConnectionError,
@@ -17,6 +20,7 @@ export {
   InvalidMessageError,
   InvalidOptionsError,
   InvalidStreamNameError,
+  isAuthorizationError,
   isCategoryLayoutError,
   isClosedError,
   isConnectionError,
@@ -26,6 +30,7 @@ export {
   isInvalidStreamNameError,
   isMalformedMessageError,
   isMessageStoreError,
+  isReplicasUnavailableError,
   isStreamFullError,
   isStreamNotFoundError,
   isTimeoutError,
@@ -34,6 +39,7 @@ export {
   MalformedMessageError,
   MessageStoreError,
   type MessageStoreErrorCode,
+  ReplicasUnavailableError,
   StreamFullError,
   StreamNotFoundError,
   TimeoutError,
@@ -42,7 +48,14 @@ export {
 } from "./errors.ts";
 export type { ExpectedVersion } from "./expected-version.ts";
 export { fromNats } from "./from-nats.ts";
-export type { JsonValue, Message, Metadata, RecordedMessage } from "./message.ts";
+export { MAX_JSON_DEPTH } from "./json-check.ts";
+export {
+  type JsonValue,
+  MAX_MESSAGES_PER_WRITE,
+  type Message,
+  type Metadata,
+  type RecordedMessage,
+} from "./message.ts";
 export type { Logger, MessageStoreOptions } from "./options.ts";
 export type { StartAtOption } from "./start-at.ts";
 export {
@@ -63,6 +76,9 @@ export {
   categoryTypes,
   id,
   isCategory,
+  MAX_CATEGORY_BYTES,
+  MAX_ID_BYTES,
+  MAX_PREFIX_BYTES,
   type StreamRef,
   streamName,
   type TargetRef,

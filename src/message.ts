@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { InvalidMessageError } from "./errors.ts";
+import { checkJsonValue } from "./json-check.ts";
 
 export type JsonValue =
   | null
@@ -60,6 +61,25 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
+/**
+ * The most messages one write takes. An array is written as one JetStream atomic batch, and
+ * nats-server refuses batches of more than 1,000 messages; the memory backend keeps the same
+ * limit so that a write means the same on both.
+ */
+export const MAX_MESSAGES_PER_WRITE = 1000;
+
+/** The messages of a write as a list: one message, or an array of 1 to `MAX_MESSAGES_PER_WRITE`. */
+export function messageList(messages: unknown): readonly unknown[] {
+  if (!Array.isArray(messages)) return [messages];
+  if (messages.length === 0) throw new InvalidMessageError("write needs at least one message");
+  if (messages.length > MAX_MESSAGES_PER_WRITE) {
+    throw new InvalidMessageError(
+      `write takes at most ${MAX_MESSAGES_PER_WRITE} messages at once (an atomic batch), got ${messages.length}: split it, each part with its own expected version`,
+    );
+  }
+  return messages;
+}
+
 /** Checks one message's shape. Throws `InvalidMessageError`; `index` names it in an array write. */
 export function checkMessage(message: unknown, index?: number): Message {
   const where = index === undefined ? "message" : `message [${index}]`;
@@ -75,6 +95,8 @@ export function checkMessage(message: unknown, index?: number): Message {
   if (metadata !== undefined && !isPlainObject(metadata)) {
     throw new InvalidMessageError(`${where}: metadata must be a plain object when present`);
   }
+  if (message.data !== undefined) checkJsonValue(message.data, "data", where);
+  if (metadata !== undefined) checkJsonValue(metadata, "metadata", where);
   return { id, type, data: message.data, metadata } as Message;
 }
 

@@ -40,3 +40,30 @@ export function positiveInteger(value: unknown, name: string): number | undefine
 export function nonNegativeInteger(value: unknown, name: string): number | undefined {
   return wholeNumber(value, name, 0, "non-negative");
 }
+
+/**
+ * Throws unless `handlers` is an object whose own values are all functions, keyed by message
+ * type. Returns a copy without a prototype: a message of type `"constructor"` or `"toString"`
+ * then finds no handler unless the caller gave one, and a later change to the caller's object
+ * changes nothing.
+ */
+export function checkHandlerMap<Handler>(
+  handlers: Readonly<Record<string, Handler>>,
+  call: string,
+): Readonly<Record<string, Handler>> {
+  if (handlers === null || typeof handlers !== "object" || Array.isArray(handlers)) {
+    throw new InvalidOptionsError(
+      `${call}: handlers must be an object of functions by message type`,
+    );
+  }
+  const copy: Record<string, Handler> = Object.create(null);
+  for (const [type, handler] of Object.entries(handlers)) {
+    if (typeof handler !== "function") {
+      throw new InvalidOptionsError(
+        `${call}: the handler for ${JSON.stringify(type)} is not a function`,
+      );
+    }
+    copy[type] = handler;
+  }
+  return copy;
+}

@@ -5,6 +5,7 @@
 import { InvalidOptionsError } from "./errors.ts";
 import type { Instrumentation } from "./instrumentation.ts";
 import { checkOptionKeys, positiveInteger } from "./option-checks.ts";
+import { checkPrefix } from "./stream-name.ts";
 
 /** pino-shaped: any pino, bunyan or console-like logger fits. */
 export interface Logger {
@@ -56,6 +57,37 @@ export interface MessageStoreOptions {
    * @default undefined (nothing is recorded, at no cost)
    */
   instrumentation?: Instrumentation | undefined;
+  /**
+   * Logging in to a secured nats-server: give one of `user` with `password`, `token`,
+   * `nkeySeed` or `credsFile` (credentials in the URL, `nats://user:password@host:4222`, work
+   * too). A refused login fails `connect` at once with `AuthorizationError`.
+   * @default none
+   */
+  user?: string | undefined;
+  /** @see user */
+  password?: string | undefined;
+  /** @see user */
+  token?: string | undefined;
+  /** An nkey user's seed (`SU…`), as `nk -gen user` prints it. @see user */
+  nkeySeed?: string | undefined;
+  /** A `.creds` file (user JWT and seed), as `nsc` writes it. @see user */
+  credsFile?: string | undefined;
+  /**
+   * TLS to the server: which CA to trust and, for a server that verifies clients, this
+   * client's certificate. A `tls://` URL turns TLS on with the system's CAs.
+   * @default none (plain TCP unless the server asks for TLS)
+   */
+  tls?: TlsOptions | undefined;
+}
+
+/** PEM files for TLS. */
+export interface TlsOptions {
+  /** The CA certificate(s) that signed the server's. @default the system's CAs */
+  caFile?: string | undefined;
+  /** This client's certificate, for a server that verifies clients; needs `keyFile`. */
+  certFile?: string | undefined;
+  /** The key of `certFile`. */
+  keyFile?: string | undefined;
 }
 
 export interface ResolvedOptions {
@@ -74,9 +106,7 @@ export const DEFAULT_PREFIX = "";
 export const DEFAULT_TIMEOUT_MS = 5000;
 export const DEFAULT_REPLICAS = 1;
 export const MEMORY_MAX_MESSAGE_SIZE: number = 1024 * 1024;
-/** Transient backend failures (no responders, 503) are retried this many times... */
-export const TRANSIENT_RETRIES = 3;
-/** ...starting at this delay and doubling. */
+/** Transient backend failures (no responders, 503) are retried until `timeoutMs`, first after this delay, doubling. */
 export const TRANSIENT_RETRY_DELAY_MS = 250;
 
 const noop = (): void => {};
@@ -91,15 +121,21 @@ const KNOWN_KEYS = new Set([
   "replicas",
   "timeoutMs",
   "instrumentation",
+  // Checked by connection-security.ts; not kept in the resolved options, so no secret is
+  // reachable from `store.options`.
+  "user",
+  "password",
+  "token",
+  "nkeySeed",
+  "credsFile",
+  "tls",
 ]);
 
 /** Resolves options, applying the defaults. Throws `InvalidOptionsError`. */
 export function resolveOptions(options: MessageStoreOptions = {}): ResolvedOptions {
   checkOptionKeys(options, KNOWN_KEYS, "connect");
-  const prefix = options.prefix ?? DEFAULT_PREFIX;
-  if (typeof prefix !== "string" || /[\s.*>]/.test(prefix)) {
-    throw new InvalidOptionsError(`prefix must be a string without whitespace, ".", "*" or ">"`);
-  }
+  // The same rules as a category: the prefix is part of every JetStream stream name.
+  const prefix = checkPrefix(options.prefix ?? DEFAULT_PREFIX);
   const createMissingStreams = options.createMissingStreams ?? true;
   if (typeof createMissingStreams !== "boolean") {
     throw new InvalidOptionsError("createMissingStreams must be a boolean");

@@ -18,6 +18,7 @@ import type {
 import { encodeBody } from "./body.ts";
 import type { DeadLettersOptions, RedriveOptions } from "./consumer-admin.ts";
 import * as admin from "./consumer-admin.ts";
+import type { Diagnosis } from "./diagnosis.ts";
 import {
   ClosedError,
   InvalidMessageError,
@@ -37,11 +38,17 @@ import type { InstrumentedStore, WriteScope } from "./instrumentation.ts";
 import {
   checkMessage,
   type Message,
+  messageList,
   newMessageId,
   type PreparedMessage,
   type RecordedMessage,
 } from "./message.ts";
-import { nonNegativeInteger as checkedNonNegative, checkOptionKeys } from "./option-checks.ts";
+import {
+  nonNegativeInteger as checkedNonNegative,
+  checkHandlerMap,
+  checkOptionKeys,
+  positiveInteger,
+} from "./option-checks.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { collectPages } from "./read-pages.ts";
 import type { StartAtOption } from "./start-at.ts";
@@ -149,6 +156,8 @@ const ENSURE_OPTION_KEYS: ReadonlySet<string> = new Set([
   "replicas",
   "layout",
 ]);
+const LAST_OPTION_KEYS: ReadonlySet<string> = new Set(["type"]);
+const FETCH_OPTION_KEYS: ReadonlySet<string> = new Set(["init", "handlers"]);
 const WAIT_OPTION_KEYS: ReadonlySet<string> = new Set([
   "timeoutMs",
   "fromPosition",
@@ -204,10 +213,13 @@ export class MessageStore implements AsyncDisposable {
     this.#assertOpen();
     checkOptionKeys(options, ENSURE_OPTION_KEYS, "ensureCategory");
     const category = parseCategory(categoryName, "ensureCategory");
+    if (options.positionGuard !== undefined && typeof options.positionGuard !== "boolean") {
+      throw new InvalidOptionsError("ensureCategory: positionGuard must be a boolean");
+    }
     const settings: CategorySettings = {
       positionGuard: options.positionGuard ?? true,
-      maxBytes: options.maxBytes ?? this.#options.maxBytes,
-      replicas: options.replicas ?? this.#options.replicas,
+      maxBytes: positiveInteger(options.maxBytes, "maxBytes") ?? this.#options.maxBytes,
+      replicas: positiveInteger(options.replicas, "replicas") ?? this.#options.replicas,
       layout: checkLayout(options.layout),
     };
     await this.#backend.ensureCategory(category, settings);
@@ -373,7 +385,12 @@ export class MessageStore implements AsyncDisposable {
     options: { type?: string | undefined } = {},
   ): Promise<RecordedMessage | undefined> {
     this.#assertOpen();
-    return this.#backend.last(parseStream(stream), options.type);
+    const parsed = parseStream(stream);
+    checkOptionKeys(options, LAST_OPTION_KEYS, "last");
+    if (options.type !== undefined && (typeof options.type !== "string" || options.type === "")) {
+      throw new InvalidOptionsError("last: type must be a non-empty string when given");
+    }
+    return this.#backend.last(parsed, options.type);
   }
 
   /** The position of the stream's last message; `-1` when it has none. */
@@ -389,7 +406,14 @@ export class MessageStore implements AsyncDisposable {
   ): Promise<{ state: State; version: number }> {
     this.#assertOpen();
     const parsed = parseStream(stream);
-    const { init, handlers } = options;
+    checkOptionKeys(options, FETCH_OPTION_KEYS, "fetch");
+    if (!("init" in options) || options.handlers === undefined) {
+      throw new InvalidOptionsError(
+        "fetch needs { init, handlers }: the first state, and a fold per message type",
+      );
+    }
+    const handlers = checkHandlerMap(options.handlers, "fetch");
+    const { init } = options;
     const scope = this.#options.instrumentation?.fetch({
       store: this.#instrumented,
       streamName: parsed.name,
@@ -540,6 +564,26 @@ export class MessageStore implements AsyncDisposable {
     return undefined;
   }
 
+  /**
+   * How safe the stored data is: server version, sync setting, replicas against the cluster,
+   * position guard, consumers' health (docs/reliability.md). Warnings mark data at risk.
+   */
+  async diagnose(): Promise<Diagnosis> {
+    this.#assertOpen();
+    if (this.#backend.diagnose !== undefined) return this.#backend.diagnose();
+    return {
+      backend: this.#backend.kind,
+      findings: [
+        {
+          check: "backend",
+          subject: this.#backend.kind,
+          status: "warning",
+          detail: "nothing is durable: the messages live in this process only",
+        },
+      ],
+    };
+  }
+
   /** Every category with its message count, bytes and first/last time. */
   async categories(): Promise<CategoryStats[]> {
     this.#assertOpen();
@@ -623,8 +667,7 @@ export class MessageStore implements AsyncDisposable {
 
   /** Checks, ids and encodes; `scope` adds the instrumentation's metadata and headers. */
   #prepare(messages: Message | readonly Message[], scope?: WriteScope): PreparedMessage[] {
-    const list: readonly unknown[] = Array.isArray(messages) ? messages : [messages];
-    if (list.length === 0) throw new InvalidMessageError("write needs at least one message");
+    const list = messageList(messages);
     const seen = new Set<string>();
     return list.map((raw, index) => {
       const message = checkMessage(raw, Array.isArray(messages) ? index : undefined);

@@ -1,8 +1,10 @@
 /**
  * W4: catch-up consumption of the whole seeded category by a new durable consumer, acking
  * each message; timed until the last one is handled. W8 (RSS growth) is sampled meanwhile.
- * - raw: durable pull consumer, `consume()` and `ack()` per message.
- * - store: `subscribe` with a handler that only counts.
+ * - raw: the best a user writes by hand: a durable pull consumer read with
+ *   `consume({ max_messages: 1000 })`, each body decoded with `json()` (a handler needs the
+ *   message) and acked with `ack()`.
+ * - store: `subscribe` with a handler that only counts, at its default options.
  * Both times include creating the durable consumer.
  */
 import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
@@ -13,6 +15,9 @@ import { nowMs } from "../stats.ts";
 import { timeSubscription } from "../subscribe-timed.ts";
 import { CATEGORY, storageStreamOf } from "../wire.ts";
 import type { Environment, Measurement, Variant, Workload } from "./types.ts";
+
+/** The raw side's pull size: above nats.js's default of 100, as a user tuning for catch-up would pick. */
+const RAW_MAX_MESSAGES = 1000;
 
 function totalOf(environment: Environment): number {
   return environment.settings.entities * environment.settings.messagesPerEntity;
@@ -38,9 +43,10 @@ const raw: Variant = {
           filter_subject: `${prefix}.${CATEGORY}.>`,
         });
         const consumer = await client.client.consumers.get(storage, name);
-        const messages = await consumer.consume();
+        const messages = await consumer.consume({ max_messages: RAW_MAX_MESSAGES });
         let handled = 0;
         for await (const message of messages) {
+          message.json();
           message.ack();
           if (++handled === total) break;
         }

@@ -7,6 +7,8 @@
  * it), so the store's cache of entity ends is warm, as the target assumes ("one round trip per
  * write while the cache is warm"). A cold entity costs the store one more round trip, a look
  * at the entity's end; the raw writer never pays that because it is the only writer and counts.
+ * - store-cold (reference, no ratio): the same, but every timed write goes to a stream this
+ *   process has never written or read, so the store must learn its version first.
  */
 import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
 import { openRaw, openStore, randomEntities } from "../clients.ts";
@@ -119,32 +121,54 @@ const raw: Variant = {
   },
 };
 
-const store: Variant = {
-  name: "store",
-  system: "store",
-  reference: false,
-  async open(environment, prefix) {
-    const messageStore = await openStore(environment.url, prefix);
-    await messageStore.ensureCategory(CATEGORY);
-    const deliveries = new NextDelivery();
-    const subscription = messageStore.subscribe(CATEGORY, {
-      consumer: "live",
-      handlers: { [MESSAGE_TYPE]: () => deliveries.delivered() },
-    });
-    await subscription.start();
-    const write = (entity: number, index: number): Promise<unknown> =>
-      messageStore.write(streamNameOf(entity), { type: MESSAGE_TYPE, data: sampleData(index) });
-    await writeToEveryEntity(environment, deliveries, write);
-    return {
-      run: (repetition) => timeLiveWrites(environment, repetition, deliveries, write),
-      close: () => messageStore.close(),
-    };
-  },
-};
+/** The store on a live subscription; `stream` names the stream each write goes to. */
+function storeVariant(
+  name: string,
+  reference: boolean,
+  stream: (entity: number, index: number, repetition: number) => string,
+): Variant {
+  return {
+    name,
+    system: "store",
+    reference,
+    async open(environment, prefix) {
+      const messageStore = await openStore(environment.url, prefix);
+      await messageStore.ensureCategory(CATEGORY);
+      const deliveries = new NextDelivery();
+      const subscription = messageStore.subscribe(CATEGORY, {
+        consumer: "live",
+        handlers: { [MESSAGE_TYPE]: () => deliveries.delivered() },
+      });
+      await subscription.start();
+      let repetitionNow = 0;
+      const write = (entity: number, index: number): Promise<unknown> =>
+        messageStore.write(stream(entity, index, repetitionNow), {
+          type: MESSAGE_TYPE,
+          data: sampleData(index),
+        });
+      await writeToEveryEntity(environment, deliveries, write);
+      return {
+        run: (repetition) => {
+          repetitionNow = repetition + 1;
+          return timeLiveWrites(environment, repetition, deliveries, write);
+        },
+        close: () => messageStore.close(),
+      };
+    },
+  };
+}
+
+/** Warm: the primed entities, whose versions the store has cached. */
+const store = storeVariant("store", false, (entity) => streamNameOf(entity));
+
+/** Cold: a stream never seen, per write (priming writes to stream `…-p{entity}`, unused later). */
+const storeCold = storeVariant("store-cold", true, (entity, index, repetition) =>
+  repetition === 0 ? `${CATEGORY}-p${entity}` : `${CATEGORY}-cold${repetition}x${index}`,
+);
 
 export const w5: Workload = {
   id: "W5",
   title: "one write at a time to a live subscriber",
   metric: "latency",
-  variants: [raw, store],
+  variants: [raw, store, storeCold],
 };

@@ -6,6 +6,7 @@
 import type { ParseArgsConfig } from "node:util";
 import type { MessageStore } from "../index.ts";
 import type { Flags } from "./flags.ts";
+import type { LoginFlags } from "./globals.ts";
 import type { LineWriter } from "./output.ts";
 import type { Styler } from "./style.ts";
 
@@ -19,6 +20,8 @@ export interface GlobalFlags {
   readonly quiet: boolean;
   readonly debug: boolean;
   readonly timeoutMs: number | undefined;
+  /** Credentials and TLS files for a secured server (globals.ts). */
+  readonly login: LoginFlags;
 }
 
 export interface CommandContext {

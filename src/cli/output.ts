@@ -25,6 +25,8 @@ export class LineWriter {
     const chunk = this.#buffer.join("");
     this.#buffer = [];
     this.#bufferedChars = 0;
+    // A sink that failed (a full disk) never drains again; its error is the answer.
+    if (this.#sink.errored !== null) throw this.#sink.errored;
     if (!this.#sink.write(chunk)) await waitForDrain(this.#sink);
   }
 }

@@ -28,8 +28,10 @@ export interface Column {
 
 /**
  * A table printed as rows arrive. Widths come from the first rows (the table waits for up to
- * `sample` rows) so a long read starts printing at once and keeps its columns; the last
- * column is cut to the terminal's width.
+ * `sample` rows) so a long read starts printing at once; the last column is cut to the
+ * terminal's width. A later row wider than its columns widens them and prints the header
+ * again above it, so every row lines up with the header above it (`tail` sees one row at a
+ * time, and its streams and types vary in length).
  */
 export class StreamingTable {
   readonly #columns: readonly Column[];
@@ -72,12 +74,30 @@ export class StreamingTable {
     this.#widths = this.#columns.map((column, index) =>
       Math.max(column.title.length, ...rows.map((cells) => (cells[index] ?? "").length)),
     );
-    await this.#emit(this.#header(this.#format(this.#columns.map((column) => column.title))));
+    await this.#printHeader();
     for (const cells of rows) await this.#print(cells);
   }
 
-  #print(cells: string[]): Promise<void> {
-    return this.#emit(this.#format(cells));
+  async #print(cells: string[]): Promise<void> {
+    if (this.#widen(cells)) await this.#printHeader();
+    await this.#emit(this.#format(cells));
+  }
+
+  /** Widens the columns (all but the last) that `cells` overflows; `true` when any was. */
+  #widen(cells: readonly string[]): boolean {
+    let widened = false;
+    for (let index = 0; index < this.#columns.length - 1; index++) {
+      const length = (cells[index] ?? "").length;
+      if (length > (this.#widths[index] ?? 0)) {
+        this.#widths[index] = length;
+        widened = true;
+      }
+    }
+    return widened;
+  }
+
+  #printHeader(): Promise<void> {
+    return this.#emit(this.#header(this.#format(this.#columns.map((column) => column.title))));
   }
 
   #format(cells: readonly string[]): string {

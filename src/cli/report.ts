@@ -3,7 +3,9 @@
  * happened, and what to do about it. Stack traces and causes only with `--debug`.
  */
 import { inspect } from "node:util";
+import { redactUrl } from "../connection-security.ts";
 import {
+  isAuthorizationError,
   isConnectionError,
   isExpectedVersionError,
   isInvalidStreamNameError,
@@ -16,11 +18,30 @@ import {
 import { ImportLineError } from "./import-line.ts";
 import type { Styler } from "./style.ts";
 
+/** Error codes of a failed host name lookup: no such name, or no answer from DNS. */
+const NAME_LOOKUP_CODES: ReadonlySet<unknown> = new Set(["ENOTFOUND", "EAI_AGAIN"]);
+
+/** The host name whose lookup failed somewhere in `error`'s causes, if that is what failed. */
+function unresolvedHost(error: unknown): string | undefined {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; depth++) {
+    if ("code" in cause && NAME_LOOKUP_CODES.has(cause.code)) {
+      return "hostname" in cause && typeof cause.hostname === "string" ? cause.hostname : "";
+    }
+    cause = cause.cause;
+  }
+  return undefined;
+}
+
 /** What to do next, by error kind; `undefined` when the message says enough. */
 function advice(error: unknown, url: string): string | undefined {
   if (error instanceof ImportLineError) {
     return `fix line ${error.line} and import again: messages already imported are not written twice`;
   }
+  if (isAuthorizationError(error)) {
+    return "check --user/--password, --token, --nkey or --creds (or NATS_USER, NATS_PASSWORD, NATS_TOKEN, NATS_NKEY, NATS_CREDS)";
+  }
+  if (isConnectionError(error) && unresolvedHost(error) !== undefined)
+    return "check the host name in --url or MESSAGE_STORE_URL";
   if (isConnectionError(error)) return "start one with 'mstore dev', or pass --url";
   if (isInvalidStreamNameError(error))
     return "stream names are category-id, without whitespace, '.', '*' or '>'";
@@ -28,13 +49,20 @@ function advice(error: unknown, url: string): string | undefined {
   if (isUnsupportedServerError(error)) return "upgrade nats-server, or run 'mstore dev'";
   if (isStreamFullError(error)) return "raise the category's byte limit or move old messages away";
   if (isStreamNotFoundError(error)) return "create the category first";
-  if (isTimeoutError(error)) return `check that the server at ${url} is up and retry`;
+  if (isTimeoutError(error)) return `check that the server at ${redactUrl(url)} is up and retry`;
   return undefined;
 }
 
 function headline(error: unknown, url: string): string {
-  // The underlying message varies with the transport; the fact that matters is the URL.
-  if (isConnectionError(error)) return `no NATS server at ${url}`;
+  // Which login was refused, and where: the message names no secret.
+  if (isAuthorizationError(error)) return error.message;
+  // The underlying message varies with the transport; the fact that matters is the URL,
+  // unless the host name itself does not resolve.
+  const host = unresolvedHost(error);
+  if (isConnectionError(error) && host !== undefined) {
+    return `cannot resolve the host ${host === "" ? "" : `${host} `}of ${redactUrl(url)}`;
+  }
+  if (isConnectionError(error)) return `no NATS server at ${redactUrl(url)}`;
   if (error instanceof Error) return error.message;
   return String(error);
 }

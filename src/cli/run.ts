@@ -8,7 +8,7 @@ import { connect, type MessageStore } from "../index.ts";
 import type { Command, CommandContext, GlobalFlags, OptionSpecs } from "./command.ts";
 import { COMMANDS, findCommand } from "./commands/index.ts";
 import { Flags } from "./flags.ts";
-import { GLOBAL_OPTIONS, GLOBAL_VALUE_FLAGS, resolveGlobals } from "./globals.ts";
+import { GLOBAL_OPTIONS, GLOBAL_VALUE_FLAGS, loginOptions, resolveGlobals } from "./globals.ts";
 import { commandHelp, commandUsage, mainHelp } from "./help.ts";
 import { exitQuietlyOnClosedPipe, LineWriter } from "./output.ts";
 import { reportError } from "./report.ts";
@@ -147,6 +147,7 @@ async function runCommand(
     style: stylerFor(process.stdout),
     openStore: async () => {
       store ??= await connect(globals.url, {
+        ...(await loginOptions(globals.login)),
         ...(globals.prefix === undefined ? {} : { prefix: globals.prefix }),
         ...(globals.timeoutMs === undefined ? {} : { timeoutMs: globals.timeoutMs }),
       });
@@ -160,6 +161,11 @@ async function runCommand(
     const code = (await command.run(context)) ?? EXIT_OK;
     await stdout.flush();
     return code;
+  } catch (error) {
+    // What a command printed before it failed is part of its answer (import's {"ok":false}).
+    // A flush that fails too must not hide the error that matters.
+    await stdout.flush().catch(() => {});
+    throw error;
   } finally {
     await store?.close();
   }

@@ -4,7 +4,10 @@ import type { RecordedMessage } from "../index.ts";
 export interface Tally {
   messages: number;
   streams: number;
-  /** Type → count, in order of first appearance. */
+  /**
+   * Type → count, most frequent first, ties by name: one order for `info` and `summary`, in
+   * their tables and their JSON alike (read order would differ between a stream and its category).
+   */
   types: Map<string, number>;
   firstTime: Date | undefined;
   lastTime: Date | undefined;
@@ -27,17 +30,18 @@ export async function tally(messages: AsyncIterable<RecordedMessage>): Promise<T
     result.lastTime = message.time;
   }
   result.streams = streams.size;
+  result.types = new Map([...result.types].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
   return result;
 }
 
-/** `label  value` lines, then the type counts indented, for people. */
+/** `label  value` lines, then the type counts indented (in the tally's order), for people. */
 export function tallyLines(
   fields: ReadonlyArray<readonly [string, string]>,
   types: Map<string, number>,
 ): string[] {
   const width = Math.max(...fields.map(([label]) => label.length));
   const lines = fields.map(([label, value]) => `${label.padEnd(width)}  ${value}`);
-  const sorted = [...types].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const sorted = [...types];
   const typeWidth = Math.max(0, ...sorted.map(([type]) => type.length));
   lines.push("types");
   if (sorted.length === 0) lines.push("  (none)");

@@ -1,7 +1,7 @@
 /**
- * The project's cache of nats-server binaries, `<cacheDir>/bin/nats-server-<version>`, and the
- * lock that keeps concurrent fetches (Vitest workers, the CLI) from racing. A binary enters the
- * cache by rename, so a reader never sees a half-written file.
+ * The cache of nats-server binaries, `<cacheDir>/bin/nats-server-<version>`, and the lock that
+ * keeps concurrent fetches (Vitest workers, the CLI) from racing. A binary enters the cache by
+ * rename, so a reader never sees a half-written file.
  */
 import { randomUUID } from "node:crypto";
 import {
@@ -15,7 +15,8 @@ import {
   rm,
   stat,
 } from "node:fs/promises";
-import { join } from "node:path";
+import { homedir } from "node:os";
+import { join, posix, win32 } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { compareVersions, readNatsServerVersion } from "./server-version.ts";
 
@@ -25,6 +26,27 @@ export interface NatsServerBinary {
 }
 
 const BINARY_PREFIX = "nats-server-";
+
+/**
+ * The default cache: `message-store/nats-server` in the user's cache directory, so one
+ * download serves every project and survives a fresh `node_modules`. That directory is
+ * `XDG_CACHE_HOME` when set (absolute, as the XDG spec requires), else `~/.cache` on Linux,
+ * `~/Library/Caches` on macOS and `%LOCALAPPDATA%` on Windows.
+ */
+export function userCacheDir(
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+  home: string = homedir(),
+): string {
+  const path = platform === "win32" ? win32 : posix;
+  const xdg = env.XDG_CACHE_HOME;
+  let base: string;
+  if (xdg !== undefined && path.isAbsolute(xdg)) base = xdg;
+  else if (platform === "darwin") base = path.join(home, "Library", "Caches");
+  else if (platform === "win32") base = env.LOCALAPPDATA || path.join(home, "AppData", "Local");
+  else base = path.join(home, ".cache");
+  return path.join(base, "message-store", "nats-server");
+}
 /** A lock older than this is a leftover from a process that died mid-fetch. */
 const STALE_LOCK_MS = 15 * 60_000;
 const LOCK_POLL_MS = 250;

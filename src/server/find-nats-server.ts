@@ -1,20 +1,22 @@
 /**
  * Finds a nats-server binary new enough for message-store, in the order DESIGN §6 gives:
- * `NATS_SERVER_BIN`, then `PATH`, then the project's cache, and finally a fetch of the newest
- * Debian package (testing/unstable) into that cache.
+ * `NATS_SERVER_BIN`, then `PATH`, then the cache (the user's cache directory, see
+ * `userCacheDir`), and finally a fetch of the newest Debian package (testing/unstable) into
+ * that cache. Where nothing can be fetched (no `apt-get`), the error says how to install one.
  */
 import { constants } from "node:fs";
 import { access, mkdtemp, rm } from "node:fs/promises";
 import { delimiter, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { mainArchiveSource, readSystemAptSources } from "./apt-sources.ts";
 import {
   addToCache,
   listCachedBinaries,
   type NatsServerBinary,
+  userCacheDir,
   withCacheLock,
 } from "./binary-cache.ts";
 import { fetchNatsServerPackage } from "./debian-archive.ts";
+import { installAdvice } from "./install-advice.ts";
 import {
   compareVersions,
   MIN_NATS_SERVER_VERSION,
@@ -28,23 +30,27 @@ export const NATS_SERVER_BIN_ENV = "NATS_SERVER_BIN";
 /** Names an old (< 2.12) binary for the unsupported-server test. */
 export const NATS_OLD_SERVER_BIN_ENV = "NATS_OLD_SERVER_BIN";
 
+/** No usable nats-server here, and none could be fetched; the message says how to get one. */
+export class NatsServerNotFoundError extends Error {
+  constructor(message: string, cause?: unknown) {
+    super(`${message}\n${installAdvice()}`, cause === undefined ? undefined : { cause });
+    this.name = "NatsServerNotFoundError";
+  }
+}
+
 /** Debian suites that carry current nats-server releases; apt takes the newest of them. */
 const NEWEST_SUITES = ["testing", "unstable"];
 
 export interface FindNatsServerOptions {
   /** @default "2.12.0" */
   readonly minVersion?: string;
-  /** @default `<project>/.cache/nats-server` */
+  /** @default `userCacheDir()`: `$XDG_CACHE_HOME/message-store/nats-server` or the platform's cache */
   readonly cacheDir?: string;
   /** Fetch from Debian when nothing local is new enough. @default true */
   readonly fetch?: boolean;
   /** Progress lines for people. @default no output */
   readonly log?: (line: string) => void;
 }
-
-export const DEFAULT_CACHE_DIR: string = fileURLToPath(
-  new URL("../../.cache/nats-server", import.meta.url),
-);
 
 const silent = (_line: string): void => {};
 
@@ -57,13 +63,26 @@ async function isExecutable(path: string): Promise<boolean> {
   }
 }
 
-async function fromPath(): Promise<string[]> {
+/** Every `name` on PATH that may be run (`name.exe` on Windows). */
+async function onPath(name: string): Promise<string[]> {
+  const file = process.platform === "win32" ? `${name}.exe` : name;
   const found: string[] = [];
   for (const dir of (process.env.PATH ?? "").split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, "nats-server");
+    const candidate = join(dir, file);
     if (await isExecutable(candidate)) found.push(candidate);
   }
   return found;
+}
+
+/** Why this machine cannot fetch from Debian, or `undefined` when it can. */
+async function whyNoFetch(): Promise<string | undefined> {
+  if (process.platform !== "linux")
+    return `fetching needs Linux with apt-get, not ${process.platform}`;
+  const missing: string[] = [];
+  for (const tool of ["apt-get", "dpkg"]) {
+    if ((await onPath(tool)).length === 0) missing.push(tool);
+  }
+  return missing.length === 0 ? undefined : `fetching needs ${missing.join(" and ")}, not on PATH`;
 }
 
 /** The first candidate whose own `--version` satisfies `accept`. */
@@ -125,14 +144,14 @@ export async function findNatsServer(
   options: FindNatsServerOptions = {},
 ): Promise<NatsServerBinary> {
   const minVersion = options.minVersion ?? MIN_NATS_SERVER_VERSION;
-  const cacheDir = options.cacheDir ?? DEFAULT_CACHE_DIR;
+  const cacheDir = options.cacheDir ?? userCacheDir();
   const log = options.log ?? silent;
   const newEnough = (version: string): boolean => compareVersions(version, minVersion) >= 0;
 
   const explicit = process.env[NATS_SERVER_BIN_ENV];
   const local = [
     ...(explicit ? [{ path: explicit, origin: NATS_SERVER_BIN_ENV }] : []),
-    ...(await fromPath()).map((path) => ({ path, origin: "PATH" })),
+    ...(await onPath("nats-server")).map((path) => ({ path, origin: "PATH" })),
   ];
   const found = await firstAccepted(local, newEnough, log);
   if (found !== undefined) return found;
@@ -140,22 +159,28 @@ export async function findNatsServer(
   if (cached !== undefined) return cached;
 
   const searched = `${NATS_SERVER_BIN_ENV}, PATH and ${cacheDir}`;
-  if (options.fetch === false) {
-    throw new Error(`no nats-server >= ${minVersion} in ${searched}`);
+  const notFound = `no nats-server >= ${minVersion} in ${searched}`;
+  if (options.fetch === false) throw new NatsServerNotFoundError(notFound);
+  const noFetch = await whyNoFetch();
+  if (noFetch !== undefined) throw new NatsServerNotFoundError(`${notFound}; ${noFetch}`);
+  log(`${notFound}; fetching the newest from Debian…`);
+  try {
+    return await withCacheLock(cacheDir, log, async () => {
+      // Another process may have fetched it while this one waited for the lock.
+      const fetchedMeanwhile = (await listCachedBinaries(cacheDir)).find((binary) =>
+        newEnough(binary.version),
+      );
+      if (fetchedMeanwhile !== undefined) return fetchedMeanwhile;
+      const fetched = await fetchIntoCache(cacheDir, NEWEST_SUITES, log);
+      if (!newEnough(fetched.version)) {
+        throw new Error(`Debian's newest nats-server is ${fetched.version}`);
+      }
+      return fetched;
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new NatsServerNotFoundError(`${notFound}, and fetching one failed: ${reason}`, error);
   }
-  log(`no nats-server >= ${minVersion} in ${searched}; fetching the newest from Debian…`);
-  return withCacheLock(cacheDir, log, async () => {
-    // Another process may have fetched it while this one waited for the lock.
-    const fetchedMeanwhile = (await listCachedBinaries(cacheDir)).find((binary) =>
-      newEnough(binary.version),
-    );
-    if (fetchedMeanwhile !== undefined) return fetchedMeanwhile;
-    const fetched = await fetchIntoCache(cacheDir, NEWEST_SUITES, log);
-    if (!newEnough(fetched.version)) {
-      throw new Error(`Debian's newest nats-server is ${fetched.version}; need >= ${minVersion}`);
-    }
-    return fetched;
-  });
 }
 
 /**
@@ -167,7 +192,7 @@ export async function findOldNatsServer(
   options: Omit<FindNatsServerOptions, "minVersion"> & { readonly below?: string } = {},
 ): Promise<NatsServerBinary | undefined> {
   const below = options.below ?? MIN_NATS_SERVER_VERSION;
-  const cacheDir = options.cacheDir ?? DEFAULT_CACHE_DIR;
+  const cacheDir = options.cacheDir ?? userCacheDir();
   const log = options.log ?? silent;
   const old = (version: string): boolean => compareVersions(version, below) < 0;
   const oldestCached = async (): Promise<NatsServerBinary | undefined> =>
@@ -184,6 +209,11 @@ export async function findOldNatsServer(
   }
   const cached = await oldestCached();
   if (cached !== undefined || options.fetch === false) return cached;
+  const noFetch = await whyNoFetch();
+  if (noFetch !== undefined) {
+    log(`no old nats-server: ${noFetch}`);
+    return undefined;
+  }
   try {
     return await withCacheLock(cacheDir, log, async () => {
       const fetchedMeanwhile = await oldestCached();

@@ -10,19 +10,20 @@ import type { Backend, Delivery } from "../backend.ts";
 import type { RecordedMessage } from "../message.ts";
 import type { Logger } from "../options.ts";
 import type { ParsedTarget } from "../stream-name.ts";
-import {
-  acknowledge,
-  giveUp,
-  isFinalAttempt,
-  retryDelayFor,
-  type SettleDeps,
-  type Verdict,
-  verdictBeforeHandling,
-} from "./dispatch.ts";
+import { pause } from "../util/pause.ts";
+import { errorText } from "./error-text.ts";
 import { isMine } from "./group.ts";
 import { DEFAULT_TERMINATE_REASON } from "./handler-context.ts";
 import { type ResolvedConsumerOptions, resolveConsumeOptions } from "./options.ts";
-import { pause } from "./pause.ts";
+import { reopeningSource } from "./reopening-source.ts";
+import {
+  acknowledge,
+  giveUp,
+  nextStep,
+  type SettleDeps,
+  type Verdict,
+  verdictBeforeHandling,
+} from "./settle.ts";
 import type { ConsumedMessage, ConsumeOptions } from "./types.ts";
 
 /** The error recorded for an item nobody settled before asking for the next one. */
@@ -70,7 +71,8 @@ function handOut(
     },
     terminate: async (reason) => {
       if (!claim()) return;
-      writing = giveUp(delivery, "terminated", reason ?? DEFAULT_TERMINATE_REASON, attempt, deps);
+      const text = reason === undefined ? DEFAULT_TERMINATE_REASON : errorText(reason);
+      writing = giveUp(delivery, "terminated", text, attempt, deps);
       await writing;
     },
     inProgress: () => delivery.inProgress(),
@@ -111,14 +113,18 @@ async function* consumeDeliveries(
 ): AsyncGenerator<ConsumedMessage, void, undefined> {
   const deps: SettleDeps = { backend, options, logger };
   const closed = new AbortController();
-  const source = backend.consume({
-    target,
-    consumer: options.consumer,
-    batchSize: options.batchSize,
-    ackWaitMs: options.ackWaitMs,
-    startAt: options.startAt,
-    deadLetter: options.deadLetter,
-  });
+  const source = reopeningSource(
+    () =>
+      backend.consume({
+        target,
+        consumer: options.consumer,
+        batchSize: options.batchSize,
+        ackWaitMs: options.ackWaitMs,
+        startAt: options.startAt,
+        deadLetter: options.deadLetter,
+      }),
+    { logger, consumer: options.consumer },
+  );
   let current: { delivery: Delivery; handout: Handout | undefined } | undefined;
   try {
     for await (const delivery of source) {
@@ -140,17 +146,13 @@ async function* consumeDeliveries(
         await handout.idle();
         const outcome = handout.close();
         if (outcome === "settled") break;
-        if (outcome.kind !== "retry") break;
-        if (isFinalAttempt(attempt, options)) {
-          await giveUp(delivery, "failed", outcome.error, attempt, deps);
+        const step = nextStep(outcome, attempt, options);
+        if (step.kind === "give-up") {
+          await giveUp(delivery, step.reason, step.error, attempt, deps);
           break;
         }
-        await waitHolding(
-          delivery,
-          retryDelayFor(outcome, attempt, options),
-          options,
-          closed.signal,
-        );
+        if (step.kind === "ack") break;
+        await waitHolding(delivery, step.delayMs, options, closed.signal);
       }
       current = undefined;
     }

@@ -5,6 +5,7 @@
  * language, with test vectors in docs/consumers.md.
  */
 import type { RecordedMessage } from "../message.ts";
+import { cardinalIdOf } from "../stream-name.ts";
 
 export interface ConsumerGroupMember {
   readonly member: number;
@@ -24,12 +25,6 @@ export function fnv1a32(text: string): number {
     hash = Math.imul(hash, FNV_PRIME);
   }
   return hash >>> 0;
-}
-
-/** The cardinal id: a stream id's part before the first `+` (`"123+456"` → `"123"`). */
-export function cardinalIdOf(streamId: string): string {
-  const plus = streamId.indexOf("+");
-  return plus === -1 ? streamId : streamId.slice(0, plus);
 }
 
 /** The member (0-based) of a group of `size` that handles streams with this cardinal id. */

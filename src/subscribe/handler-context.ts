@@ -4,6 +4,7 @@
  * still produces exactly one outcome.
  */
 import type { Delivery } from "../backend.ts";
+import { errorText } from "./error-text.ts";
 import type { HandlerContext } from "./types.ts";
 
 export type HandlerDecision =
@@ -35,7 +36,10 @@ export function createHandlerContext(
     consumer,
     terminate(reason?: string): void {
       if (decision.kind === "terminate") return;
-      decision = { kind: "terminate", reason: reason ?? DEFAULT_TERMINATE_REASON };
+      decision = {
+        kind: "terminate",
+        reason: reason === undefined ? DEFAULT_TERMINATE_REASON : errorText(reason),
+      };
     },
     retry(options?: { delayMs?: number }): void {
       if (decision.kind === "terminate") return;

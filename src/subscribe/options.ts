@@ -3,6 +3,7 @@
  * instead of at the first message, and resolved into a shape with nothing optional.
  */
 import type { StartAt } from "../backend.ts";
+import { checkConsumerName, DEFAULT_ACK_WAIT_MS } from "../consumer-rules.ts";
 import { InvalidOptionsError } from "../errors.ts";
 import { positiveInteger as checkedPositive, checkOptionKeys } from "../option-checks.ts";
 import { checkStartAt } from "../start-at.ts";
@@ -13,10 +14,13 @@ import type { ConsumeOptions, ConsumerOptions, Handlers, SubscribeOptions } from
 
 /** @default 3 */
 export const DEFAULT_MAX_ATTEMPTS = 3;
-/** @default 100 */
-export const DEFAULT_BATCH_SIZE = 100;
-/** @default 30000 */
-export const DEFAULT_ACK_WAIT_MS = 30_000;
+/**
+ * Large enough that a catch-up never waits on a pull round trip (bench W4: raw nats.js is at
+ * its best at `max_messages: 1000` too); the held deliveries are pinged in progress, so none
+ * times out while it waits its turn.
+ * @default 1000
+ */
+export const DEFAULT_BATCH_SIZE = 1000;
 /** @default 10000 */
 export const DEFAULT_IN_PROGRESS_INTERVAL_MS = 10_000;
 
@@ -38,6 +42,8 @@ export interface ResolvedConsumerOptions {
 export interface ResolvedSubscribeOptions extends ResolvedConsumerOptions {
   readonly handlers: Handlers;
   readonly concurrency: number;
+  /** `undefined`: a handler may run as long as it likes. */
+  readonly handlerTimeoutMs: number | undefined;
 }
 
 const CONSUMER_KEYS = [
@@ -52,11 +58,8 @@ const CONSUMER_KEYS = [
   "inProgressIntervalMs",
   "startAt",
 ];
-const SUBSCRIBE_KEYS = new Set([...CONSUMER_KEYS, "handlers", "concurrency"]);
+const SUBSCRIBE_KEYS = new Set([...CONSUMER_KEYS, "handlers", "concurrency", "handlerTimeoutMs"]);
 const CONSUME_KEYS = new Set(CONSUMER_KEYS);
-
-// The consumer name becomes a JetStream durable name, which cannot hold these.
-const UNSAFE_CONSUMER_NAME = /[\s.*>/\\]/;
 
 function fail(message: string): never {
   throw new InvalidOptionsError(`subscribe: ${message}`);
@@ -68,18 +71,6 @@ function positiveInteger(value: unknown, name: string, fallback: number): number
 
 const isDelay = (value: unknown): value is number =>
   typeof value === "number" && Number.isFinite(value) && value >= 0;
-
-function checkConsumer(consumer: unknown): string {
-  if (typeof consumer !== "string" || consumer.length === 0) {
-    fail("consumer must be a non-empty string");
-  }
-  if (UNSAFE_CONSUMER_NAME.test(consumer)) {
-    fail(
-      `consumer ${JSON.stringify(consumer)} must not contain whitespace, ".", "*", ">", "/" or "\\"`,
-    );
-  }
-  return consumer;
-}
 
 function checkHandlers(handlers: unknown): Handlers {
   if (handlers === null || typeof handlers !== "object" || Array.isArray(handlers)) {
@@ -142,7 +133,7 @@ function checkKeys(options: object, known: ReadonlySet<string>): void {
 
 function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsumerOptions {
   checkRetryDelay(options.retryDelay);
-  const consumer = checkConsumer(options.consumer);
+  const consumer = checkConsumerName(options.consumer, "subscribe");
   const group = checkGroup(options.group);
   return {
     consumer: group === undefined ? consumer : groupDurableName(consumer, group),
@@ -169,6 +160,7 @@ export function resolveSubscribeOptions(options: SubscribeOptions): ResolvedSubs
     ...resolveConsumerOptions(options),
     handlers: checkHandlers(options.handlers),
     concurrency: positiveInteger(options.concurrency, "concurrency", 1),
+    handlerTimeoutMs: checkedPositive(options.handlerTimeoutMs, "subscribe: handlerTimeoutMs"),
   };
 }
 

@@ -11,17 +11,16 @@
  */
 import { setMaxListeners } from "node:events";
 import type { Delivery } from "../backend.ts";
+import { pause } from "../util/pause.ts";
+import { type AttemptDeps, attemptDelivery } from "./attempt.ts";
+import { ReadyLanes } from "./ready-lanes.ts";
 import {
   acknowledge,
-  attemptDelivery,
-  type DispatchDeps,
+  DEAD_LETTER_FAILURE_RETRY_MS,
+  describeDelivery,
   giveUp,
-  isFinalAttempt,
-  retryDelayFor,
-  settle,
-} from "./dispatch.ts";
-import { pause } from "./pause.ts";
-import { ReadyLanes } from "./ready-lanes.ts";
+  nextStep,
+} from "./settle.ts";
 
 /** Listeners on the stop signal besides the retry waits: the room waiters' wake-up and the source's. */
 const MAX_LISTENERS_MARGIN = 10;
@@ -38,10 +37,12 @@ interface Lane {
   readonly deliveries: Queued[];
   /** Attempts of the head made in this process before the current one. */
   localRetries: number;
+  /** How long the head waits before its next attempt here. */
+  retryDelayMs: number;
 }
 
 export class OrderedDispatcher {
-  readonly #deps: DispatchDeps;
+  readonly #deps: AttemptDeps;
   readonly #concurrency: number;
   readonly #capacity: number;
   readonly #stopped: AbortSignal;
@@ -52,11 +53,12 @@ export class OrderedDispatcher {
   /** `storage:sequence` of every held delivery: a redelivery of one already held is ignored. */
   readonly #held = new Set<string>();
   readonly #work = new Set<Promise<void>>();
+  readonly #acks = new Set<Promise<void>>();
   #running = 0;
   #roomWaiters: (() => void)[] = [];
   #keepAlive: ReturnType<typeof setInterval> | undefined;
 
-  constructor(deps: DispatchDeps, stopped: AbortSignal) {
+  constructor(deps: AttemptDeps, stopped: AbortSignal) {
     this.#deps = deps;
     this.#concurrency = deps.options.concurrency;
     this.#capacity = deps.options.batchSize + deps.options.concurrency;
@@ -78,13 +80,17 @@ export class OrderedDispatcher {
     return this.#held.size;
   }
 
-  /** Takes a delivery, then resolves once there is room for another (or the stop began). */
-  async offer(delivery: Delivery): Promise<void> {
+  /**
+   * Takes a delivery. Returns `undefined` when there is room for another, else a promise that
+   * resolves once there is (or the stop began): no promise per delivery while the pull loop
+   * keeps up (bench W4).
+   */
+  offer(delivery: Delivery): Promise<void> | undefined {
     const key = heldKey(delivery);
-    if (this.#held.has(key)) return;
+    if (this.#held.has(key)) return undefined;
     if (this.#stopped.aborted) {
       delivery.nak(0);
-      return;
+      return undefined;
     }
     this.#held.add(key);
     this.#startKeepAlive();
@@ -92,13 +98,21 @@ export class OrderedDispatcher {
     const queued: Queued = { delivery, key, arrival: this.#arrivals++ };
     const lane = this.#lanes.get(laneKey);
     if (lane === undefined) {
-      this.#lanes.set(laneKey, { deliveries: [queued], localRetries: 0 });
+      this.#lanes.set(laneKey, { deliveries: [queued], localRetries: 0, retryDelayMs: 0 });
       this.#ready.add(laneKey, queued.arrival);
       this.#pump();
     } else {
       lane.deliveries.push(queued);
     }
-    while (this.#held.size >= this.#capacity && !this.#stopped.aborted) {
+    return this.#hasRoom() ? undefined : this.#waitForRoom();
+  }
+
+  #hasRoom(): boolean {
+    return this.#held.size < this.#capacity || this.#stopped.aborted;
+  }
+
+  async #waitForRoom(): Promise<void> {
+    while (!this.#hasRoom()) {
       await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
     }
   }
@@ -110,7 +124,9 @@ export class OrderedDispatcher {
   async drain(): Promise<void> {
     this.#wakeRoomWaiters();
     this.#releaseWaiting();
-    while (this.#work.size > 0) await Promise.all([...this.#work]);
+    while (this.#work.size > 0 || this.#acks.size > 0) {
+      await Promise.all([...this.#work, ...this.#acks]);
+    }
     this.#releaseWaiting();
     clearInterval(this.#keepAlive);
     this.#keepAlive = undefined;
@@ -124,7 +140,13 @@ export class OrderedDispatcher {
     }
   }
 
-  /** Work `drain` waits for: running lanes and acks on their way. */
+  /** An ack on its way, which `drain` waits for; `acknowledge` never rejects. */
+  #trackAck(ack: Promise<void>): void {
+    this.#acks.add(ack);
+    void ack.then(() => this.#acks.delete(ack));
+  }
+
+  /** Work `drain` waits for: running lanes. */
   #track(work: Promise<unknown>): void {
     const tracked = work.then(
       () => {},
@@ -147,39 +169,70 @@ export class OrderedDispatcher {
       this.#running -= 1;
       return;
     }
-    const attempt = delivery.deliveryCount + lane.localRetries;
-    // The dispatcher's own timer pings every held delivery, the running ones included.
-    const verdict = await attemptDelivery(delivery, attempt, this.#deps, false);
-    if (verdict.kind === "retry" && !isFinalAttempt(attempt, this.#deps.options)) {
-      // Waiting out the delay takes no slot: other streams go on meanwhile.
-      this.#running -= 1;
-      this.#pump();
-      const delayMs = retryDelayFor(verdict, attempt, this.#deps.options);
-      if (!this.#stopped.aborted) await pause(delayMs, this.#stopped);
-      if (!this.#stopped.aborted) {
-        lane.localRetries += 1;
-        this.#markReady(laneKey, lane);
-        this.#pump();
-        return;
-      }
-      // Stopping: handed back at once, and its lane right behind it, so the backend
-      // redelivers them in order; the retry delay is given up for the order.
-      delivery.nak(0);
-    } else if (verdict.kind === "ack") {
-      // The ack's round trip overlaps the next handler (a lost ack means a redelivery, as
-      // always); `drain` still waits for it. The lane moves on at once, which also keeps
-      // the global order with `concurrency: 1`.
-      this.#track(acknowledge(delivery, this.#deps));
-      this.#running -= 1;
-    } else {
-      if (verdict.kind === "retry") {
-        await giveUp(delivery, "failed", verdict.error, attempt, this.#deps);
-      } else {
-        await settle(delivery, verdict, attempt, this.#deps);
-      }
+    let retrying = false;
+    try {
+      retrying = await this.#attemptHead(lane, delivery);
+    } catch (error) {
+      // Only a throwing logger or status reader gets here; the lane must move on regardless.
+      this.#handBackAfterFault(delivery, error);
+    } finally {
       this.#running -= 1;
     }
+    if (retrying) {
+      await this.#retryHead(laneKey, lane, delivery);
+      return;
+    }
     this.#finishHead(laneKey, lane);
+  }
+
+  /** One attempt and its settling; `true` when the head is to be tried again here. */
+  async #attemptHead(lane: Lane, delivery: Delivery): Promise<boolean> {
+    const attempt = delivery.deliveryCount + lane.localRetries;
+    const attempted = attemptDelivery(delivery, attempt, this.#deps);
+    const verdict = attempted instanceof Promise ? await attempted : attempted;
+    const step = nextStep(verdict, attempt, this.#deps.options);
+    switch (step.kind) {
+      case "retry":
+        lane.retryDelayMs = step.delayMs;
+        return true;
+      case "ack":
+        // The ack's round trip overlaps the next handler (a lost ack means a redelivery, as
+        // always); `drain` still waits for it. The lane moves on at once, which also keeps
+        // the global order with `concurrency: 1`.
+        this.#trackAck(acknowledge(delivery, this.#deps));
+        return false;
+      case "give-up":
+        await giveUp(delivery, step.reason, step.error, attempt, this.#deps);
+        return false;
+    }
+  }
+
+  /** Waits out the head's retry delay without a slot, then makes it ready to run again. */
+  async #retryHead(laneKey: string, lane: Lane, delivery: Delivery): Promise<void> {
+    this.#pump();
+    if (!this.#stopped.aborted) await pause(lane.retryDelayMs, this.#stopped);
+    if (!this.#stopped.aborted) {
+      lane.localRetries += 1;
+      this.#markReady(laneKey, lane);
+      this.#pump();
+      return;
+    }
+    // Stopping: handed back at once, and its lane right behind it, so the backend
+    // redelivers them in order; the retry delay is given up for the order.
+    delivery.nak(0);
+    this.#finishHead(laneKey, lane);
+  }
+
+  #handBackAfterFault(delivery: Delivery, error: unknown): void {
+    delivery.nak(DEAD_LETTER_FAILURE_RETRY_MS);
+    try {
+      this.#deps.logger.error(
+        { ...describeDelivery(delivery), err: error },
+        "settling a delivery failed; it will be redelivered",
+      );
+    } catch {
+      // A logger that throws has nothing more to tell.
+    }
   }
 
   #finishHead(laneKey: string, lane: Lane): void {
@@ -213,7 +266,7 @@ export class OrderedDispatcher {
     for (const wake of waiters) wake();
   }
 
-  /** One timer for everything held; a running handler is also pinged by dispatch. */
+  /** One timer pings everything held, the running handlers included. */
   #startKeepAlive(): void {
     if (this.#keepAlive !== undefined) return;
     this.#keepAlive = setInterval(() => {

@@ -2,30 +2,26 @@
  * A subscription's lifecycle: open the backend's consumer source, hand its deliveries to the
  * ordered dispatcher (or ack them unhandled when another group member owns their stream),
  * and keep doing so until `stop()`. A source that fails or ends while the subscription runs
- * is logged and reopened after a short pause, so the subscription never stalls silently.
+ * is logged and reopened (reopening-source.ts), so the subscription never stalls silently.
  * Status events go to `status()` readers, apart from the messages.
  */
 import type { Backend, ConsumerSource, Delivery } from "../backend.ts";
 import type { Logger } from "../options.ts";
 import type { ParsedTarget } from "../stream-name.ts";
-import { acknowledge, type DispatchDeps, type DispatchInstrumentation } from "./dispatch.ts";
-import { EventChannel } from "./event-channel.ts";
+import { EventChannel } from "../util/event-channel.ts";
+import type { AttemptDeps, AttemptInstrumentation } from "./attempt.ts";
 import { isMine } from "./group.ts";
 import { resolveSubscribeOptions } from "./options.ts";
 import { OrderedDispatcher } from "./ordered-dispatcher.ts";
-import { backoffDelay, pause } from "./pause.ts";
+import { reopeningSource } from "./reopening-source.ts";
+import { acknowledge } from "./settle.ts";
 import type { SubscribeOptions, Subscription, SubscriptionStatus } from "./types.ts";
-
-/** First pause before reopening a failed source; doubles per failure in a row. */
-export const REOPEN_DELAY_MS = 250;
-/** Longest pause between reopen attempts. */
-export const MAX_REOPEN_DELAY_MS = 5000;
 
 class BackendSubscription implements Subscription {
   readonly consumer: string;
   readonly #backend: Backend;
   readonly #target: ParsedTarget;
-  readonly #deps: DispatchDeps;
+  readonly #deps: AttemptDeps;
   #loop: Promise<void> | undefined;
   #source: ConsumerSource | undefined;
   #stopRequested = new AbortController();
@@ -33,7 +29,7 @@ class BackendSubscription implements Subscription {
   #stopping: Promise<void> | undefined;
   readonly #status = new EventChannel<SubscriptionStatus>();
 
-  constructor(backend: Backend, target: ParsedTarget, deps: DispatchDeps) {
+  constructor(backend: Backend, target: ParsedTarget, deps: AttemptDeps) {
     this.consumer = deps.options.consumer;
     this.#backend = backend;
     this.#target = target;
@@ -110,59 +106,58 @@ class BackendSubscription implements Subscription {
 
   async #run(stopped: AbortSignal): Promise<void> {
     const dispatcher = new OrderedDispatcher(this.#deps, stopped);
-    let failures = 0;
-    while (!stopped.aborted) {
-      try {
-        if (failures > 0) this.#status.publish({ type: "source-reopened" });
-        this.#source = this.#backend.consume({
+    const { options, logger } = this.#deps;
+    const source = reopeningSource(
+      () =>
+        this.#backend.consume({
           target: this.#target,
           consumer: this.consumer,
-          batchSize: this.#deps.options.batchSize,
-          ackWaitMs: this.#deps.options.ackWaitMs,
-          startAt: this.#deps.options.startAt,
-          deadLetter: this.#deps.options.deadLetter,
-        });
-        this.#forwardStatus(this.#source);
-        for await (const delivery of this.#source) {
-          failures = 0;
-          await this.#handle(delivery, dispatcher, stopped);
-          if (stopped.aborted) break;
-        }
+          batchSize: options.batchSize,
+          ackWaitMs: options.ackWaitMs,
+          startAt: options.startAt,
+          deadLetter: options.deadLetter,
+        }),
+      {
+        logger,
+        consumer: this.consumer,
+        opened: (opened) => this.#forwardStatus(opened),
+        failed: (error) => this.#status.publish({ type: "source-error", error }),
+        reopening: () => this.#status.publish({ type: "source-reopened" }),
+      },
+    );
+    this.#source = source;
+    try {
+      for await (const delivery of source) {
+        const waiting = this.#handle(delivery, dispatcher, stopped);
+        if (waiting !== undefined) await waiting;
         if (stopped.aborted) break;
-        this.#deps.logger.warn({ consumer: this.consumer }, "consumer source ended; reopening it");
-      } catch (error) {
-        if (stopped.aborted) break;
-        this.#deps.logger.error(
-          { consumer: this.consumer, err: error },
-          "consumer source failed; reopening it",
-        );
-        this.#status.publish({ type: "source-error", error });
       }
-      await this.#closeSource();
-      failures += 1;
-      await pause(backoffDelay(failures, REOPEN_DELAY_MS, MAX_REOPEN_DELAY_MS), stopped);
+    } catch (error) {
+      // The reopening source handles its sources' failures; this is a fault of its own.
+      logger.error({ consumer: this.consumer, err: error }, "the subscription loop failed");
+      this.#status.publish({ type: "source-error", error });
     }
     await this.#closeSource();
     // The handlers in flight finish and are settled; what never started is handed back.
     await dispatcher.drain();
   }
 
-  async #handle(
+  /** Hands `delivery` on; returns a promise only when the pull loop must wait for room. */
+  #handle(
     delivery: Delivery,
     dispatcher: OrderedDispatcher,
     stopped: AbortSignal,
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     if (stopped.aborted) {
       // Fetched but not started: hand it straight back so another member can take it.
       delivery.nak(0);
-      return;
+      return undefined;
     }
     // Every group member reads the whole category; a stream of another member's is done here.
     if (!isMine(this.#deps.options.group, delivery.message)) {
-      await acknowledge(delivery, this.#deps);
-      return;
+      return acknowledge(delivery, this.#deps);
     }
-    await dispatcher.offer(delivery);
+    return dispatcher.offer(delivery);
   }
 
   /** Connection events of the source, when its backend reports them, until it closes. */
@@ -185,7 +180,7 @@ export function createSubscription(
   target: ParsedTarget,
   options: SubscribeOptions,
   logger: Logger,
-  instrumentation?: DispatchInstrumentation,
+  instrumentation?: AttemptInstrumentation,
 ): Subscription {
   const resolved = resolveSubscribeOptions(options);
   const deps = { backend, options: resolved, logger, instrumentation };

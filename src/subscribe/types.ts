@@ -75,7 +75,11 @@ export interface ConsumerOptions {
   startAt?: StartAtOption | undefined;
   /**
    * Messages pulled per fetch; with `concurrency`, at most `batchSize + concurrency` are held unacked.
-   * @default 100
+   * Lower it for slow handlers: a pulled message not yet read by the subscription is not marked
+   * in progress, so when handling `batchSize` messages takes longer than `ackWaitMs` (handlers
+   * slower than about 30 ms at the defaults and `concurrency: 1`), NATS redelivers the waiting
+   * ones. Lower it too when several processes share a consumer and each message takes long.
+   * @default 1000
    */
   batchSize?: number | undefined;
   /**
@@ -98,6 +102,15 @@ export interface SubscribeOptions extends ConsumerOptions {
    * @default 1
    */
   concurrency?: number | undefined;
+  /**
+   * Longest one attempt of a handler may take, in milliseconds. An attempt still running then
+   * counts as failed: it is retried or dead-lettered like a throw, with a `TimeoutError`. The
+   * handler itself cannot be cancelled and runs on in the background; what it does later is
+   * ignored. It also bounds `stop()`, which waits for the handlers in flight: without it, a
+   * handler that never settles holds its stream and `stop()` forever.
+   * @default undefined (no limit)
+   */
+  handlerTimeoutMs?: number | undefined;
 }
 
 /** `consume()` takes the consumer options; there are no handlers, the loop body is the handler. */

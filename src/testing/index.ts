@@ -14,7 +14,9 @@ import { consumersAtScaleCases } from "./cases/consumers-at-scale.ts";
 import { deadLetterCases } from "./cases/dead-letter.ts";
 import { deadLetterWorkflowCases } from "./cases/dead-letter-workflow.ts";
 import { fetchCases } from "./cases/fetch.ts";
+import { messageValueCases } from "./cases/message-values.ts";
 import { occStormCases } from "./cases/occ-storm.ts";
+import { poisonCases } from "./cases/poison.ts";
 import { readCases } from "./cases/read.ts";
 import { replayCases } from "./cases/replay.ts";
 import { retryCases } from "./cases/retry.ts";
@@ -34,11 +36,13 @@ const AREAS: readonly [string, (context: SuiteContext) => void][] = [
   ["subscribe", subscribeCases],
   ["retry", retryCases],
   ["dead letter", deadLetterCases],
+  ["poison messages", poisonCases],
   ["consumers at scale", consumersAtScaleCases],
   ["replay", replayCases],
   ["dead-letter workflow", deadLetterWorkflowCases],
   ["waitFor", waitForCases],
   ["bad input", badInputCases],
+  ["message values", messageValueCases],
 ];
 
 /** Registers the conformance suite for one backend with vitest. */

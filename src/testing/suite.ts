@@ -31,6 +31,15 @@ export interface ConformanceOptions {
     | ((store: MessageStore, options?: MessageStoreOptions) => Promise<MessageStore>)
     | undefined;
   readonly skip?: readonly ConformanceSkip[] | undefined;
+  /**
+   * Stores `body` byte for byte as the next message of `stream` in a store made by `create`,
+   * past every check of the store: how the malformed-message cases put a body that is not
+   * JSON where a subscription meets it (other writers, such as `nats pub`, can). Without it
+   * those cases are skipped.
+   */
+  readonly writeRawBody?:
+    | ((store: MessageStore, stream: string, body: Uint8Array) => Promise<void>)
+    | undefined;
 }
 
 export interface TestOptions {
@@ -45,6 +54,10 @@ export interface SuiteContext {
   sibling(store: MessageStore, options?: MessageStoreOptions): Promise<MessageStore>;
   /** Registers one test, or a skipped one when the backend lists its title. */
   test(title: string, body: () => Promise<void>, options?: TestOptions): void;
+  /** The backend's raw writer (see `ConformanceOptions.writeRawBody`); `undefined` when it has none. */
+  readonly writeRawBody: ConformanceOptions["writeRawBody"];
+  /** Registers `title` as skipped, with `reason`: for a case whose prerequisite the backend lacks. */
+  skipped(title: string, reason: string): void;
 }
 
 export interface SuiteRegistration {
@@ -91,6 +104,10 @@ export function createSuiteContext(options: ConformanceOptions): SuiteRegistrati
         return;
       }
       it(title, body, testOptions.timeoutMs);
+    },
+    writeRawBody: options.writeRawBody,
+    skipped(title, reason) {
+      it.skip(`${title} [skipped: ${reason}]`, () => {});
     },
   };
   return {

@@ -1,5 +1,6 @@
 // Argument handling, help and exit codes: nothing here needs a server (memory: or none).
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./run-cli.ts";
 
@@ -28,6 +29,22 @@ describe("mstore help and version", () => {
       expect(result.stdout).toMatch(new RegExp(`^  ${name} `, "m"));
     }
     expect(result.stderr).toBe("");
+  });
+
+  it("points to the documentation the package ships, by its path", async () => {
+    const cliDocs = fileURLToPath(new URL("../../docs/cli.md", import.meta.url));
+    for (const args of [["--help"], ["import", "--help"]]) {
+      const { stdout } = await runCli(args);
+      const named = /^Documentation \(every command, flag and --json format\): (.+)$/m.exec(stdout);
+      expect(named?.[1]).toBe(cliDocs);
+    }
+    expect(existsSync(cliDocs)).toBe(true);
+    const files = (
+      JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+        files: string[];
+      }
+    ).files;
+    expect(files).toContain("docs");
   });
 
   it("prints the package's version", async () => {
@@ -73,7 +90,16 @@ describe("mstore usage errors exit 2 with the command's usage", () => {
       /--expected-version must be an integer/,
     ],
     ["a bad --max", ["read", "acct-1", "--max", "-3"], /--max must be an integer >= 0/],
-    ["a bad tail start", ["tail", "acct", "--from", "middle"], /--from must be an integer >= 1/],
+    [
+      "a bad tail start",
+      ["tail", "acct", "--from", "middle"],
+      /--from must be beginning, end or a global position >= 1, got "middle"/,
+    ],
+    [
+      "a tail start below 1",
+      ["tail", "acct", "--from", "0"],
+      /--from must be beginning, end or a global position >= 1, got "0"/,
+    ],
     ["info on a category", ["info", "acct"], /is a category/],
   ];
   for (const [what, args, message] of cases) {
@@ -103,6 +129,16 @@ describe("mstore failures exit 1 with one line", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
       `ConnectionError: no NATS server at ${url} — start one with 'mstore dev', or pass --url\n`,
+    );
+  });
+
+  it("says that a host name does not resolve, rather than that no server runs there", async () => {
+    // .invalid never resolves (RFC 2606); offline, the lookup fails with EAI_AGAIN instead.
+    const url = "nats://no-such-host.invalid:4222";
+    const result = await runCli(["--url", url, "--timeout", "1000", "read", "acct-1"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `ConnectionError: cannot resolve the host no-such-host.invalid of ${url} — check the host name in --url or MESSAGE_STORE_URL\n`,
     );
   });
 

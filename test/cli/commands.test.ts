@@ -248,4 +248,53 @@ describe.skipIf(!hasNats())("mstore on NATS", { timeout: 120_000 }, () => {
     expect(all.map((m) => m.type)).toEqual(["Old", ...Array(written).fill("New")]);
     expect(all.map((m) => m.globalPosition)).toEqual(all.map((_, index) => index + 1));
   });
+  it("keeps tail's columns under their header when later rows are wider", async () => {
+    const prefix = uniquePrefix("cli_tail_cols");
+    const mstore = on(prefix);
+    await mstore("write", "acct-1", "A");
+    await mstore("write", "acct-1234567", "LongerTypeName", '{"x":1}');
+    await mstore("write", "acct-2", "B");
+    const env = cleanEnv({ MESSAGE_STORE_URL: natsUrl(), MESSAGE_STORE_PREFIX: prefix });
+    const tail = startCli(["tail", "acct", "--from", "beginning"], env);
+    const done = finished(tail);
+    await waitForLine(tail, (line) => line.includes("acct-2"));
+    tail.kill("SIGINT");
+    const lines = (await done).stdout.trimEnd().split("\n");
+    let header = "";
+    for (const line of lines) {
+      if (line.startsWith("POSITION")) {
+        header = line;
+        continue;
+      }
+      // Each row's type and data start where the header above names them.
+      const [, , , , type = ""] = line.trim().split(/\s+/);
+      expect(line.indexOf(` ${type} `) + 1).toBe(header.indexOf("TYPE"));
+      expect(line.lastIndexOf("{")).toBe(header.indexOf("DATA"));
+    }
+    expect(lines.filter((line) => !line.startsWith("POSITION"))).toHaveLength(3);
+  });
+
+  it("lists types in one order in info and summary, as text and as JSON", async () => {
+    const mstore = on(uniquePrefix("cli_types"));
+    for (const type of ["Zeta", "Alpha", "Alpha", "Mid", "Zeta"])
+      await mstore("write", "acct-1", type);
+    await mstore("write", "acct-2", "Beta");
+    const typesOf = (text: string): string[] =>
+      text
+        .split("\n")
+        .filter((line) => line.startsWith("  "))
+        .map((line) => line.trim().split(/\s+/)[0] ?? "");
+    // Most frequent first, ties by name.
+    const info = JSON.parse((await mstore("--json", "info", "acct-1")).stdout);
+    expect(Object.keys(info.types)).toEqual(["Alpha", "Zeta", "Mid"]);
+    expect(typesOf((await mstore("info", "acct-1")).stdout)).toEqual(["Alpha", "Zeta", "Mid"]);
+    const summary = JSON.parse((await mstore("--json", "summary", "acct")).stdout);
+    expect(Object.keys(summary.types)).toEqual(["Alpha", "Zeta", "Beta", "Mid"]);
+    expect(typesOf((await mstore("summary", "acct")).stdout)).toEqual([
+      "Alpha",
+      "Zeta",
+      "Beta",
+      "Mid",
+    ]);
+  });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { connect } from "../../src/index.ts";
 import { eventually } from "../../src/testing/helpers.ts";
 import { hasNats, natsUrl, uniquePrefix } from "../support/nats.ts";
-import { cleanEnv, parseLines, runCli } from "./run-cli.ts";
+import { cleanEnv, finished, parseLines, runCli, startCli, waitForLine } from "./run-cli.ts";
 
 describe.skipIf(!hasNats())("mstore consumers and dlq on NATS", { timeout: 120_000 }, () => {
   const on = (prefix: string) => {
@@ -45,6 +45,28 @@ describe.skipIf(!hasNats())("mstore consumers and dlq on NATS", { timeout: 120_0
       },
     ]);
     expect(parseLines((await mstore("--json", "consumers", "other")).stdout)).toEqual([]);
+  });
+
+  it("leaves out the temporary consumer of a running tail", async () => {
+    const prefix = uniquePrefix("cli_consumers_tail");
+    const store = await connect(natsUrl(), { prefix });
+    try {
+      await store.write("acct-1", { type: "Opened" });
+      await store.resetConsumer("acct", "balances", "beginning");
+    } finally {
+      await store.close();
+    }
+    const env = cleanEnv({ MESSAGE_STORE_URL: natsUrl(), MESSAGE_STORE_PREFIX: prefix });
+    const tail = startCli(["--json", "tail", "acct", "--from", "beginning"], env);
+    const tailDone = finished(tail);
+    try {
+      await waitForLine(tail, (line) => line.includes('"Opened"'));
+      const listed = parseLines((await on(prefix)("--json", "consumers")).stdout);
+      expect(listed.map((info) => info.consumer)).toEqual(["balances"]);
+    } finally {
+      tail.kill("SIGINT");
+      await tailDone;
+    }
   });
 
   it("lists, re-drives and discards dead letters", async () => {

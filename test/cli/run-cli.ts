@@ -20,6 +20,7 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   delete env.MESSAGE_STORE_URL;
   delete env.MESSAGE_STORE_PREFIX;
   delete env.COLUMNS;
+  for (const name of Object.keys(env)) if (name.startsWith("NATS_")) delete env[name];
   return { ...env, ...extra };
 }
 

@@ -1,4 +1,5 @@
 // export and import: the round trip between prefixes, idempotence, bad lines and conflicts.
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -109,6 +110,15 @@ describe.skipIf(!hasNats())("mstore export and import", { timeout: 120_000 }, ()
     expect((await (await storeFor(target)).get("acct-1")).map(kept)).toEqual(
       (await sourceStore.get("acct-1")).map(kept),
     );
+  });
+
+  // /dev/full accepts the open and refuses every write with ENOSPC, as a full disk does.
+  it.skipIf(!existsSync("/dev/full"))("reports a full disk in one line", async () => {
+    const source = uniquePrefix("cli_full");
+    await (await storeFor(source)).write("acct-1", { type: "Opened" });
+    const result = await mstore(source, "export", "acct", "--out", "/dev/full");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe("FileError: cannot write /dev/full: no space left on the device\n");
   });
 
   it("stops at a bad line, keeps what was written, and a re-run after the fix writes each once", async () => {

@@ -1,9 +1,14 @@
 // The conformance suite on the embedded memory backend: the reference every backend matches.
+import { randomUUID } from "node:crypto";
 import { expect, it } from "vitest";
+import { createMemoryBackend } from "../../src/backends/memory/index.ts";
 import { connect, isClosedError, type MessageStore } from "../../src/index.ts";
+import { resolveOptions } from "../../src/options.ts";
+import { parseStream } from "../../src/stream-name.ts";
 import { runConformance } from "../../src/testing/index.ts";
 
-// Each store gets a data set of its own name, so that `sibling` can open a second store on it.
+// Each store gets a data set of its own name, so that `sibling` can open a second store on it,
+// and `writeRawBody` a backend past the store's checks.
 const dataNames = new WeakMap<MessageStore, string>();
 let stores = 0;
 
@@ -17,6 +22,17 @@ runConformance({
     return store;
   },
   sibling: (store, options) => connect(`memory:${dataNames.get(store) ?? ""}`, options),
+  writeRawBody: async (store, stream, body) => {
+    const name = dataNames.get(store);
+    if (name === undefined) throw new Error("not a store of this suite");
+    const backend = createMemoryBackend(resolveOptions({}), name);
+    const message = { id: randomUUID(), type: "Raw", data: null, metadata: {}, body };
+    try {
+      await backend.append(parseStream(stream), [message], "any");
+    } finally {
+      await backend.close();
+    }
+  },
 });
 
 it("memory: `await using` closes the store at the end of the block", async () => {

@@ -4,13 +4,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
-import { addToCache, listCachedBinaries, withCacheLock } from "../../src/server/binary-cache.ts";
+import {
+  addToCache,
+  listCachedBinaries,
+  userCacheDir,
+  withCacheLock,
+} from "../../src/server/binary-cache.ts";
 import {
   findNatsServer,
   findOldNatsServer,
   NATS_OLD_SERVER_BIN_ENV,
   NATS_SERVER_BIN_ENV,
+  NatsServerNotFoundError,
 } from "../../src/server/find-nats-server.ts";
+import { installAdvice } from "../../src/server/install-advice.ts";
 import { hasNats, natsSkipReason } from "../support/nats.ts";
 
 let cacheDir: string;
@@ -27,6 +34,52 @@ afterEach(async () => {
     else process.env[key] = value;
   }
   await rm(cacheDir, { recursive: true, force: true });
+});
+
+describe("the user's cache directory", () => {
+  it("is XDG_CACHE_HOME when it is an absolute path, on every platform", () => {
+    const env = { XDG_CACHE_HOME: "/x/cache" };
+    expect(userCacheDir("linux", env, "/home/ann")).toBe("/x/cache/message-store/nats-server");
+    expect(userCacheDir("darwin", env, "/Users/ann")).toBe("/x/cache/message-store/nats-server");
+    // A relative one is invalid by the XDG spec, and ignored.
+    expect(userCacheDir("linux", { XDG_CACHE_HOME: "cache" }, "/home/ann")).toBe(
+      "/home/ann/.cache/message-store/nats-server",
+    );
+  });
+
+  it("is the platform's cache directory otherwise", () => {
+    expect(userCacheDir("linux", {}, "/home/ann")).toBe(
+      "/home/ann/.cache/message-store/nats-server",
+    );
+    expect(userCacheDir("darwin", {}, "/Users/ann")).toBe(
+      "/Users/ann/Library/Caches/message-store/nats-server",
+    );
+    expect(
+      userCacheDir("win32", { LOCALAPPDATA: "C:\\Users\\ann\\AppData\\Local" }, "C:\\Users\\ann"),
+    ).toBe("C:\\Users\\ann\\AppData\\Local\\message-store\\nats-server");
+  });
+});
+
+describe("without apt-get", () => {
+  it("fails with how to install nats-server instead of fetching", async () => {
+    process.env[NATS_SERVER_BIN_ENV] = "";
+    process.env.PATH = cacheDir; // an empty directory: no nats-server, apt-get nor dpkg
+    const search = findNatsServer({ cacheDir });
+    await expect(search).rejects.toBeInstanceOf(NatsServerNotFoundError);
+    await expect(search).rejects.toThrow(
+      `no nats-server >= 2.12.0 in NATS_SERVER_BIN, PATH and ${cacheDir}; fetching needs apt-get and dpkg, not on PATH\n${installAdvice()}`,
+    );
+  });
+
+  it("names this platform's install command first", () => {
+    expect(installAdvice("darwin").split("\n")[1]).toMatch(
+      /^ {2}macOS: +brew install nats-server$/,
+    );
+    expect(installAdvice("win32").split("\n")[1]).toMatch(
+      /^ {2}Windows: +scoop install nats-server$/,
+    );
+    expect(installAdvice("linux")).toMatch(/NATS_SERVER_BIN/);
+  });
 });
 
 describe("the fetch lock", () => {

@@ -3,16 +3,12 @@ import { connect } from "../../src/connect.ts";
 import { isInvalidOptionsError } from "../../src/errors.ts";
 import { runUntilSignal } from "../../src/index.ts";
 import type { MessageStore } from "../../src/store.ts";
-import { EventChannel } from "../../src/subscribe/event-channel.ts";
-import {
-  cardinalIdOf,
-  fnv1a32,
-  groupDurableName,
-  groupMemberFor,
-} from "../../src/subscribe/group.ts";
+import { cardinalIdOf } from "../../src/stream-name.ts";
+import { fnv1a32, groupDurableName, groupMemberFor } from "../../src/subscribe/group.ts";
 import { resolveConsumeOptions, resolveSubscribeOptions } from "../../src/subscribe/options.ts";
 import { withJitter } from "../../src/subscribe/retry-delay.ts";
 import type { SubscribeOptions } from "../../src/subscribe/types.ts";
+import { EventChannel } from "../../src/util/event-channel.ts";
 
 const patiently = { timeout: 10_000, interval: 10 };
 const valid: SubscribeOptions = { consumer: "worker", handlers: { Opened: () => {} } };

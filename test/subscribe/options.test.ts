@@ -23,7 +23,7 @@ describe("subscription options", () => {
       consumer: "worker",
       maxAttempts: 3,
       deadLetter: undefined,
-      batchSize: 100,
+      batchSize: 1000,
       ackWaitMs: 30_000,
       inProgressIntervalMs: 10_000,
     });

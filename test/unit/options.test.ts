@@ -43,6 +43,11 @@ describe("options", () => {
     ["a prefix with a dot", { prefix: "a.b" }],
     ["a prefix with whitespace", { prefix: "a b" }],
     ["a prefix with a wildcard", { prefix: "a*" }],
+    ["a prefix NATS reserves", { prefix: "$JS" }],
+    ["a prefix with a slash, which no JetStream stream name holds", { prefix: "a/b" }],
+    ["a prefix with a control character", { prefix: "a\u007f" }],
+    ["a prefix over 64 bytes", { prefix: "p".repeat(65) }],
+    ["a prefix that is not a string", { prefix: 5 }],
     ["a non-boolean createMissingStreams", { createMissingStreams: "no" }],
     ["zero maxBytes", { maxBytes: 0 }],
     ["negative maxMessageSize", { maxMessageSize: -1 }],
@@ -61,5 +66,17 @@ describe("options", () => {
     expect(isInvalidOptionsError(unknown)).toBe(true);
     const badUrl = await connect("http://localhost:4222").catch((error: unknown) => error);
     expect(isInvalidOptionsError(badUrl)).toBe(true);
+  });
+
+  it.each([
+    ["a number for the URL", [5]],
+    ["null for the URL", [null]],
+    ["an object for the URL", [{ url: "memory:" }]],
+    ["null options", ["memory:", null]],
+    ["options a string", ["memory:", "prefix=app"]],
+  ])("connect refuses %s with InvalidOptionsError, never a TypeError", async (_what, args) => {
+    const call = connect as (...given: unknown[]) => Promise<unknown>;
+    const error = await call(...args).catch((caught: unknown) => caught);
+    expect(isInvalidOptionsError(error)).toBe(true);
   });
 });

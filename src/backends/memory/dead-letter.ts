@@ -5,11 +5,9 @@
  */
 import type { DeadLetter } from "../../backend.ts";
 import { StreamFullError } from "../../errors.ts";
-import type { RecordedMessage } from "../../message.ts";
 import type { ResolvedOptions } from "../../options.ts";
 import { type Categories, defaultSettings } from "./category.ts";
 import { type DeadLetterInfo, preciseNowMs, type StoredEntry } from "./log.ts";
-import { recordOf } from "./records.ts";
 
 /** The stored entry a delivery came from; rebuilt from the delivery when it is not ours. */
 function originalEntry(categories: Categories, letter: DeadLetter): StoredEntry {

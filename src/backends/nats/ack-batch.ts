@@ -13,6 +13,7 @@
  * of its handled messages as still in flight.
  */
 import type { JsMsg } from "@nats-io/jetstream";
+import { replySubjectOf } from "./reply-subject.ts";
 import type { Requester } from "./requester.ts";
 
 /** The JetStream ack payload. */
@@ -72,13 +73,4 @@ export class AckBatch {
     if (reply === undefined) await msg.ackAck({ timeout: this.#timeoutMs });
     else await this.#requester.request(reply, ACK, this.#timeoutMs);
   }
-}
-
-/**
- * Where a delivered message's ack goes. nats.js's message class has it, but its `JsMsg` type
- * does not say so; without it the ack falls back to nats.js's own `ackAck()`.
- */
-function replySubjectOf(msg: JsMsg): string | undefined {
-  const reply: unknown = (msg as { readonly reply?: unknown }).reply;
-  return typeof reply === "string" && reply !== "" ? reply : undefined;
 }

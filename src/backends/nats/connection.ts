@@ -2,23 +2,89 @@
  * Opening a connection and checking the server it reached: nats-server ≥ 2.12 (atomic
  * batches, batched direct gets), and a `maxMessageSize` the server can carry.
  */
+import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { ConnectionError, InvalidOptionsError, UnsupportedServerError } from "../../errors.ts";
+import {
+  connect,
+  credsAuthenticator,
+  AuthorizationError as NatsAuthorizationError,
+  type NatsConnection,
+  type NodeConnectionOptions,
+  nkeyAuthenticator,
+  UserAuthenticationExpiredError,
+} from "@nats-io/transport-node";
+import { type ConnectionSecurity, redactUrl } from "../../connection-security.ts";
+import {
+  AuthorizationError,
+  ConnectionError,
+  InvalidOptionsError,
+  UnsupportedServerError,
+} from "../../errors.ts";
 import type { ResolvedOptions } from "../../options.ts";
 
 export const REQUIRED_SERVER_VERSION = "2.12.0";
 const CONNECT_RETRY_DELAY_MS = 250;
 
 /**
+ * The nats.js options that log in and set up TLS. Files are read here, so a missing or
+ * unreadable one is `InvalidOptionsError` at once rather than a connection retried until
+ * the timeout.
+ */
+async function securityOptions(
+  servers: readonly string[],
+  security: ConnectionSecurity,
+): Promise<Partial<NodeConnectionOptions>> {
+  const { credentials, tls } = security;
+  const options: Partial<NodeConnectionOptions> = {};
+  if (credentials.kind === "user") {
+    options.user = credentials.user;
+    options.pass = credentials.password;
+  } else if (credentials.kind === "token") {
+    options.token = credentials.token;
+  } else if (credentials.kind === "nkey") {
+    options.authenticator = nkeyAuthenticator(new TextEncoder().encode(credentials.seed));
+  } else if (credentials.kind === "creds") {
+    options.authenticator = credsAuthenticator(await readOptionFile(credentials.file, "credsFile"));
+  }
+  if (tls !== undefined) {
+    for (const [name, file] of Object.entries(tls)) {
+      if (typeof file === "string") await readOptionFile(file, `tls.${name}`);
+    }
+    options.tls = { ...tls };
+  } else if (servers.some((server) => server.startsWith("tls://"))) {
+    options.tls = {};
+  }
+  return options;
+}
+
+async function readOptionFile(path: string, option: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new InvalidOptionsError(`${option}: cannot read ${path}: ${reason}`, { cause: error });
+  }
+}
+
+/** A refusal that trying again cannot cure: wrong or expired credentials. */
+function isRefusedLogin(error: unknown): boolean {
+  return error instanceof NatsAuthorizationError || error instanceof UserAuthenticationExpiredError;
+}
+
+/**
  * Connects to the first reachable server of `servers`, trying again until `timeoutMs` has
- * passed. Once connected, the client reconnects forever. The retry loop is ours rather than
- * nats.js `waitOnFirstConnect`, which would keep trying in the background after we gave up.
+ * passed, except after a refused login, which fails at once. Once connected, the client
+ * reconnects forever. The retry loop is ours rather than nats.js `waitOnFirstConnect`,
+ * which would keep trying in the background after we gave up. `servers` carry no
+ * credentials (connection-security.ts took them out), so messages may name them.
  */
 export async function openConnection(
   servers: string[],
   timeoutMs: number,
+  security: ConnectionSecurity = { credentials: { kind: "none" }, tls: undefined },
 ): Promise<NatsConnection> {
+  const secured = await securityOptions(servers, security);
+  const where = redactUrl(servers.join(","));
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -33,17 +99,23 @@ export async function openConnection(
         // nats.js otherwise builds an Error per request just in case it times out, which cost
         // about 15% of the client's CPU on write-heavy work; our errors carry their own context.
         noAsyncTraces: true,
+        ...secured,
       });
     } catch (error) {
+      if (isRefusedLogin(error)) {
+        throw new AuthorizationError(
+          `NATS at ${where} refused the login (${security.credentials.kind === "none" ? "no credentials were given" : `${security.credentials.kind} credentials`}): ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
       lastError = error;
     }
     await sleep(Math.min(CONNECT_RETRY_DELAY_MS, Math.max(0, deadline - Date.now())));
   }
   const reason = lastError instanceof Error ? `: ${lastError.message}` : "";
-  throw new ConnectionError(
-    `cannot connect to NATS at ${servers.join(",")} within ${timeoutMs} ms${reason}`,
-    { cause: lastError },
-  );
+  throw new ConnectionError(`cannot connect to NATS at ${where} within ${timeoutMs} ms${reason}`, {
+    cause: lastError,
+  });
 }
 
 function versionParts(version: string): number[] {

@@ -1,13 +1,13 @@
 /**
  * Consumer administration on NATS: resetting a durable (delete and recreate it at the new
- * start), and its progress from the server's consumer info. Re-drive durables (redrive.ts)
- * are internal and not listed.
+ * start), and its progress from the server's consumer info. Only durables are listed: not
+ * the ephemeral consumers of live feeds, nor the internal re-drive durables (redrive.ts).
  */
 import type { ConsumerInfo as JetStreamConsumerInfo } from "@nats-io/jetstream";
 import type { ConsumerInfo, StartAt } from "../../backend.ts";
+import { DEFAULT_ACK_WAIT_MS } from "../../consumer-rules.ts";
 import { StreamNotFoundError } from "../../errors.ts";
 import type { ParsedTarget } from "../../stream-name.ts";
-import { DEFAULT_ACK_WAIT_MS } from "../../subscribe/options.ts";
 import { listCategories } from "./categories.ts";
 import { durableConsumerConfig } from "./consumer.ts";
 import type { NatsInternals } from "./internals.ts";
@@ -100,8 +100,14 @@ export async function natsConsumers(
     const categoryFilter = parts.subjects.categoryHead(place.category);
     for await (const info of parts.manager.consumers.list(place.storage)) {
       const filters = info.config.filter_subjects ?? [info.config.filter_subject ?? ""];
-      // A stream shared by several categories: each lists only its own consumers.
-      if (isRedriveDurable(info) || !filters.some((filter) => filter.startsWith(categoryFilter)))
+      // Only durables: the ephemeral consumers of `tail`, `waitFor` and reads outlive their
+      // feed until the server's inactivity timeout. A stream shared by several categories:
+      // each lists only its own consumers.
+      if (
+        info.config.durable_name === undefined ||
+        isRedriveDurable(info) ||
+        !filters.some((filter) => filter.startsWith(categoryFilter))
+      )
         continue;
       found.push(infoOf(parts, place.category, info));
     }

@@ -5,7 +5,7 @@
  */
 import type { Status } from "@nats-io/transport-node";
 import type { BackendStatus } from "../../backend.ts";
-import { EventChannel } from "../../subscribe/event-channel.ts";
+import { EventChannel } from "../../util/event-channel.ts";
 import type { NatsContext } from "./context.ts";
 
 export class NatsSourceStatus {

@@ -1,9 +1,10 @@
 /**
  * A subscription's message source on NATS: a durable pull consumer named after the
  * subscription, shared by every process that opens the same name. nats.js `consume()` already
- * re-pulls after reconnects and watches heartbeats; this source adds what it cannot do:
- * recreating a consumer that disappeared and reopening a consume that ended, so a
- * subscription outlives server restarts. Retry decisions are not made here (`max_deliver` is
+ * re-pulls after reconnects and watches heartbeats. A source is one consume: it ends when its
+ * consumer disappears and throws when the consume fails, and the subscription reopens it
+ * (subscribe/reopening-source.ts), which creates the consumer again, so a subscription
+ * outlives server restarts. Retry decisions are not made here (`max_deliver` is
  * unlimited); the subscription counts attempts and terminates.
  */
 import {
@@ -13,7 +14,7 @@ import {
   DeliverPolicy,
   type JsMsg,
 } from "@nats-io/jetstream";
-import { nanos } from "@nats-io/transport-node";
+import { nanos, type Status } from "@nats-io/transport-node";
 import type {
   BackendStatus,
   ConsumerSource,
@@ -23,17 +24,29 @@ import type {
 } from "../../backend.ts";
 import { isMalformedMessageError, StreamNotFoundError } from "../../errors.ts";
 import type { RecordedMessage } from "../../message.ts";
-import { backoffDelay, pause } from "../../subscribe/pause.ts";
+import { withinMs } from "../../util/within-ms.ts";
 import { AckBatch } from "./ack-batch.ts";
 import { NatsSourceStatus } from "./consumer-status.ts";
 import type { NatsContext } from "./context.ts";
-import { storedFromDelivery } from "./direct-get.ts";
 import { headersRecord } from "./message-headers.ts";
+import { deliveryFactsOf, replySubjectOf } from "./reply-subject.ts";
 
-/** First pause before reopening a consume that failed; doubles per failure in a row. */
-export const CONSUMER_REOPEN_DELAY_MS = 250;
-/** Longest pause between reopen attempts. */
-export const MAX_CONSUMER_REOPEN_DELAY_MS = 5000;
+/**
+ * How often the server confirms an idle pull is still alive. When a consumer's leader changes
+ * (killed or stepping down) the new leader knows nothing of the pulls made to the old one, so
+ * nothing arrives and only missing heartbeats tell. nats.js's default (half the 30 s pull
+ * expiry) stalled a subscription 30 s and more; a heartbeat a second costs the server one
+ * small message per idle subscription and notices the change within about 2 s.
+ */
+export const CONSUME_IDLE_HEARTBEAT_MS = 1000;
+/** A consume with no message and no heartbeat for this long, while connected, is reopened. */
+export const CONSUME_SILENCE_LIMIT_MS: number = 3 * CONSUME_IDLE_HEARTBEAT_MS;
+/**
+ * How long one set-up attempt waits for the server. While a consumer has no leader (an
+ * election after its leader died) nobody answers its requests: an attempt gives up early
+ * and the subscription asks again (subscribe/reopening-source.ts).
+ */
+export const REOPEN_ATTEMPT_TIMEOUT_MS = 1000;
 
 type StartFields = Pick<ConsumerConfig, "deliver_policy" | "opt_start_seq" | "opt_start_time">;
 
@@ -131,6 +144,12 @@ class NatsConsumerSource implements ConsumerSource {
   readonly #place: DurablePlace;
   readonly #closed = new AbortController();
   #messages: ConsumerMessages | undefined;
+  /** nats.js's iterator over `#messages`, read by this source's iterator. */
+  #reading: AsyncIterator<JsMsg> | undefined;
+  /** A read of `#reading` is under way. */
+  #nextPending = false;
+  /** When the consume last showed life (a message or a heartbeat), epoch ms. */
+  #lastSign = 0;
   readonly #status: NatsSourceStatus;
   readonly #acks: AckBatch;
 
@@ -151,39 +170,78 @@ class NatsConsumerSource implements ConsumerSource {
   async close(): Promise<void> {
     this.#closed.abort();
     await this.#acks.flush();
+    await this.#release();
+  }
+
+  /**
+   * One consume: it ends when its consumer is gone or the consume fails (then it throws); the
+   * subscription reopens the source (subscribe/reopening-source.ts), which recreates the consumer.
+   * A plain iterator, not a generator: each delivery costs one `then` over nats.js's own
+   * iterator instead of a generator's round of ticks (bench W4).
+   */
+  [Symbol.asyncIterator](): AsyncIterator<Delivery> {
+    const closed = this.#closed.signal;
+    let storage = "";
+    const end = async (): Promise<IteratorResult<Delivery>> => {
+      await this.#release();
+      return { done: true, value: undefined };
+    };
+    const fail = async (error: unknown): Promise<never> => {
+      this.#nextPending = false;
+      await this.#release();
+      throw error;
+    };
+    const next = (): Promise<IteratorResult<Delivery>> => {
+      if (closed.aborted) return end();
+      const messages = this.#reading;
+      if (messages === undefined) {
+        return this.#open(closed).then((opened) => {
+          if (opened === undefined) return end();
+          storage = opened;
+          return next();
+        }, fail);
+      }
+      this.#nextPending = true;
+      return messages.next().then((result) => {
+        this.#nextPending = false;
+        if (result.done === true) {
+          if (!closed.aborted) this.#log("warn", undefined, "consume ended");
+          return end();
+        }
+        this.#lastSign = Date.now();
+        return { done: false, value: this.#delivery(storage, result.value) };
+      }, fail);
+    };
+    return { next, return: end };
+  }
+
+  /**
+   * Ends nats.js's iterator and the consume. Its iterator finishes closing only once it is read
+   * on (or returned): with a read pending, closing the consume ends that read; with none, it
+   * must be returned first, or closing waits for a read that never comes.
+   */
+  async #release(): Promise<void> {
+    const messages = this.#reading;
+    this.#reading = undefined;
+    if (messages !== undefined && !this.#nextPending) await messages.return?.();
     await this.#stopConsume();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Delivery> {
-    const closed = this.#closed.signal;
-    let failures = 0;
-    while (!closed.aborted) {
-      try {
-        // Setting up waits for a reconnect while the server is away; a close must not wait too.
-        const storage = await untilAborted(this.#ensureConsumer(), closed);
-        if (storage === undefined) break;
-        // Opening a consume can wait on the server too; a consume that opens after a close
-        // stops itself (see #consume).
-        const messages = await untilAborted(this.#consume(storage), closed);
-        if (messages === undefined) break;
-        for await (const msg of messages) {
-          failures = 0;
-          yield this.#delivery(storage, msg);
-          if (closed.aborted) break;
-        }
-        if (!closed.aborted) this.#log("warn", undefined, "consume ended; reopening it");
-      } catch (error) {
-        if (closed.aborted) break;
-        this.#log("error", error, "consume failed; reopening it");
-      } finally {
-        await this.#stopConsume();
-      }
-      failures += 1;
-      await pause(
-        backoffDelay(failures, CONSUMER_REOPEN_DELAY_MS, MAX_CONSUMER_REOPEN_DELAY_MS),
-        closed,
-      );
-    }
+  /** Makes the consumer and opens its consume; the storage, or `undefined` once the source closed meanwhile. */
+  async #open(closed: AbortSignal): Promise<string | undefined> {
+    // Setting up waits for a reconnect while the server is away; a close must not wait too.
+    const attemptMs = Math.min(this.#context.options.timeoutMs, REOPEN_ATTEMPT_TIMEOUT_MS);
+    const storage = await untilAborted(
+      withinMs(this.#ensureConsumer(), attemptMs, "setting up the consumer"),
+      closed,
+    );
+    if (storage === undefined) return undefined;
+    // Opening a consume can wait on the server too; a consume that opens after a close
+    // stops itself (see #consume).
+    const messages = await untilAborted(this.#consume(storage, attemptMs), closed);
+    if (messages === undefined || closed.aborted) return undefined;
+    this.#reading = messages[Symbol.asyncIterator]();
+    return storage;
   }
 
   /**
@@ -207,20 +265,33 @@ class NatsConsumerSource implements ConsumerSource {
     return storage;
   }
 
-  async #consume(storage: string): Promise<ConsumerMessages> {
-    const consumer = await this.#context.jetstream.consumers.get(storage, this.#place.name);
-    const messages = await consumer.consume({ max_messages: this.#spec.batchSize });
+  async #consume(storage: string, attemptMs: number): Promise<ConsumerMessages> {
+    const consumer = await withinMs(
+      this.#context.jetstream.consumers.get(storage, this.#place.name),
+      attemptMs,
+      "looking up the consumer",
+    );
+    const messages = await consumer.consume({
+      max_messages: this.#spec.batchSize,
+      idle_heartbeat: CONSUME_IDLE_HEARTBEAT_MS,
+    });
     this.#messages = messages;
     // A close that raced the set-up above must still stop this consume.
     if (this.#closed.signal.aborted) await this.#stopConsume();
     else {
       void this.#watch(messages);
+      this.#lastSign = Date.now();
+      void this.#closeWhenSilent(messages);
       this.#status.report({ type: "connected", detail: this.#place.name });
     }
     return messages;
   }
 
-  /** Logs the consume's status and ends it when its consumer is gone, so it is recreated. */
+  /**
+   * Logs the consume's status and ends it when its consumer is gone, so it is recreated, or
+   * when heartbeats stop (a new consumer leader), so it is reopened at once: nats.js would
+   * re-pull by itself, but after a failed check it waits 15–45 s before trying again.
+   */
   async #watch(messages: ConsumerMessages): Promise<void> {
     try {
       for await (const status of messages.status()) {
@@ -231,10 +302,14 @@ class NatsConsumerSource implements ConsumerSource {
             this.#log("warn", undefined, `consumer status ${status.type}; recreating it`);
             await messages.close();
             return;
+          case "heartbeat":
+            this.#lastSign = Date.now();
+            break;
           case "heartbeats_missed":
             this.#status.report({ type: "heartbeats-missed", detail: String(status.count) });
-            this.#log("warn", undefined, `consumer status ${status.type}`);
-            break;
+            this.#log("warn", undefined, "consumer heartbeats missed; reopening the consume");
+            await messages.close();
+            return;
           case "no_responders":
           case "exceeded_limits":
             this.#log("warn", undefined, `consumer status ${status.type}`);
@@ -245,6 +320,46 @@ class NatsConsumerSource implements ConsumerSource {
       }
     } catch (error) {
       this.#log("warn", error, "watching the consumer status failed");
+    }
+  }
+
+  /**
+   * Ends the consume when it has gone quiet while connected: no message and no heartbeat for
+   * `CONSUME_SILENCE_LIMIT_MS`, nothing buffered. After a reconnect nats.js checks the
+   * consumer and re-pulls by itself, and the pulls made before are still answered on the
+   * same inbox, so the consume is kept; but when that check finds no consumer leader (the
+   * node the client lost also led the consumer) nats.js waits 15–45 s before checking again,
+   * and only this notices. Closing while disconnected would strand the messages the server
+   * sends to the old pulls until their ack wait, so the clock stops meanwhile.
+   */
+  async #closeWhenSilent(messages: ConsumerMessages): Promise<void> {
+    let connected = true;
+    const check = setInterval(() => {
+      const silentMs = Date.now() - this.#lastSign;
+      if (!connected || silentMs < CONSUME_SILENCE_LIMIT_MS || messages.getPending() > 0) return;
+      this.#log("warn", undefined, `consume silent for ${silentMs} ms; reopening it`);
+      void messages.close();
+    }, CONSUME_IDLE_HEARTBEAT_MS);
+    // nats.js hands out a queued iterator with `stop()`; the consume's end stops it.
+    const statuses: AsyncIterable<Status> & { stop?: () => void } =
+      this.#context.connection.status();
+    const stop = (): void => {
+      clearInterval(check);
+      statuses.stop?.();
+    };
+    void messages.closed().then(stop, stop);
+    try {
+      for await (const status of statuses) {
+        if (status.type === "disconnect") connected = false;
+        if (status.type === "reconnect") {
+          connected = true;
+          this.#lastSign = Date.now();
+        }
+      }
+    } catch {
+      // The connection closed; the consume ends with it.
+    } finally {
+      clearInterval(check);
     }
   }
 
@@ -261,10 +376,24 @@ class NatsConsumerSource implements ConsumerSource {
 
   #delivery(storage: string, msg: JsMsg): Delivery {
     const category = this.#place.category;
+    const facts = deliveryFactsOf(replySubjectOf(msg)) ?? {
+      deliveryCount: msg.info.deliveryCount,
+      sequence: msg.seq,
+      storedAtMs: msg.time.getTime(),
+    };
+    const subject = msg.subject;
+    const body = msg.data;
     let message: RecordedMessage | undefined;
     let error: Error | undefined;
     try {
-      message = this.#context.decode(category, storedFromDelivery(storage, msg));
+      message = this.#context.decode(category, {
+        storage,
+        subject,
+        sequence: facts.sequence,
+        data: body,
+        time: new Date(facts.storedAtMs),
+        headers: msg.headers,
+      });
     } catch (decodeError) {
       if (!isMalformedMessageError(decodeError)) throw decodeError;
       error = decodeError;
@@ -275,12 +404,12 @@ class NatsConsumerSource implements ConsumerSource {
         error,
         raw: {
           storage,
-          sequence: msg.seq,
-          body: msg.data,
-          subject: msg.subject,
+          sequence: facts.sequence,
+          body,
+          subject,
           headers: headersRecord(msg.headers),
         },
-        deliveryCount: msg.info.deliveryCount,
+        deliveryCount: facts.deliveryCount,
         // A plain ack, not a confirmed one: waiting for the server's confirmation of every
         // ack capped a subscription at one message per round trip. An ack lost in transit
         // means a redelivery, which at-least-once delivery allows. Acks leave in batches

@@ -6,7 +6,6 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type {
   Backend,
-  BackendStatus,
   CategorySettings,
   CategoryStats,
   ConsumerInfo,
@@ -14,11 +13,12 @@ import type {
   ConsumerSpec,
   DeadLetter,
   DeadLetterRecord,
-  Delivery,
   StartAt,
   TailStart,
   WriteResult,
 } from "../../backend.ts";
+import type { ConnectionSecurity } from "../../connection-security.ts";
+import type { Diagnosis } from "../../diagnosis.ts";
 import type { ExpectedVersion } from "../../expected-version.ts";
 import type { PreparedMessage, RecordedMessage } from "../../message.ts";
 import type { ResolvedOptions } from "../../options.ts";
@@ -30,11 +30,13 @@ import { natsConsumerInfo, natsConsumers, resetNatsConsumer } from "./consumer-a
 import { writeNatsDeadLetter } from "./dead-letter.ts";
 import { discardNatsDeadLetter, natsDeadLetters } from "./dead-letter-workflow.ts";
 import { decodeStored } from "./decode.ts";
+import { diagnoseNats } from "./diagnose.ts";
 import type { NatsInternals } from "./internals.ts";
 import { mergeSources } from "./merged-source.ts";
 import { categoryHead, readCategory } from "./read-category.ts";
 import { entityEnd, lastMessage, readStreamPages } from "./read-stream.ts";
-import { redriveNats, redrivePlace } from "./redrive.ts";
+import { redriveNats } from "./redrive.ts";
+import { redriveFeed } from "./redrive-feed.ts";
 import { Requester } from "./requester.ts";
 import { CategoryStorage } from "./storage.ts";
 import { createSubjectLayout } from "./subjects.ts";
@@ -155,13 +157,7 @@ class NatsBackend implements Backend {
     const parts = this.#parts;
     const source = openNatsConsumer(parts, spec);
     if (spec.deadLetter === undefined) return source;
-    // Its re-drive durable always reads every waiting message, whatever `startAt` says.
-    const redriven = openNatsConsumer(
-      parts,
-      { ...spec, startAt: undefined },
-      redrivePlace(parts, spec, spec.deadLetter),
-    );
-    return mergeSources(source, redriven);
+    return mergeSources(source, redriveFeed(parts, spec, spec.deadLetter));
   }
 
   async resetConsumer(target: ParsedTarget, consumer: string, startAt: StartAt): Promise<void> {
@@ -192,6 +188,10 @@ class NatsBackend implements Backend {
     await writeNatsDeadLetter(this.#parts, letter);
   }
 
+  async diagnose(): Promise<Diagnosis> {
+    return diagnoseNats(this.#parts);
+  }
+
   async categories(): Promise<CategoryStats[]> {
     const parts = this.#parts;
     return listCategories(parts.manager, parts.subjects);
@@ -213,8 +213,9 @@ class NatsBackend implements Backend {
 export async function connectNatsBackend(
   servers: string[],
   options: ResolvedOptions,
+  security?: ConnectionSecurity,
 ): Promise<Backend> {
-  const connection = await openConnection(servers, options.timeoutMs);
+  const connection = await openConnection(servers, options.timeoutMs, security);
   let maxMessageSize: number;
   try {
     maxMessageSize = checkServer(connection, options);

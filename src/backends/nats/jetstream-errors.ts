@@ -2,6 +2,7 @@
  * JetStream error codes, in one map, and their translation into the store's errors. Only
  * this file looks at server codes and descriptions; everything else sees `MessageStoreError`s.
  */
+import { JetStreamApiError } from "@nats-io/jetstream";
 import {
   TimeoutError as NatsTimeoutError,
   NoRespondersError,
@@ -10,6 +11,7 @@ import {
 import {
   InvalidMessageError,
   MessageStoreError,
+  ReplicasUnavailableError,
   StreamFullError,
   StreamNotFoundError,
   TimeoutError,
@@ -23,6 +25,10 @@ export const JetStreamCode = {
   StreamNotFound: 10059,
   StreamNameInUse: 10058,
   MessageTooLarge: 10054,
+  /** No set of servers can hold the replicas asked for (too few servers, or too many down). */
+  NoSuitablePeers: 10005,
+  /** `num_replicas` above 1 on a server that runs JetStream without a cluster. */
+  ReplicasNotSupported: 10074,
 } as const;
 
 /** The error object JetStream puts in a publish acknowledgement. */
@@ -110,4 +116,31 @@ export function translateTimeout(error: unknown, what: string, timeoutMs: number
   return new TimeoutError(`${what}: no answer from NATS within ${timeoutMs} ms`, timeoutMs, {
     cause: error,
   });
+}
+
+/**
+ * A refused stream creation as the store's error when the replicas are the reason; any
+ * other error unchanged. The raw JetStream texts ("replicas > 1 not supported in
+ * non-clustered mode", "no suitable peers for placement") do not say what to change.
+ */
+export function translateCreateFailure(error: unknown, storage: string, replicas: number): unknown {
+  if (!(error instanceof JetStreamApiError)) return error;
+  const cause = { cause: error };
+  if (error.code === JetStreamCode.ReplicasNotSupported) {
+    return new ReplicasUnavailableError(
+      storage,
+      replicas,
+      `cannot create JetStream stream ${storage} with ${replicas} replicas: the server runs JetStream without a cluster; use replicas 1 or connect to a cluster of at least ${replicas} servers`,
+      cause,
+    );
+  }
+  if (error.code === JetStreamCode.NoSuitablePeers) {
+    return new ReplicasUnavailableError(
+      storage,
+      replicas,
+      `cannot create JetStream stream ${storage} with ${replicas} replicas: the cluster has no ${replicas} servers able to hold it (${error.message}); use at most as many replicas as the cluster has JetStream servers up`,
+      cause,
+    );
+  }
+  return error;
 }

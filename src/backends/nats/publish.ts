@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { type MsgHdrs, TimeoutError as NatsTimeoutError } from "@nats-io/transport-node";
 import { TimeoutError } from "../../errors.ts";
-import { TRANSIENT_RETRIES, TRANSIENT_RETRY_DELAY_MS } from "../../options.ts";
+import { TRANSIENT_RETRY_DELAY_MS } from "../../options.ts";
 import type { ConnectionWatch } from "./connection.ts";
 import {
   apiFailureOf,
@@ -48,19 +48,24 @@ export async function publishOne(
 /** One attempt waits at most this long for its answer before it is sent again. */
 export const PUBLISH_ATTEMPT_TIMEOUT_MS = 2000;
 
+/** The longest pause between two attempts nobody answered. */
+export const MAX_TRANSIENT_RETRY_DELAY_MS = 1000;
+
 /**
  * Runs `attempt` until it answers or `timeoutMs` has passed: while the connection is down it
  * waits for the reconnect; an attempt without an answer is sent again (a message that did
  * land makes the next attempt conflict, which the writer resolves as a retry); nobody
- * answering (JetStream restarting) is retried a few times with a doubling pause. Running out
- * of time is `TimeoutError`: the write may or may not have landed, and a retry with the same
- * message ids is safe.
+ * answering is retried with a doubling pause, since JetStream restarting or electing a new
+ * stream leader (5–6 s after a leader dies) looks just like that. `whenNobodyAnswers` may
+ * throw to stop early, when it finds the stream gone. Running out of time is `TimeoutError`:
+ * the write may or may not have landed, and a retry with the same message ids is safe.
  */
 export async function withTransientRetries<T>(
   what: string,
   timeoutMs: number,
   watch: ConnectionWatch,
   attempt: (attemptTimeoutMs: number) => Promise<T>,
+  whenNobodyAnswers: () => Promise<void> = async () => {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   const timedOut = (cause?: unknown): TimeoutError =>
@@ -70,7 +75,6 @@ export async function withTransientRetries<T>(
       { cause },
     );
   let delay = TRANSIENT_RETRY_DELAY_MS;
-  let transientFailures = 0;
   for (;;) {
     if (!(await watch.whenConnected(deadline))) throw timedOut();
     const remaining = deadline - Date.now();
@@ -82,10 +86,11 @@ export async function withTransientRetries<T>(
         if (Date.now() >= deadline) throw timedOut(error);
         continue;
       }
-      if (!isTransientFailure(error) || transientFailures >= TRANSIENT_RETRIES) throw error;
-      transientFailures += 1;
+      if (!isTransientFailure(error)) throw error;
+      await whenNobodyAnswers();
+      if (Date.now() >= deadline) throw timedOut(error);
     }
     await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
-    delay *= 2;
+    delay = Math.min(delay * 2, MAX_TRANSIENT_RETRY_DELAY_MS);
   }
 }

@@ -20,7 +20,8 @@ import {
 import type { CategoryLayout, CategorySettings } from "../../backend.ts";
 import { CategoryLayoutError, StreamNotFoundError } from "../../errors.ts";
 import type { ResolvedOptions } from "../../options.ts";
-import { JetStreamCode } from "./jetstream-errors.ts";
+import { withinMs } from "../../util/within-ms.ts";
+import { JetStreamCode, translateCreateFailure } from "./jetstream-errors.ts";
 import type { SubjectLayout } from "./subjects.ts";
 
 /** Zencastr's limit, kept for compatibility; the server's `max_payload` still caps each message. */
@@ -171,6 +172,19 @@ export class CategoryStorage {
     );
   }
 
+  /**
+   * Whether the server says the JetStream stream `name` does not exist. Asked when nobody
+   * answers a publish, which a deleted stream and a leader election look alike for; an
+   * election may leave this unanswered too, so it waits at most `timeoutMs` and says `false`.
+   */
+  async isDeleted(name: string, timeoutMs: number): Promise<boolean> {
+    try {
+      return (await withinMs(this.#info(name), timeoutMs, `stream info ${name}`)) === undefined;
+    } catch {
+      return false;
+    }
+  }
+
   /** Drops the cached lookup, e.g. after the stream was deleted behind our back. */
   forget(category: string): void {
     this.#known.delete(category);
@@ -215,7 +229,7 @@ export class CategoryStorage {
     } catch (error) {
       // Another process created it first: use theirs.
       const raced = await this.#find(category);
-      if (raced === undefined) throw error;
+      if (raced === undefined) throw translateCreateFailure(error, name, settings.replicas);
       return this.#remember(category, raced);
     }
   }

@@ -14,7 +14,7 @@ import type { TailStart } from "../../backend.ts";
 import { isMalformedMessageError } from "../../errors.ts";
 import type { RecordedMessage } from "../../message.ts";
 import type { ParsedTarget } from "../../stream-name.ts";
-import { pause } from "../../subscribe/pause.ts";
+import { pause } from "../../util/pause.ts";
 import type { NatsContext } from "./context.ts";
 import { storedFromDelivery } from "./direct-get.ts";
 

@@ -13,6 +13,7 @@ import type { WriteResult } from "../../backend.ts";
 import {
   ExpectedVersionError,
   isStreamNotFoundError,
+  isTimeoutError,
   MessageStoreError,
   UnsupportedError,
 } from "../../errors.ts";
@@ -27,7 +28,7 @@ import { markUncertainAppend } from "../../uncertain-append.ts";
 import { BoundedMap } from "../../util/bounded-map.ts";
 import { publishAtomicBatch } from "./atomic-batch.ts";
 import type { NatsInternals } from "./internals.ts";
-import { isTransientFailure, translateTimeout } from "./jetstream-errors.ts";
+import { translateTimeout } from "./jetstream-errors.ts";
 import { withMessageHeaders } from "./message-headers.ts";
 import { type PublishOutcome, publishOne, withTransientRetries } from "./publish.ts";
 import { entityEnd } from "./read-stream.ts";
@@ -186,26 +187,38 @@ export class EntityWriter {
           }));
           return publishAtomicBatch(requester, storage.name, entries, headers, remaining);
         },
+        () => this.#failIfDeleted(stream, storage),
       );
     } catch (error) {
       // It may have landed: look at the server next time rather than trust the cache, and
       // tell the store where it would be, so a retry with the same id finds it.
       this.#ends.delete(key);
-      if (!isTransientFailure(error)) {
-        const translated = translateTimeout(error, `write to ${stream.name}`, options.timeoutMs);
-        markUncertainAppend(translated, end.version);
-        throw translated;
-      }
-      // Nobody stores this subject any more (the stream was deleted?): look it up again next time.
-      this.#parts.catalog.forget(stream.category);
-      throw new MessageStoreError(
-        `write to ${stream.name}: no JetStream stream answered on ${storage.name}; was it deleted?`,
-        "BACKEND",
-        { cause: error },
-      );
+      // The store's own errors, other than running out of time, are definite: nothing landed.
+      if (error instanceof MessageStoreError && !isTimeoutError(error)) throw error;
+      const translated = translateTimeout(error, `write to ${stream.name}`, options.timeoutMs);
+      markUncertainAppend(translated, end.version);
+      throw translated;
     }
   }
+
+  /**
+   * Called while nobody answers a publish: a stream leader election, or a stream deleted
+   * behind the store's back. Only the second ends the write early; the category's stream is
+   * looked up (and recreated) by the next write.
+   */
+  async #failIfDeleted(stream: ParsedStream, storage: StorageConfig): Promise<void> {
+    const { catalog } = this.#parts;
+    if (!(await catalog.isDeleted(storage.name, DELETED_CHECK_TIMEOUT_MS))) return;
+    catalog.forget(stream.category);
+    throw new MessageStoreError(
+      `write to ${stream.name}: JetStream stream ${storage.name} was deleted; nothing was written, and the next write recreates it`,
+      "BACKEND",
+    );
+  }
 }
+
+/** How long the check for a deleted stream waits for the server's answer. */
+const DELETED_CHECK_TIMEOUT_MS = 1000;
 
 /**
  * Without a position guard the check is the entity's last sequence: on its position subjects

@@ -11,15 +11,16 @@ import type { Command } from "../command.ts";
 const DEFAULT_DATA_DIR = "./.message-store";
 const DEFAULT_PORT = 4222;
 
+/** Ctrl-C, a kill, or the terminal closing (SIGHUP): the server runs in its own process group, so dev must pass each on. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
 function untilSignal(): Promise<string> {
   return new Promise((done) => {
     const stop = (signal: string): void => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
+      for (const name of STOP_SIGNALS) process.off(name, stop);
       done(signal);
     };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
+    for (const name of STOP_SIGNALS) process.on(name, stop);
   });
 }
 
@@ -28,8 +29,9 @@ export const devCommand: Command = {
   summary: "run a local nats-server with JetStream and a persistent store, until Ctrl-C",
   synopsis: "[options]",
   description: [
-    "Uses NATS_SERVER_BIN, then PATH, then the project's cache, and otherwise fetches",
-    "nats-server from Debian's archive into that cache. Prints the URL to use as --url.",
+    "Uses NATS_SERVER_BIN, then PATH, then your cache directory (XDG_CACHE_HOME, ~/.cache,",
+    "~/Library/Caches or %LOCALAPPDATA%), and otherwise fetches nats-server from Debian's",
+    "archive into that cache (needs apt-get). Prints the URL to use as --url.",
   ].join("\n"),
   options: {
     data: { type: "string" },
@@ -51,18 +53,25 @@ export const devCommand: Command = {
       binary: binary.path,
       storeDir,
       port: port === 0 ? -1 : port,
+      ownProcessGroup: true,
     });
     try {
       if (context.globals.json) {
-        const { url, version } = server;
-        await context.stdout.line(JSON.stringify({ url, port: server.port, storeDir, version }));
+        const { url, port, pid, version } = server;
+        await context.stdout.line(
+          JSON.stringify({ url, port, storeDir, version, pid, binary: binary.path }),
+        );
       } else {
         await context.stdout.line(server.url);
-        context.note(`nats-server ${server.version} with JetStream, store ${storeDir}`);
+        context.note(
+          `nats-server ${server.version} (${binary.path}) with JetStream, store ${storeDir}`,
+        );
         context.note("Ctrl-C to stop.");
       }
       await context.stdout.flush();
-      await signalled;
+      // A server that dies (killed, out of disk) ends dev with its reason, not in silence.
+      const ended = await Promise.race([signalled, server.exited()]);
+      if (typeof ended !== "string") throw ended;
     } finally {
       await server.stop();
     }

@@ -1,8 +1,7 @@
 /** `mstore export <stream-or-category>`: every message as NDJSON, for backup or `import`. */
-import { createWriteStream } from "node:fs";
-import { finished } from "node:stream/promises";
 import type { MessageStore } from "../../index.ts";
 import type { Command } from "../command.ts";
+import { closeOutput, openOutput } from "../files.ts";
 import { LineWriter } from "../output.ts";
 import { Progress, totalsLine } from "../progress.ts";
 import { messageLine } from "../records.ts";
@@ -33,9 +32,10 @@ export const exportCommand: Command = {
     const target = context.positionals[0] as string;
     isCategoryTarget(target);
     const outPath = context.flags.string("out");
+    // Before connecting: a path that cannot be written is known without the store.
+    const file = outPath === undefined ? undefined : await openOutput(outPath);
     const store = await context.openStore();
     const total = await expectedCount(store, target);
-    const file = outPath === undefined ? undefined : createWriteStream(outPath);
     const writer = file === undefined ? context.stdout : new LineWriter(file);
     const progress = new Progress(context.stderr, "exported", !context.globals.quiet);
     try {
@@ -48,10 +48,7 @@ export const exportCommand: Command = {
       await writer.flush();
     } finally {
       progress.finish();
-      if (file !== undefined) {
-        file.end();
-        await finished(file);
-      }
+      if (file !== undefined && outPath !== undefined) await closeOutput(file, outPath);
     }
     context.note(totalsLine("exported", progress));
     return undefined;

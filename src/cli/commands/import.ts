@@ -4,8 +4,6 @@
  * the same file finds every position taken by the same id and stores nothing, and a message
  * that was replaced by a different one is reported, not overwritten.
  */
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import {
   type ExpectedVersionError,
@@ -13,6 +11,7 @@ import {
   type MessageStore,
 } from "../../index.ts";
 import type { Command } from "../command.ts";
+import { openInput } from "../files.ts";
 import { ImportLineError, type ImportRecord, parseImportLine } from "../import-line.ts";
 import { KeyedPipeline } from "../pipeline.ts";
 import { Progress, totalsLine } from "../progress.ts";
@@ -135,8 +134,9 @@ export const importCommand: Command = {
   async run(context) {
     const path = context.positionals[0] as string;
     const fromStdin = path === "-";
-    const totalBytes = fromStdin ? undefined : (await stat(path)).size;
-    const input = fromStdin ? context.stdin : createReadStream(path, { encoding: "utf8" });
+    const file = fromStdin ? undefined : await openInput(path);
+    const totalBytes = file?.size;
+    const input = file?.stream ?? context.stdin;
     const store = await context.openStore();
     const pipeline = new KeyedPipeline(IN_FLIGHT);
     const storedIds = new StoredIds(store);
@@ -150,7 +150,7 @@ export const importCommand: Command = {
       });
       await pipeline.drain();
     } finally {
-      if (!fromStdin) input.destroy();
+      file?.stream.destroy();
       progress.finish();
     }
     const failure = firstFailure(pipeline.failure?.error, badLine);

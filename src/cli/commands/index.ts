@@ -7,6 +7,7 @@ import { categoriesCommand } from "./categories.ts";
 import { consumersCommand } from "./consumers.ts";
 import { devCommand } from "./dev.ts";
 import { dlqCommand } from "./dlq.ts";
+import { doctorCommand } from "./doctor.ts";
 import { exportCommand } from "./export.ts";
 import { importCommand } from "./import.ts";
 import { infoCommand } from "./info.ts";
@@ -26,6 +27,7 @@ export const COMMANDS: readonly Command[] = [
   importCommand,
   consumersCommand,
   dlqCommand,
+  doctorCommand,
   devCommand,
 ];
 

@@ -1,14 +1,21 @@
 /** `mstore tail <stream-or-category>`: follow new messages live until Ctrl-C. */
 import type { Command } from "../command.ts";
-import { parseInteger } from "../flags.ts";
 import { messagePrinter } from "../records.ts";
 import { isCategoryTarget } from "../source.ts";
+import { UsageError } from "../usage-error.ts";
 
 /** `undefined`: only messages written from now on (the store's default). */
 function startOf(from: string | undefined): number | undefined {
   if (from === undefined || from === "end") return undefined;
   if (from === "beginning") return 1;
-  return parseInteger(from, "--from", 1, "tail");
+  const position = /^\d+$/.test(from.trim()) ? Number(from) : Number.NaN;
+  if (!Number.isSafeInteger(position) || position < 1) {
+    throw new UsageError(
+      `--from must be beginning, end or a global position >= 1, got ${JSON.stringify(from)}`,
+      "tail",
+    );
+  }
+  return position;
 }
 
 export const tailCommand: Command = {

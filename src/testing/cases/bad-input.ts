@@ -11,8 +11,9 @@ import {
   isStreamFullError,
   isStreamNotFoundError,
 } from "../../errors.ts";
-import type { Message } from "../../message.ts";
-import type { MessageStore, WriteOptions } from "../../store.ts";
+import { MAX_MESSAGES_PER_WRITE, type Message } from "../../message.ts";
+import type { FetchOptions, MessageStore, WriteOptions } from "../../store.ts";
+import { MAX_CATEGORY_BYTES, MAX_ID_BYTES } from "../../stream-name.ts";
 import { collect, readCategory, summary, thrownBy, uniqueId } from "../helpers.ts";
 import type { SuiteContext } from "../suite.ts";
 
@@ -29,6 +30,20 @@ const INVALID_STREAM_NAMES = [
   "acct*-1",
   "acct->",
   "acct>-1",
+  // Each of these once passed the store's checks and failed in nats-server or nats.js.
+  "$JS-API",
+  "$SYS-1",
+  "_INBOX-1",
+  "a/b-1",
+  "a\\b-1",
+  "a\u0000b-1",
+  "a\u007fb-1",
+  "acct-1\u007f",
+  "acct-\ud800",
+  "\u{3347a}-1",
+  `${"c".repeat(MAX_CATEGORY_BYTES + 1)}-1`,
+  `acct-${"i".repeat(MAX_ID_BYTES + 1)}`,
+  `acct-${"i".repeat(4090)}`,
 ];
 
 const ONE_MIB = 1024 * 1024;
@@ -167,6 +182,135 @@ export function badInputCases({ store: newStore, test }: SuiteContext): void {
     // Every bad option listed, so one report names them all.
     expect(accepted).toEqual([]);
     await intact();
+  });
+
+  test("names at the length limits are written and read back", async () => {
+    const store = await newStore();
+    const longest = { category: "c".repeat(MAX_CATEGORY_BYTES), id: "i".repeat(MAX_ID_BYTES) };
+    await store.write(longest, { type: "A" });
+    expect(await store.version(longest)).toBe(0);
+    expect((await store.get(longest)).map((m) => m.streamId)).toEqual([longest.id]);
+    // Letters beyond ASCII count in UTF-8 bytes: 512 two-byte letters fill the id.
+    const wide = `acct-${"é".repeat(MAX_ID_BYTES / 2)}`;
+    await store.write(wide, { type: "A" });
+    expect((await store.last(wide))?.streamName).toBe(wide);
+  });
+
+  test("an id holds any character a subject token can; a category any up to U+FFFF", async () => {
+    const store = await newStore();
+    const names = [
+      "acct-a/b\\c$d",
+      "acct-😀é\u00ad",
+      "é\u0378\u200b:x+y-1",
+      { category: "import-podcast:command", id: "🎙/1" },
+    ];
+    for (const name of names) {
+      await store.write(name, { type: "A", data: name });
+      const [message] = await store.get(name);
+      expect(message?.data, JSON.stringify(name)).toEqual(name);
+      expect(await store.version(name)).toBe(0);
+    }
+  });
+
+  test("fetch and last refuse missing or malformed arguments with InvalidOptionsError", async () => {
+    const store = await newStore();
+    const { stream, intact } = await seeded(store);
+    const calls: [string, () => Promise<unknown>][] = [
+      ["fetch(s)", () => store.fetch(stream, untyped<FetchOptions<number>>(undefined))],
+      ["fetch(s, null)", () => store.fetch(stream, untyped<FetchOptions<number>>(null))],
+      ["fetch(s, {})", () => store.fetch(stream, untyped<FetchOptions<number>>({}))],
+      [
+        "fetch without handlers",
+        () => store.fetch(stream, untyped<FetchOptions<number>>({ init: 0 })),
+      ],
+      [
+        "fetch without init",
+        () => store.fetch(stream, untyped<FetchOptions<number>>({ handlers: {} })),
+      ],
+      [
+        "fetch with a handler that is not a function",
+        () =>
+          store.fetch(stream, untyped<FetchOptions<number>>({ init: 0, handlers: { Opened: 5 } })),
+      ],
+      [
+        "fetch with handlers an array",
+        () => store.fetch(stream, untyped<FetchOptions<number>>({ init: 0, handlers: [] })),
+      ],
+      [
+        "fetch with an unknown key",
+        () =>
+          store.fetch(
+            stream,
+            untyped<FetchOptions<number>>({ init: 0, handlers: {}, handler: {} }),
+          ),
+      ],
+      ["last(s, null)", () => store.last(stream, untyped<{ type?: string }>(null))],
+      [
+        "last with an unknown key",
+        () => store.last(stream, untyped<{ type?: string }>({ typ: "A" })),
+      ],
+      ["last with type 5", () => store.last(stream, untyped<{ type?: string }>({ type: 5 }))],
+      ["last with an empty type", () => store.last(stream, { type: "" })],
+      [
+        "ensureCategory with maxBytes -1",
+        () => store.ensureCategory(`bad${uniqueId()}`, { maxBytes: -1 }),
+      ],
+      [
+        "ensureCategory with replicas 1.5",
+        () => store.ensureCategory(`bad${uniqueId()}`, { replicas: 1.5 }),
+      ],
+      [
+        "ensureCategory with positionGuard 'no'",
+        () =>
+          store.ensureCategory(
+            `bad${uniqueId()}`,
+            untyped<{ positionGuard: boolean }>({ positionGuard: "no" }),
+          ),
+      ],
+    ];
+    const accepted: string[] = [];
+    for (const [what, call] of calls) {
+      const error = await call().then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      if (!isInvalidOptionsError(error)) accepted.push(`${what}: ${String(error)}`);
+    }
+    expect(accepted).toEqual([]);
+    await intact();
+  });
+
+  test("fetch with init 0 folds, and finds only the handlers it was given", async () => {
+    const store = await newStore();
+    const stream = `acct-${uniqueId()}`;
+    await store.write(stream, [
+      { type: "Added", data: 2 },
+      { type: "constructor" },
+      { type: "toString" },
+      { type: "__proto__" },
+      { type: "Added", data: 3 },
+    ]);
+    const { state, version } = await store.fetch(stream, {
+      init: 0,
+      handlers: { Added: (sum: number, message) => sum + (message.data as number) },
+    });
+    expect({ state, version }).toEqual({ state: 5, version: 4 });
+    const empty = await store.fetch(stream, { init: "untouched", handlers: {} });
+    expect(empty).toEqual({ state: "untouched", version: 4 });
+  });
+
+  test(`an array of more than ${MAX_MESSAGES_PER_WRITE} messages is refused whole; ${MAX_MESSAGES_PER_WRITE} are written`, async () => {
+    const store = await newStore();
+    const { stream, intact } = await seeded(store);
+    const batch = (count: number): Message[] =>
+      Array.from({ length: count }, (_, n) => ({ type: "Counted", data: n }));
+    const error = await thrownBy(() => store.write(stream, batch(MAX_MESSAGES_PER_WRITE + 1)));
+    expect(isInvalidMessageError(error)).toBe(true);
+    await intact();
+    const full = `acct-${uniqueId()}`;
+    const result = await store.write(full, batch(MAX_MESSAGES_PER_WRITE));
+    expect(result.position).toBe(MAX_MESSAGES_PER_WRITE - 1);
+    expect(await store.version(full)).toBe(MAX_MESSAGES_PER_WRITE - 1);
   });
 
   test("an unknown write option key is refused, so a typo never writes unchecked", async () => {

@@ -4,7 +4,8 @@
  */
 import { expect } from "vitest";
 import type { MessageStore } from "../../store.ts";
-import { cardinalIdOf, groupMemberFor } from "../../subscribe/group.ts";
+import { cardinalIdOf } from "../../stream-name.ts";
+import { groupMemberFor } from "../../subscribe/group.ts";
 import type { ConsumedMessage, SubscriptionStatus } from "../../subscribe/types.ts";
 import { eventually, readCategory, sleep, uniqueId } from "../helpers.ts";
 import type { SuiteContext } from "../suite.ts";

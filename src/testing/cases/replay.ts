@@ -169,4 +169,34 @@ export function replayCases({ store: newStore, test }: SuiteContext): void {
     const listed = await store.consumers(categoryName);
     expect(listed.map((info) => info.consumer)).toEqual([consumer]);
   });
+
+  test("consumers lists durable consumers only, not the live feeds of tail and waitFor", async () => {
+    const store = await newStore();
+    const categoryName = `rp${uniqueId()}`;
+    const consumer = `c${uniqueId()}`;
+    await writeNumbers(store, categoryName, 1, 1);
+    await store.resetConsumer(categoryName, consumer, "beginning");
+    const controller = new AbortController();
+    const feed = store.tail(categoryName, { fromGlobalPosition: 1, signal: controller.signal });
+    // A message from each proves both feeds are open while the list is taken.
+    await feed.next();
+    let waiterSaw = false;
+    const waiting = store.waitFor(
+      categoryName,
+      (message) => {
+        waiterSaw = true;
+        return message.data === 2;
+      },
+      { fromGlobalPosition: 1, timeoutMs: 10_000 },
+    );
+    await eventually("waitFor to see the first message", () => waiterSaw);
+    const listed = await store.consumers(categoryName);
+    expect(listed.map((info) => info.consumer)).toEqual([consumer]);
+    const everywhere = await store.consumers();
+    expect(everywhere.filter((info) => info.category === categoryName)).toHaveLength(1);
+    await writeNumbers(store, categoryName, 2, 2);
+    await waiting;
+    controller.abort();
+    await feed.return(undefined);
+  });
 }

@@ -1,0 +1,198 @@
+/**
+ * The cluster proofs (docs/reliability.md): on a 3-node cluster with R3 categories, a leader
+ * killed or stepping down during writes and a subscription loses no acknowledged write,
+ * stores none twice, leaves positions dense, and leaves no acknowledged message waiting
+ * more than 5 s for its handler once the cluster accepts writes again.
+ *
+ * The quick profile (CI) runs each disruption once; `MSTORE_CLUSTER_LONG=1` runs each
+ * several times with more writes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect, type MessageStore } from "../../src/index.ts";
+import { hasNats, natsSkipReason, uniquePrefix } from "../support/nats.ts";
+import {
+  type ClusterBed,
+  consumerLeader,
+  longProfile,
+  startClusterBed,
+  stepDownConsumer,
+  stepDownStream,
+  streamLeader,
+  untilAnswers,
+} from "./cluster-helpers.ts";
+import { acknowledgedMore, allHandled, longestWaitMs, startWorkload } from "./workload.ts";
+
+const ROUNDS = longProfile ? 5 : 1;
+const WRITES_BEFORE = longProfile ? 200 : 30;
+const WRITES_AFTER = longProfile ? 500 : 40;
+const WRITERS = 4;
+/** The promise under test: no acknowledged message waits longer once writes work again. */
+const MAX_WAIT_MS = 5000;
+
+interface Disruption {
+  readonly name: string;
+  /** Disturbs the cluster; returns the node it killed, if any, to restart afterwards. */
+  act(bed: ClusterBed, storage: string, consumer: string): Promise<string | undefined>;
+}
+
+const disruptions: Disruption[] = [
+  {
+    name: "killing the stream leader",
+    async act(bed, storage) {
+      const leader = await streamLeader(bed.manager, storage);
+      await bed.cluster.node(leader).kill();
+      return leader;
+    },
+  },
+  {
+    name: "killing the consumer's leader when it does not lead the stream",
+    async act(bed, storage, consumer) {
+      // Consumers are placed on their own; move this one until another node leads it.
+      const streamLed = await streamLeader(bed.manager, storage);
+      let leader = await consumerLeader(bed.manager, storage, consumer);
+      for (let tries = 0; leader === streamLed && tries < 10; tries += 1) {
+        await stepDownConsumer(bed.connection, storage, consumer);
+        leader = await untilAnswers(async () => {
+          const next = await consumerLeader(bed.manager, storage, consumer);
+          if (next === leader) throw new Error("still the same leader");
+          return next;
+        }, 10_000).catch(() => leader);
+      }
+      await bed.cluster.node(leader).kill();
+      return leader;
+    },
+  },
+  {
+    name: "the stream leader stepping down",
+    async act(bed, storage) {
+      await stepDownStream(bed.connection, storage);
+      return undefined;
+    },
+  },
+  {
+    name: "the consumer's leader stepping down",
+    async act(bed, storage, consumer) {
+      await stepDownConsumer(bed.connection, storage, consumer);
+      return undefined;
+    },
+  },
+];
+
+/** Every node running and every replica of `storage` current again. */
+async function healed(bed: ClusterBed, storage: string): Promise<void> {
+  await untilAnswers(async () => {
+    const replicas = (await bed.manager.streams.info(storage)).cluster?.replicas ?? [];
+    if (replicas.length !== 2 || replicas.some((replica) => !replica.current)) {
+      throw new Error(`stream ${storage} has not caught up yet`);
+    }
+  }, 60_000);
+}
+
+describe.skipIf(!hasNats())(`a 3-node cluster with R3 categories ${natsSkipReason()}`, () => {
+  let bed: ClusterBed;
+  let store: MessageStore;
+  let categoryCounter = 0;
+  const figures: string[] = [];
+
+  beforeAll(async () => {
+    bed = await startClusterBed();
+    store = await connect(bed.cluster.url, {
+      prefix: uniquePrefix("cluster"),
+      replicas: 3,
+      timeoutMs: 20_000,
+    });
+  });
+
+  afterAll(async () => {
+    console.log(`[cluster figures]\n${figures.join("\n")}`);
+    await store?.close();
+    await bed?.stop();
+  });
+
+  it("refuses more replicas than the cluster has servers with ReplicasUnavailableError", async () => {
+    await expect(store.ensureCategory("toomany", { replicas: 5 })).rejects.toMatchObject({
+      code: "REPLICAS_UNAVAILABLE",
+      replicas: 5,
+    });
+  });
+
+  it("gives R3 categories and their consumers a clean bill from diagnose()", async () => {
+    await store.ensureCategory("healthy");
+    const subscription = store.subscribe("healthy", { consumer: "fine", handlers: {} });
+    await subscription.start();
+    await store.write("healthy-1", { type: "Checked" });
+    await untilAnswers(async () => {
+      if ((await store.consumerInfo("healthy", "fine"))?.lastHandledGlobalPosition !== 1) {
+        throw new Error("not handled yet");
+      }
+    }, 20_000);
+    await subscription.stop();
+    const { findings } = await store.diagnose();
+    const about = (subject: string) => findings.find((finding) => finding.subject === subject);
+    expect(findings.find((finding) => finding.check === "cluster")).toMatchObject({
+      status: "ok",
+      detail: expect.stringMatching(/advertises 3 servers/),
+    });
+    expect(about("healthy")).toMatchObject({
+      status: "ok",
+      detail: expect.stringMatching(/replicas 3/),
+    });
+    expect(about("healthy/fine")).toMatchObject({ status: "ok" });
+  });
+
+  for (const disruption of disruptions) {
+    it(`survives ${disruption.name}`, { timeout: 60_000 * ROUNDS }, async () => {
+      for (let round = 0; round < ROUNDS; round += 1) {
+        categoryCounter += 1;
+        const category = `proof${categoryCounter}`;
+        await store.ensureCategory(category);
+        const storage = (await bed.manager.streams.find(`*.${category}.>`)) as string;
+        const workload = await startWorkload(store, category, WRITERS);
+        await acknowledgedMore(workload, WRITES_BEFORE, 30_000);
+        await consumerLeader(bed.manager, storage, "proof");
+
+        const disruptedAt = Date.now();
+        let killed: string | undefined;
+        let writableAgainAt: number;
+        let consumerLedAt: number;
+        try {
+          killed = await disruption.act(bed, storage, "proof");
+          const gone = killed;
+          const consumerLedAgain = untilAnswers(async () => {
+            const leader = await consumerLeader(bed.manager, storage, "proof");
+            if (leader === gone) throw new Error("not elected yet");
+            return Date.now();
+          }, 30_000);
+          writableAgainAt = await acknowledgedMore(workload, 1, 30_000);
+          consumerLedAt = await consumerLedAgain;
+          await acknowledgedMore(workload, WRITES_AFTER, 30_000);
+        } finally {
+          await workload.stopWriting();
+        }
+        await allHandled(workload, 20_000);
+        // Served again: writes are accepted and the consumer has a leader.
+        const longestWait = longestWaitMs(workload, Math.max(writableAgainAt, consumerLedAt));
+        await workload.subscription.stop();
+        figures.push(
+          `${disruption.name}: ${workload.acknowledged.length} writes, writable again after ${writableAgainAt - disruptedAt} ms, consumer led again after ${consumerLedAt - disruptedAt} ms, longest handler wait ${longestWait} ms, ${workload.handlerRuns() - workload.handled.size} redeliveries, ${workload.retriedErrors.length} retried write errors`,
+        );
+        if (killed !== undefined) await bed.cluster.node(killed).restart();
+        await healed(bed, storage);
+
+        const unhandled = workload.acknowledged.filter((ack) => !workload.handled.has(ack.id));
+        expect(unhandled).toEqual([]);
+        // An election is shorter than the store's timeoutMs: no write may fail meanwhile.
+        expect(workload.retriedErrors).toEqual([]);
+        expect(longestWait).toBeLessThanOrEqual(MAX_WAIT_MS);
+        for (let writer = 0; writer < WRITERS; writer += 1) {
+          const stream = `${category}-${writer}`;
+          const stored = await store.get(stream);
+          const acked = workload.acknowledged.filter((ack) => ack.stream === stream);
+          // Dense positions holding exactly the acknowledged messages, each once.
+          expect(stored.map((message) => message.position)).toEqual(stored.map((_, i) => i));
+          expect(stored.map((message) => message.id)).toEqual(acked.map((ack) => ack.id));
+        }
+      }
+    });
+  }
+});
