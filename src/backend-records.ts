@@ -61,6 +61,8 @@ export interface RawMessage {
   readonly body: Uint8Array;
   /** Subject on NATS; `category.id.position`-shaped on memory. */
   readonly subject: string;
+  /** Its stored headers, where the backend keeps them (NATS) and the message has any. Read by instrumentation only. */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
 }
 
 /**

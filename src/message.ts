@@ -73,6 +73,8 @@ export interface PreparedMessage {
   readonly metadata: Metadata;
   /** The wire body (see `body.ts`); its length is what `maxMessageSize` limits. */
   readonly body: Uint8Array;
+  /** Headers stored with it where the backend keeps headers (only instrumentation sets them: headers slow reads). */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -3,6 +3,7 @@
  * shape, which has nothing optional. Unknown keys are refused so a typo is not silently ignored.
  */
 import { InvalidOptionsError } from "./errors.ts";
+import type { Instrumentation } from "./instrumentation.ts";
 import { checkOptionKeys, positiveInteger } from "./option-checks.ts";
 import { checkPrefix } from "./stream-name.ts";
 
@@ -51,6 +52,12 @@ export interface MessageStoreOptions {
    */
   timeoutMs?: number | undefined;
   /**
+   * Tracing and metrics: `otelInstrumentation()` from `message-store/otel`, or your own
+   * `Instrumentation` (see `src/instrumentation.ts`).
+   * @default undefined (nothing is recorded, at no cost)
+   */
+  instrumentation?: Instrumentation | undefined;
+  /**
    * Logging in to a secured nats-server: give one of `user` with `password`, `token`,
    * `nkeySeed` or `credsFile` (credentials in the URL, `nats://user:password@host:4222`, work
    * too). A refused login fails `connect` at once with `AuthorizationError`.
@@ -92,6 +99,7 @@ export interface ResolvedOptions {
   readonly maxMessageSize: number | undefined;
   readonly replicas: number;
   readonly timeoutMs: number;
+  readonly instrumentation: Instrumentation | undefined;
 }
 
 export const DEFAULT_PREFIX = "";
@@ -112,6 +120,7 @@ const KNOWN_KEYS = new Set([
   "maxMessageSize",
   "replicas",
   "timeoutMs",
+  "instrumentation",
   // Checked by connection-security.ts; not kept in the resolved options, so no secret is
   // reachable from `store.options`.
   "user",
@@ -143,5 +152,15 @@ export function resolveOptions(options: MessageStoreOptions = {}): ResolvedOptio
     maxMessageSize: positiveInteger(options.maxMessageSize, "maxMessageSize"),
     replicas: positiveInteger(options.replicas, "replicas") ?? DEFAULT_REPLICAS,
     timeoutMs: positiveInteger(options.timeoutMs, "timeoutMs") ?? DEFAULT_TIMEOUT_MS,
+    instrumentation: checkInstrumentation(options.instrumentation),
   };
+}
+
+function checkInstrumentation(value: Instrumentation | undefined): Instrumentation | undefined {
+  if (value === undefined) return undefined;
+  const members: unknown[] = [value?.write, value?.attempt, value?.fetch];
+  if (members.some((member) => typeof member !== "function")) {
+    throw new InvalidOptionsError("instrumentation must have write, attempt and fetch methods");
+  }
+  return value;
 }

@@ -42,6 +42,7 @@ import {
   matchesExpectedVersion,
 } from "./expected-version.ts";
 import { findRetriedWrite, WritesByStream } from "./idempotency.ts";
+import type { InstrumentedStore, WriteScope } from "./instrumentation.ts";
 import {
   checkMessage,
   type Message,
@@ -228,12 +229,15 @@ export class MessageStore implements AsyncDisposable {
   /** Entity stores made by this store: its writes move their cached entities. */
   readonly #entityStores = new EntityRegistry();
   readonly #subscriptions = new Set<Subscription>();
+  /** What the instrumentation is told about this store, made once. */
+  readonly #instrumented: InstrumentedStore;
   #closing: Promise<void> | undefined;
 
   /** Use `connect()` or `fromNats()`; this is for custom backends and tests. */
   constructor(backend: Backend, options: ResolvedOptions) {
     this.#backend = backend;
     this.#options = options;
+    this.#instrumented = { backend: backend.kind, prefix: options.prefix };
   }
 
   /** `"memory"` or `"nats"`. */
@@ -285,8 +289,39 @@ export class MessageStore implements AsyncDisposable {
       options.expectedVersion === undefined ? "any" : options.expectedVersion,
     );
     const contract = contractOf(stream);
+    const instrumentation = this.#options.instrumentation;
+    if (instrumentation === undefined)
+      return this.#writeChecked(parsed, messages, expected, contract);
+    const first: Message | undefined = Array.isArray(messages) ? messages[0] : messages;
+    const scope = instrumentation.write({
+      store: this.#instrumented,
+      streamName: parsed.name,
+      category: parsed.category,
+      streamId: parsed.id,
+      messageType: typeof first?.type === "string" ? first.type : "",
+      messageCount: Array.isArray(messages) ? messages.length : 1,
+      expectedVersion: expected,
+    });
+    try {
+      const result = await this.#writeChecked(parsed, messages, expected, contract, scope);
+      scope.end(result);
+      return result;
+    } catch (error) {
+      scope.fail(error);
+      throw error;
+    }
+  }
+
+  async #writeChecked(
+    parsed: ParsedStream,
+    messages: Message | readonly Message[],
+    expected: ExpectedVersion,
+    contract: ReturnType<typeof contractOf>,
+    scope?: WriteScope,
+  ): Promise<WriteResult> {
     const prepared = this.#prepare(
       contract === undefined ? messages : await checkWrite(contract, messages),
+      scope,
     );
     // Only a caller's own id can come back in a retry; one made up here is new by definition,
     // so such writes skip the caches of earlier writes (a cost on every write, bench W6).
@@ -480,19 +515,32 @@ export class MessageStore implements AsyncDisposable {
     }
     const handlers = checkHandlerMap(options.handlers, "fetch");
     const { init } = options;
+    const scope = this.#options.instrumentation?.fetch({
+      store: this.#instrumented,
+      streamName: parsed.name,
+      category: parsed.category,
+    });
     let state = typeof init === "function" ? (init as () => State)() : init;
     let version = -1;
-    const pages = upcastPages(
-      this.#backend.readStreamPages(parsed, 0, Number.POSITIVE_INFINITY),
-      upcasterFor(contractOf(stream)),
-    );
-    for await (const page of pages) {
-      for (const message of page) {
-        const handler = handlers[message.type];
-        if (handler !== undefined) state = handler(state, message);
-        version = message.position;
+    let count = 0;
+    try {
+      const pages = upcastPages(
+        this.#backend.readStreamPages(parsed, 0, Number.POSITIVE_INFINITY),
+        upcasterFor(contractOf(stream)),
+      );
+      for await (const page of pages) {
+        count += page.length;
+        for (const message of page) {
+          const handler = handlers[message.type];
+          if (handler !== undefined) state = handler(state, message);
+          version = message.position;
+        }
       }
+    } catch (error) {
+      scope?.fail(error);
+      throw error;
     }
+    scope?.end({ version, messages: count });
     return { state, version };
   }
 
@@ -549,6 +597,7 @@ export class MessageStore implements AsyncDisposable {
   subscribe(target: TargetRef, options: SubscribeOptions): Subscription {
     this.#assertOpen();
     const parsed = parseTarget(target);
+    const instrumentation = this.#options.instrumentation;
     const { rest, hook } = splitConsumerOptions(options, contractOf(target), "subscribe");
     const subscription = createSubscription(
       this.#backend,
@@ -556,6 +605,7 @@ export class MessageStore implements AsyncDisposable {
       { ...rest, handlers: withHandlerContext(rest.handlers, this.#replyWriter) },
       this.#options.logger,
       hook,
+      instrumentation && { hook: instrumentation, store: this.#instrumented, target: parsed.name },
     );
     this.#subscriptions.add(subscription);
     return subscription;
@@ -796,7 +846,8 @@ export class MessageStore implements AsyncDisposable {
     if (this.#closing !== undefined) throw new ClosedError();
   }
 
-  #prepare(messages: Message | readonly Message[]): PreparedMessage[] {
+  /** Checks, ids and encodes; `scope` adds the instrumentation's metadata and headers. */
+  #prepare(messages: Message | readonly Message[], scope?: WriteScope): PreparedMessage[] {
     const list = messageList(messages);
     const seen = new Set<string>();
     return list.map((raw, index) => {
@@ -807,7 +858,10 @@ export class MessageStore implements AsyncDisposable {
           `message [${index}] repeats id ${id} of an earlier message in the same write`,
         );
       seen.add(id);
-      const metadata = message.metadata ?? {};
+      const metadata =
+        scope?.metadata === undefined
+          ? (message.metadata ?? {})
+          : { ...message.metadata, ...scope.metadata };
       const data = message.data === undefined ? {} : message.data;
       const body = encodeBody(message.type, data, metadata, id);
       if (body.length > this.#backend.maxMessageSize) {
@@ -815,7 +869,10 @@ export class MessageStore implements AsyncDisposable {
           `message [${index}] is ${body.length} bytes encoded, over maxMessageSize ${this.#backend.maxMessageSize}`,
         );
       }
-      return { id, type: message.type, data, metadata, body };
+      const headers = scope?.headers;
+      return headers === undefined
+        ? { id, type: message.type, data, metadata, body }
+        : { id, type: message.type, data, metadata, body, headers };
     });
   }
 }

@@ -6,12 +6,19 @@
  */
 import type { Delivery } from "../backend.ts";
 import { TimeoutError } from "../errors.ts";
+import type {
+  AttemptOutcome,
+  AttemptScope,
+  Instrumentation,
+  InstrumentedStore,
+} from "../instrumentation.ts";
 import type { RecordedMessage } from "../message.ts";
 import { errorText } from "./error-text.ts";
 import { createHandlerContext, type RecordingContext } from "./handler-context.ts";
-import type { ResolvedSubscribeOptions } from "./options.ts";
+import type { ResolvedConsumerOptions, ResolvedSubscribeOptions } from "./options.ts";
 import {
   describeDelivery,
+  nextStep,
   type SettleDeps,
   type Verdict,
   verdictBeforeHandling,
@@ -19,6 +26,15 @@ import {
 
 export interface AttemptDeps extends SettleDeps {
   readonly options: ResolvedSubscribeOptions;
+  /** Set when the store has the `instrumentation` option: each handler attempt opens a scope. */
+  readonly instrumentation?: AttemptInstrumentation | undefined;
+}
+
+export interface AttemptInstrumentation {
+  readonly hook: Instrumentation;
+  readonly store: InstrumentedStore;
+  /** The subscription's target name (category or stream). */
+  readonly target: string;
 }
 
 type Thrown = { readonly error: unknown } | undefined;
@@ -94,6 +110,9 @@ export function attemptDelivery(
   const recording = createHandlerContext(delivery, options.consumer, options.maxAttempts, attempt);
   const after = (thrown: Thrown): Verdict =>
     verdictAfter(delivery, message, attempt, deps, recording, thrown);
+  const scope = openAttemptScope(delivery, message, attempt, deps);
+  if (scope !== undefined)
+    return attemptInScope(scope, message, attempt, deps, after, handler, recording);
   let result: unknown;
   try {
     result = handler(message, recording.context);
@@ -102,6 +121,67 @@ export function attemptDelivery(
     return after({ error });
   }
   return settledHandler(result, options.handlerTimeoutMs, message.type).then(after);
+}
+
+type Handler = NonNullable<ResolvedSubscribeOptions["handlers"][string]>;
+
+/** The handler run inside the instrumentation's scope, which ends with the settled outcome. */
+async function attemptInScope(
+  scope: AttemptScope,
+  message: RecordedMessage,
+  attempt: number,
+  deps: AttemptDeps,
+  after: (thrown: Thrown) => Verdict,
+  handler: Handler,
+  recording: RecordingContext,
+): Promise<Verdict> {
+  const { options } = deps;
+  let running: Promise<void>;
+  try {
+    running = scope.run(() => handler(message, recording.context));
+  } catch (error) {
+    running = Promise.reject(error);
+  }
+  const verdict = after(await settledHandler(running, options.handlerTimeoutMs, message.type));
+  scope.end(attemptOutcome(verdict, attempt, options));
+  return verdict;
+}
+
+/** A scope for an attempt that will run a handler; `undefined` without instrumentation. */
+function openAttemptScope(
+  delivery: Delivery,
+  message: RecordedMessage,
+  attempt: number,
+  deps: AttemptDeps,
+): AttemptScope | undefined {
+  const instrumentation = deps.instrumentation;
+  if (instrumentation === undefined) return undefined;
+  return instrumentation.hook.attempt({
+    store: instrumentation.store,
+    consumer: deps.options.consumer,
+    target: instrumentation.target,
+    message,
+    attempt,
+    maxAttempts: deps.options.maxAttempts,
+    headers: delivery.raw.headers,
+    storage: delivery.raw.storage,
+    subject: delivery.raw.subject,
+  });
+}
+
+/** The verdict as the settle policy (`nextStep`) will settle it: a failed last attempt is given up. */
+function attemptOutcome(
+  verdict: Verdict,
+  attempt: number,
+  options: ResolvedConsumerOptions,
+): AttemptOutcome {
+  const step = nextStep(verdict, attempt, options);
+  if (step.kind === "ack") return step;
+  if (step.kind === "retry")
+    return { kind: "retry", error: verdict.kind === "ack" ? "" : verdict.error };
+  const givenUp = options.deadLetter === undefined ? "drop" : "dead-letter";
+  const reason = step.reason === "terminated" ? "terminated" : "failed";
+  return { kind: givenUp, reason, error: step.error };
 }
 
 function verdictAfter(

@@ -9,7 +9,7 @@ import type { Backend, ConsumerSource, Delivery } from "../backend.ts";
 import type { Logger } from "../options.ts";
 import type { ParsedTarget } from "../stream-name.ts";
 import { EventChannel } from "../util/event-channel.ts";
-import type { AttemptDeps } from "./attempt.ts";
+import type { AttemptDeps, AttemptInstrumentation } from "./attempt.ts";
 import { isMine } from "./group.ts";
 import { resolveSubscribeOptions } from "./options.ts";
 import { OrderedDispatcher } from "./ordered-dispatcher.ts";
@@ -200,7 +200,9 @@ export function createSubscription(
   options: SubscribeOptions,
   logger: Logger,
   hook?: DeliveryHook,
+  instrumentation?: AttemptInstrumentation,
 ): Subscription {
   const resolved = resolveSubscribeOptions(options);
-  return new BackendSubscription(backend, target, { backend, options: resolved, logger }, hook);
+  const deps = { backend, options: resolved, logger, instrumentation };
+  return new BackendSubscription(backend, target, deps, hook);
 }

@@ -150,6 +150,15 @@ const expectedLines: Record<string, readonly (string | RegExp)[]> = {
     "get of an account without events: undefined",
     "stores closed",
   ],
+  "12-tracing.ts": [
+    "6 spans in 1 trace",
+    /^POST \/accounts\/42\/deposits \(server\)$/,
+    /^ {2}write account:command \(producer\)$/,
+    /^ {4}process account:command \(consumer by account-service\)$/,
+    /^ {6}write account \(producer\)$/,
+    /^ {8}process account \(consumer by notifier\)$/,
+    /^ {10}write notification \(producer\)$/,
+  ],
 };
 
 /** Checks exit code, stderr and the expected lines of one run. */

@@ -7,12 +7,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { type MsgHdrs, headers as newHeaders } from "@nats-io/transport-node";
+import { withMessageHeaders } from "./message-headers.ts";
 import { type PublishOutcome, readAck } from "./publish.ts";
 import type { Requester } from "./requester.ts";
 
 export interface BatchEntry {
   readonly subject: string;
   readonly body: Uint8Array;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
 }
 
 export async function publishAtomicBatch(
@@ -27,12 +29,14 @@ export async function publishAtomicBatch(
   for (let index = 0; index < last; index += 1) {
     const entry = entries[index] as BatchEntry;
     const headers = index === 0 && firstHeaders !== undefined ? firstHeaders : newHeaders();
+    withMessageHeaders(headers, entry.headers);
     headers.set("Nats-Batch-Id", batchId);
     headers.set("Nats-Batch-Sequence", String(index + 1));
     requester.publish(entry.subject, entry.body, headers);
   }
   const commit = entries[last] as BatchEntry;
   const headers = last === 0 && firstHeaders !== undefined ? firstHeaders : newHeaders();
+  withMessageHeaders(headers, commit.headers);
   headers.set("Nats-Batch-Id", batchId);
   headers.set("Nats-Batch-Sequence", String(last + 1));
   headers.set("Nats-Batch-Commit", "1");

@@ -28,6 +28,7 @@ import { withinMs } from "../../util/within-ms.ts";
 import { AckBatch } from "./ack-batch.ts";
 import { NatsSourceStatus } from "./consumer-status.ts";
 import type { NatsContext } from "./context.ts";
+import { headersRecord } from "./message-headers.ts";
 import { deliveryFactsOf, replySubjectOf } from "./reply-subject.ts";
 
 /**
@@ -401,7 +402,13 @@ class NatsConsumerSource implements ConsumerSource {
       {
         message,
         error,
-        raw: { storage, sequence: facts.sequence, body, subject },
+        raw: {
+          storage,
+          sequence: facts.sequence,
+          body,
+          subject,
+          headers: headersRecord(msg.headers),
+        },
         deliveryCount: facts.deliveryCount,
         // A plain ack, not a confirmed one: waiting for the server's confirmation of every
         // ack capped a subscription at one message per round trip. An ack lost in transit

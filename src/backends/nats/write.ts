@@ -29,6 +29,7 @@ import { BoundedMap } from "../../util/bounded-map.ts";
 import { publishAtomicBatch } from "./atomic-batch.ts";
 import type { NatsInternals } from "./internals.ts";
 import { translateTimeout } from "./jetstream-errors.ts";
+import { withMessageHeaders } from "./message-headers.ts";
 import { type PublishOutcome, publishOne, withTransientRetries } from "./publish.ts";
 import { entityEnd } from "./read-stream.ts";
 import type { StorageConfig } from "./storage.ts";
@@ -176,11 +177,13 @@ export class EntityWriter {
           if (messages.length === 1) {
             const [message] = messages as [PreparedMessage];
             const subject = subjects.writeSubject(storage.layout, stream, end.version + 1);
-            return publishOne(requester, storage.name, subject, message.body, headers, remaining);
+            const sent = withMessageHeaders(headers, message.headers);
+            return publishOne(requester, storage.name, subject, message.body, sent, remaining);
           }
           const entries = messages.map((message, index) => ({
             subject: subjects.writeSubject(storage.layout, stream, end.version + 1 + index),
             body: message.body,
+            headers: message.headers,
           }));
           return publishAtomicBatch(requester, storage.name, entries, headers, remaining);
         },
