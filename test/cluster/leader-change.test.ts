@@ -146,8 +146,12 @@ describe.skipIf(!hasNats())(`a 3-node cluster with R3 categories ${natsSkipReaso
     // gaps"). Until that is fixed these two run only in the long profile, so CI does not
     // turn on a coin toss; the stream-leader ones run everywhere.
     const consumerLeaderChange = disruption.name.includes("consumer's leader");
-    const register = consumerLeaderChange && !longProfile ? it.skip : it;
-    register(`survives ${disruption.name}`, { timeout: 60_000 * ROUNDS }, async () => {
+    const skipped = consumerLeaderChange && !longProfile;
+    const register = skipped ? it.skip : it;
+    const reason = skipped
+      ? " [skipped outside MSTORE_CLUSTER_LONG=1: a new consumer leader is not yet always followed within 5 s]"
+      : "";
+    register(`survives ${disruption.name}${reason}`, { timeout: 60_000 * ROUNDS }, async () => {
       for (let round = 0; round < ROUNDS; round += 1) {
         categoryCounter += 1;
         const category = `proof${categoryCounter}`;
