@@ -16,7 +16,7 @@ export interface WriteResult {
  * Where a tail begins: after a global position, or at the first message stored at or after
  * a wall-clock instant (milliseconds since the epoch, fractional for sub-millisecond
  * precision). `waitFor` uses the instant of its call, so a write racing the call is never
- * lost between a "read the head" step and the start of the live feed.
+ * lost between a "read the last global position" step and the start of the live feed.
  */
 export type TailStart = { readonly afterGlobalPosition: number } | { readonly sinceTimeMs: number };
 

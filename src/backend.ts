@@ -119,7 +119,7 @@ export interface Backend {
   last(stream: ParsedStream, type: string | undefined): Promise<RecordedMessage | undefined>;
 
   /** The category's last global position; `0` when it has none. */
-  head(category: string): Promise<number>;
+  lastGlobalPosition(category: string): Promise<number>;
 
   /**
    * Every message of `target` from `start` on, existing ones first, then live as they are

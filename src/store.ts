@@ -633,7 +633,7 @@ export class MessageStore implements AsyncDisposable {
     const parsed = parseTarget(target);
     const start: TailStart =
       options.fromGlobalPosition === undefined
-        ? { afterGlobalPosition: await this.#backend.head(parsed.category) }
+        ? { afterGlobalPosition: await this.#backend.lastGlobalPosition(parsed.category) }
         : {
             afterGlobalPosition:
               nonNegativeInteger(options.fromGlobalPosition, "fromGlobalPosition", 1) - 1,

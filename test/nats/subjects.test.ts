@@ -53,8 +53,8 @@ describe("NATS subject layout", () => {
       [prefixed, "app."],
       [bare, ""],
     ] as const) {
-      expect(layout.categoryHead("dlq")).toBe(`${head}dlq.`);
-      expect(layout.redriveHead("dlq")).toBe(`${head}dlq._redrive.`);
+      expect(layout.categoryRoot("dlq")).toBe(`${head}dlq.`);
+      expect(layout.redriveRoot("dlq")).toBe(`${head}dlq._redrive.`);
       expect(layout.redriveSubject("dlq", "worker", 41, "account.1.3")).toBe(
         `${head}dlq._redrive.worker.41.account.1.3`,
       );

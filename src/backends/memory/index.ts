@@ -118,7 +118,7 @@ class MemoryBackend implements Backend {
     return lastOf(this.#categories, stream, type, this.#options.logger);
   }
 
-  async head(category: string): Promise<number> {
+  async lastGlobalPosition(category: string): Promise<number> {
     return this.#categories.get(category)?.length ?? 0;
   }
 

@@ -10,7 +10,7 @@ import { StreamNotFoundError } from "../../errors.ts";
 import type { ParsedTarget } from "../../stream-name.ts";
 import { listCategories } from "./categories.ts";
 import { durableConsumerConfig } from "./consumer.ts";
-import type { NatsInternals } from "./internals.ts";
+import type { NatsContext } from "./context.ts";
 import { REDRIVE_TOKEN } from "./subjects.ts";
 
 /**
@@ -20,44 +20,44 @@ import { REDRIVE_TOKEN } from "./subjects.ts";
  * beginning), which is why callers stop them first.
  */
 export async function resetNatsConsumer(
-  parts: NatsInternals,
+  nats: NatsContext,
   target: ParsedTarget,
   consumer: string,
   startAt: StartAt,
 ): Promise<void> {
-  const storage = await parts.storageFor(target.category, true);
+  const storage = await nats.storageFor(target.category, true);
   if (storage === undefined)
-    throw new StreamNotFoundError(parts.subjects.storageName(target.category));
-  const existing = await parts.manager.consumers.info(storage, consumer).catch(() => undefined);
-  if (existing !== undefined) await parts.manager.consumers.delete(storage, consumer);
+    throw new StreamNotFoundError(nats.subjects.storageName(target.category));
+  const existing = await nats.manager.consumers.info(storage, consumer).catch(() => undefined);
+  if (existing !== undefined) await nats.manager.consumers.delete(storage, consumer);
   const config = durableConsumerConfig(
     { target, consumer, batchSize: 1, ackWaitMs: DEFAULT_ACK_WAIT_MS, startAt },
-    parts.subjects.targetFilters(target),
+    nats.subjects.targetFilters(target),
   );
   if (existing?.config.ack_wait !== undefined) config.ack_wait = existing.config.ack_wait;
-  await parts.manager.consumers.add(storage, config);
+  await nats.manager.consumers.add(storage, config);
 }
 
 /** The stream a durable's filters name, or `undefined` for the whole category. */
 function streamOf(
-  parts: NatsInternals,
+  nats: NatsContext,
   category: string,
   info: JetStreamConsumerInfo,
 ): string | undefined {
   const filters = info.config.filter_subjects ?? [info.config.filter_subject ?? ""];
   const first = filters[0] ?? "";
   if (first === "" || first.endsWith(".>")) return undefined;
-  const { id } = parts.subjects.parse(category, first);
+  const { id } = nats.subjects.parse(category, first);
   return id === undefined ? undefined : `${category}-${id}`;
 }
 
-function infoOf(parts: NatsInternals, category: string, info: JetStreamConsumerInfo): ConsumerInfo {
+function infoOf(nats: NatsContext, category: string, info: JetStreamConsumerInfo): ConsumerInfo {
   const pending = info.num_pending;
   const inFlight = info.num_ack_pending;
   return {
     consumer: info.name,
     category,
-    stream: streamOf(parts, category, info),
+    stream: streamOf(nats, category, info),
     pending,
     inFlight,
     redelivered: info.num_redelivered,
@@ -67,14 +67,14 @@ function infoOf(parts: NatsInternals, category: string, info: JetStreamConsumerI
 }
 
 export async function natsConsumerInfo(
-  parts: NatsInternals,
+  nats: NatsContext,
   target: ParsedTarget,
   consumer: string,
 ): Promise<ConsumerInfo | undefined> {
-  const storage = await parts.catalog.lookup(target.category);
+  const storage = await nats.catalog.lookup(target.category);
   if (storage === undefined) return undefined;
-  const info = await parts.manager.consumers.info(storage.name, consumer).catch(() => undefined);
-  return info === undefined ? undefined : infoOf(parts, target.category, info);
+  const info = await nats.manager.consumers.info(storage.name, consumer).catch(() => undefined);
+  return info === undefined ? undefined : infoOf(nats, target.category, info);
 }
 
 const isRedriveDurable = (info: JetStreamConsumerInfo): boolean =>
@@ -83,22 +83,22 @@ const isRedriveDurable = (info: JetStreamConsumerInfo): boolean =>
   );
 
 export async function natsConsumers(
-  parts: NatsInternals,
+  nats: NatsContext,
   category: string | undefined,
 ): Promise<ConsumerInfo[]> {
   const places: { category: string; storage: string }[] = [];
   if (category === undefined) {
-    for (const stats of await listCategories(parts.manager, parts.subjects)) {
+    for (const stats of await listCategories(nats.manager, nats.subjects)) {
       places.push({ category: stats.category, storage: stats.storage });
     }
   } else {
-    const storage = await parts.catalog.lookup(category);
+    const storage = await nats.catalog.lookup(category);
     if (storage !== undefined) places.push({ category, storage: storage.name });
   }
   const found: ConsumerInfo[] = [];
   for (const place of places) {
-    const categoryFilter = parts.subjects.categoryHead(place.category);
-    for await (const info of parts.manager.consumers.list(place.storage)) {
+    const categoryFilter = nats.subjects.categoryRoot(place.category);
+    for await (const info of nats.manager.consumers.list(place.storage)) {
       const filters = info.config.filter_subjects ?? [info.config.filter_subject ?? ""];
       // Only durables: the ephemeral consumers of `tail`, `waitFor` and reads outlive their
       // feed until the server's inactivity timeout. A stream shared by several categories:
@@ -109,7 +109,7 @@ export async function natsConsumers(
         !filters.some((filter) => filter.startsWith(categoryFilter))
       )
         continue;
-      found.push(infoOf(parts, place.category, info));
+      found.push(infoOf(nats, place.category, info));
     }
   }
   return found;

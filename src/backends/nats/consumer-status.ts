@@ -9,13 +9,13 @@ import { EventChannel } from "../../util/event-channel.ts";
 import type { NatsContext } from "./context.ts";
 
 export class NatsSourceStatus {
-  readonly #context: NatsContext;
+  readonly #nats: NatsContext;
   readonly #events = new EventChannel<BackendStatus>();
   readonly #closed: AbortSignal;
   #watching = false;
 
-  constructor(context: NatsContext, closed: AbortSignal) {
-    this.#context = context;
+  constructor(nats: NatsContext, closed: AbortSignal) {
+    this.#nats = nats;
     this.#closed = closed;
     closed.addEventListener("abort", () => this.#events.end(), { once: true });
   }
@@ -36,8 +36,7 @@ export class NatsSourceStatus {
 
   async #watchConnection(): Promise<void> {
     // nats.js hands out a queued iterator with `stop()`; it ends the loop below on close.
-    const statuses: AsyncIterable<Status> & { stop?: () => void } =
-      this.#context.connection.status();
+    const statuses: AsyncIterable<Status> & { stop?: () => void } = this.#nats.connection.status();
     const stop = (): void => statuses.stop?.();
     this.#closed.addEventListener("abort", stop, { once: true });
     try {

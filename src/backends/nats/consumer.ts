@@ -112,17 +112,17 @@ export interface DurablePlace {
   adapt(delivery: Delivery, storage: string): Delivery;
 }
 
-function targetPlace(context: NatsContext, spec: ConsumerSpec): DurablePlace {
+function targetPlace(nats: NatsContext, spec: ConsumerSpec): DurablePlace {
   const { target } = spec;
   return {
     category: target.category,
     name: spec.consumer,
-    filters: context.subjects.targetFilters(target),
+    filters: nats.subjects.targetFilters(target),
     async storage() {
-      const storage = await context.storageFor(target.category, true);
+      const storage = await nats.storageFor(target.category, true);
       // `create` makes storageFor throw rather than return nothing; this only narrows the type.
       if (storage === undefined)
-        throw new StreamNotFoundError(context.subjects.storageName(target.category));
+        throw new StreamNotFoundError(nats.subjects.storageName(target.category));
       return storage;
     },
     adapt: (delivery) => delivery,
@@ -131,15 +131,15 @@ function targetPlace(context: NatsContext, spec: ConsumerSpec): DurablePlace {
 
 /** Opens (or joins) the durable consumer `spec.consumer` on the target's category, or the durable `place` names. */
 export function openNatsConsumer(
-  context: NatsContext,
+  nats: NatsContext,
   spec: ConsumerSpec,
-  place: DurablePlace = targetPlace(context, spec),
+  place: DurablePlace = targetPlace(nats, spec),
 ): ConsumerSource {
-  return new NatsConsumerSource(context, spec, place);
+  return new NatsConsumerSource(nats, spec, place);
 }
 
 class NatsConsumerSource implements ConsumerSource {
-  readonly #context: NatsContext;
+  readonly #nats: NatsContext;
   readonly #spec: ConsumerSpec;
   readonly #place: DurablePlace;
   readonly #closed = new AbortController();
@@ -153,12 +153,12 @@ class NatsConsumerSource implements ConsumerSource {
   readonly #status: NatsSourceStatus;
   readonly #acks: AckBatch;
 
-  constructor(context: NatsContext, spec: ConsumerSpec, place: DurablePlace) {
-    this.#context = context;
+  constructor(nats: NatsContext, spec: ConsumerSpec, place: DurablePlace) {
+    this.#nats = nats;
     this.#spec = spec;
     this.#place = place;
-    this.#status = new NatsSourceStatus(context, this.#closed.signal);
-    this.#acks = new AckBatch(context.requester, context.options.timeoutMs, (error) =>
+    this.#status = new NatsSourceStatus(nats, this.#closed.signal);
+    this.#acks = new AckBatch(nats.requester, nats.options.timeoutMs, (error) =>
       this.#log("warn", error, "an ack was not confirmed; its messages may be redelivered"),
     );
   }
@@ -230,7 +230,7 @@ class NatsConsumerSource implements ConsumerSource {
   /** Makes the consumer and opens its consume; the storage, or `undefined` once the source closed meanwhile. */
   async #open(closed: AbortSignal): Promise<string | undefined> {
     // Setting up waits for a reconnect while the server is away; a close must not wait too.
-    const attemptMs = Math.min(this.#context.options.timeoutMs, REOPEN_ATTEMPT_TIMEOUT_MS);
+    const attemptMs = Math.min(this.#nats.options.timeoutMs, REOPEN_ATTEMPT_TIMEOUT_MS);
     const storage = await untilAborted(
       withinMs(this.#ensureConsumer(), attemptMs, "setting up the consumer"),
       closed,
@@ -250,7 +250,7 @@ class NatsConsumerSource implements ConsumerSource {
    * existing consumer cannot take this configuration, it is used as it is.
    */
   async #ensureConsumer(): Promise<string> {
-    const { manager } = this.#context;
+    const { manager } = this.#nats;
     const { name, filters } = this.#place;
     const storage = await this.#place.storage();
     const found = await manager.consumers.info(storage, name).catch(() => undefined);
@@ -267,7 +267,7 @@ class NatsConsumerSource implements ConsumerSource {
 
   async #consume(storage: string, attemptMs: number): Promise<ConsumerMessages> {
     const consumer = await withinMs(
-      this.#context.jetstream.consumers.get(storage, this.#place.name),
+      this.#nats.jetstream.consumers.get(storage, this.#place.name),
       attemptMs,
       "looking up the consumer",
     );
@@ -341,8 +341,7 @@ class NatsConsumerSource implements ConsumerSource {
       void messages.close();
     }, CONSUME_IDLE_HEARTBEAT_MS);
     // nats.js hands out a queued iterator with `stop()`; the consume's end stops it.
-    const statuses: AsyncIterable<Status> & { stop?: () => void } =
-      this.#context.connection.status();
+    const statuses: AsyncIterable<Status> & { stop?: () => void } = this.#nats.connection.status();
     const stop = (): void => {
       clearInterval(check);
       statuses.stop?.();
@@ -386,7 +385,7 @@ class NatsConsumerSource implements ConsumerSource {
     let message: RecordedMessage | undefined;
     let error: Error | undefined;
     try {
-      message = this.#context.decode(category, {
+      message = this.#nats.decode(category, {
         storage,
         subject,
         sequence: facts.sequence,
@@ -433,7 +432,7 @@ class NatsConsumerSource implements ConsumerSource {
       error === undefined
         ? { consumer, target: target.name }
         : { consumer, target: target.name, err: error };
-    this.#context.options.logger[level](fields, text);
+    this.#nats.options.logger[level](fields, text);
   }
 }
 

@@ -1,15 +1,17 @@
 /**
- * What the parts of the NATS backend share: the connection, the subject layout, how a
- * category finds its JetStream stream, and how a stored message becomes a RecordedMessage.
- * `index.ts` builds one context per store; writes, reads, consumers, tails and dead letters
- * each take it, so none of them reaches into another.
+ * `NatsContext`: what every part of the NATS backend shares, passed to each as `nats`: the
+ * connection, the subject layout, how a category finds its JetStream stream, and how a stored
+ * message becomes a RecordedMessage. `index.ts` builds one per store; writes, reads, consumers,
+ * tails and dead letters each take it, so none of them reaches into another.
  */
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { MsgHdrs, NatsConnection } from "@nats-io/transport-node";
 import type { CategorySettings } from "../../backend.ts";
 import type { RecordedMessage } from "../../message.ts";
 import type { ResolvedOptions } from "../../options.ts";
+import type { ConnectionWatch } from "./connection.ts";
 import type { Requester } from "./requester.ts";
+import type { CategoryStorage } from "./storage.ts";
 import type { SubjectLayout } from "./subjects.ts";
 
 /** A message as JetStream stored it, whichever API fetched it. */
@@ -51,4 +53,8 @@ export interface NatsContext {
    * Throws `MalformedMessageError` for a body that is not a JSON object with a string type.
    */
   decode(category: string, stored: StoredMessage): RecordedMessage;
+  /** The categories' JetStream streams as this store knows them: layout, guard, creation. */
+  readonly catalog: CategoryStorage;
+  /** Connection status as writes need it: whether a failed request may be retried. */
+  readonly watch: ConnectionWatch;
 }

@@ -32,21 +32,21 @@ export const DEAD_LETTER_HEADERS = {
 const oneLine = (value: string): string => value.replace(/[\r\n]+/g, " ").trim();
 
 /** `{category}-{id}` of the original message, from its decoded form or, when malformed, its subject. */
-function originalStream(context: NatsContext, letter: DeadLetter): string {
+function originalStream(nats: NatsContext, letter: DeadLetter): string {
   const decoded = letter.delivery.message;
   if (decoded !== undefined) return decoded.streamName;
-  const local = context.subjects.withoutPrefix(letter.delivery.raw.subject);
+  const local = nats.subjects.withoutPrefix(letter.delivery.raw.subject);
   const [category, id] = local.split(".");
   return id === undefined ? (category ?? local) : `${category}-${id}`;
 }
 
-function deadLetterHeaders(context: NatsContext, letter: DeadLetter): MsgHdrs {
+function deadLetterHeaders(nats: NatsContext, letter: DeadLetter): MsgHdrs {
   const values = headers();
   values.set(DEAD_LETTER_HEADERS.reason, letter.reason);
   values.set(DEAD_LETTER_HEADERS.error, oneLine(letter.error));
   values.set(DEAD_LETTER_HEADERS.attempts, String(letter.attempts));
   values.set(DEAD_LETTER_HEADERS.consumer, letter.consumer);
-  values.set(DEAD_LETTER_HEADERS.originalStream, originalStream(context, letter));
+  values.set(DEAD_LETTER_HEADERS.originalStream, originalStream(nats, letter));
   values.set(DEAD_LETTER_HEADERS.originalSequence, String(letter.delivery.raw.sequence));
   const time = letter.delivery.message?.time;
   if (time !== undefined) values.set(DEAD_LETTER_HEADERS.originalTime, time.toISOString());
@@ -68,12 +68,12 @@ export function deadLetterCategorySettings(options: ResolvedOptions): CategorySe
   };
 }
 
-export async function writeNatsDeadLetter(context: NatsContext, letter: DeadLetter): Promise<void> {
-  await context.ensureStorage(letter.category, deadLetterCategorySettings(context.options));
+export async function writeNatsDeadLetter(nats: NatsContext, letter: DeadLetter): Promise<void> {
+  await nats.ensureStorage(letter.category, deadLetterCategorySettings(nats.options));
   const raw = letter.delivery.raw;
-  const subject = context.subjects.deadLetterSubject(letter.category, raw.subject);
-  await context.jetstream.publish(subject, raw.body, {
-    headers: deadLetterHeaders(context, letter),
+  const subject = nats.subjects.deadLetterSubject(letter.category, raw.subject);
+  await nats.jetstream.publish(subject, raw.body, {
+    headers: deadLetterHeaders(nats, letter),
   });
 }
 
@@ -89,16 +89,16 @@ function messageOf(decode: () => RecordedMessage): RecordedMessage | undefined {
 
 /** A dead letter in Zencastr's form: the body alone on `{…}.{dlq}.{category}.{id}`. */
 function zencastrRecordOf(
-  context: NatsContext,
+  nats: NatsContext,
   category: string,
   stored: StoredMessage,
 ): DeadLetterRecord | undefined {
-  const place = zencastrDeadLetterPlace(context.subjects.parse(category, stored.subject).tokens);
+  const place = zencastrDeadLetterPlace(nats.subjects.parse(category, stored.subject).tokens);
   if (place === undefined) return undefined;
   const streamName = `${place.category}-${place.streamId}`;
   return {
     // Its global position and time are the dead letter's own: Zencastr records neither.
-    message: messageOf(() => decodeStored(context.subjects, category, stored, place)),
+    message: messageOf(() => decodeStored(nats.subjects, category, stored, place)),
     streamName,
     deadLetterPosition: stored.sequence,
     consumer: undefined,
@@ -115,18 +115,18 @@ function zencastrRecordOf(
  * Zencastr's; `undefined` for anything else there.
  */
 export function deadLetterRecordOf(
-  context: NatsContext,
+  nats: NatsContext,
   category: string,
   stored: StoredMessage,
 ): DeadLetterRecord | undefined {
   const header = (name: string): string => stored.headers?.get(name) ?? "";
   const consumer = header(DEAD_LETTER_HEADERS.consumer);
-  if (consumer === "") return zencastrRecordOf(context, category, stored);
+  if (consumer === "") return zencastrRecordOf(nats, category, stored);
   const originalSequence = Number(header(DEAD_LETTER_HEADERS.originalSequence));
   const originalTime = header(DEAD_LETTER_HEADERS.originalTime);
   return {
     message: messageOf(() => ({
-      ...context.decode(category, stored),
+      ...nats.decode(category, stored),
       globalPosition: originalSequence,
       // Dead letters written before the header existed keep the time they were dead-lettered.
       time: originalTime === "" ? stored.time : new Date(originalTime),

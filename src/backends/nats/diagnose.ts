@@ -6,25 +6,25 @@ import type { ConsumerInfo, StreamInfo } from "@nats-io/jetstream";
 import type { NatsConnection, ServerInfo } from "@nats-io/transport-node";
 import type { Diagnosis, Finding } from "../../diagnosis.ts";
 import { isVersionAtLeast, REQUIRED_SERVER_VERSION } from "./connection.ts";
-import type { NatsInternals } from "./internals.ts";
+import type { NatsContext } from "./context.ts";
 
 /** Where the server's settings are published: answered for the system account, or an account that imports it. */
 const VARZ_SUBJECT = "$SYS.REQ.SERVER.PING.VARZ";
 const VARZ_TIMEOUT_MS = 1500;
 
-export async function diagnoseNats(parts: NatsInternals): Promise<Diagnosis> {
-  const info = parts.connection.info;
+export async function diagnoseNats(nats: NatsContext): Promise<Diagnosis> {
+  const info = nats.connection.info;
   const clusterSize = clusterSizeOf(info);
   const findings: Finding[] = [serverFinding(info), clusterFinding(info, clusterSize)];
-  findings.push(await syncFinding(parts.connection));
-  for await (const stream of parts.manager.streams.list()) {
+  findings.push(await syncFinding(nats.connection));
+  for await (const stream of nats.manager.streams.list()) {
     const categories = (stream.config.subjects ?? [])
-      .map((subject) => parts.subjects.categoryOfFilter(subject))
+      .map((subject) => nats.subjects.categoryOfFilter(subject))
       .filter((category): category is string => category !== undefined);
     const [category] = categories;
     if (category === undefined) continue;
     findings.push(categoryFinding(category, stream, clusterSize));
-    for await (const consumer of parts.manager.consumers.list(stream.config.name)) {
+    for await (const consumer of nats.manager.consumers.list(stream.config.name)) {
       findings.push(consumerFinding(category, stream, consumer));
     }
   }

@@ -27,13 +27,13 @@ import { listCategories } from "./categories.ts";
 import { ConnectionWatch, checkServer, openConnection } from "./connection.ts";
 import { openNatsConsumer } from "./consumer.ts";
 import { natsConsumerInfo, natsConsumers, resetNatsConsumer } from "./consumer-admin.ts";
+import type { NatsContext } from "./context.ts";
 import { writeNatsDeadLetter } from "./dead-letter.ts";
 import { discardNatsDeadLetter, natsDeadLetters } from "./dead-letter-workflow.ts";
 import { decodeStored } from "./decode.ts";
 import { diagnoseNats } from "./diagnose.ts";
-import type { NatsInternals } from "./internals.ts";
 import { mergeSources } from "./merged-source.ts";
-import { categoryHead, readCategory } from "./read-category.ts";
+import { lastGlobalPosition, readCategory } from "./read-category.ts";
 import { entityEnd, lastMessage, readStreamPages } from "./read-stream.ts";
 import { redriveNats } from "./redrive.ts";
 import { redriveFeed } from "./redrive-feed.ts";
@@ -48,7 +48,7 @@ import { EntityWriter } from "./write.ts";
 async function createInternals(
   connection: NatsConnection,
   options: ResolvedOptions,
-): Promise<NatsInternals> {
+): Promise<NatsContext> {
   const subjects = createSubjectLayout(options.prefix);
   const jetstreamOptions = { timeout: options.timeoutMs };
   const manager = await jetstreamManager(connection, { ...jetstreamOptions, checkAPI: false });
@@ -89,7 +89,7 @@ async function drainOrClose(connection: NatsConnection, timeoutMs: number): Prom
 class NatsBackend implements Backend {
   readonly kind = "nats";
   readonly maxMessageSize: number;
-  readonly #parts: NatsInternals;
+  readonly #nats: NatsContext;
   readonly #writer: EntityWriter;
   /** Only a connection we opened is ours to close. */
   readonly #ownsConnection: boolean;
@@ -98,22 +98,18 @@ class NatsBackend implements Backend {
   readonly snapshots: NatsSnapshots;
   #closing: Promise<void> | undefined;
 
-  constructor(parts: NatsInternals, maxMessageSize: number, ownsConnection: boolean) {
-    this.#connection = parts.connection;
-    this.#options = parts.options;
-    this.#parts = parts;
-    this.#writer = new EntityWriter(parts);
+  constructor(nats: NatsContext, maxMessageSize: number, ownsConnection: boolean) {
+    this.#connection = nats.connection;
+    this.#options = nats.options;
+    this.#nats = nats;
+    this.#writer = new EntityWriter(nats);
     this.maxMessageSize = maxMessageSize;
     this.#ownsConnection = ownsConnection;
-    this.snapshots = new NatsSnapshots(
-      parts.jetstream,
-      parts.options.prefix,
-      parts.options.replicas,
-    );
+    this.snapshots = new NatsSnapshots(nats.jetstream, nats.options.prefix, nats.options.replicas);
   }
 
   async ensureCategory(category: string, settings: CategorySettings): Promise<void> {
-    await this.#parts.catalog.ensure(category, settings);
+    await this.#nats.catalog.ensure(category, settings);
   }
 
   async append(
@@ -129,7 +125,7 @@ class NatsBackend implements Backend {
     fromPosition: number,
     maxCount: number,
   ): AsyncGenerator<RecordedMessage[]> {
-    yield* readStreamPages(this.#parts, stream, fromPosition, maxCount);
+    yield* readStreamPages(this.#nats, stream, fromPosition, maxCount);
   }
 
   async *readCategory(
@@ -137,19 +133,19 @@ class NatsBackend implements Backend {
     fromGlobalPosition: number,
     maxCount: number,
   ): AsyncGenerator<RecordedMessage> {
-    yield* readCategory(this.#parts, category, fromGlobalPosition, maxCount);
+    yield* readCategory(this.#nats, category, fromGlobalPosition, maxCount);
   }
 
   async version(stream: ParsedStream): Promise<number> {
-    return (await entityEnd(this.#parts, stream)).version;
+    return (await entityEnd(this.#nats, stream)).version;
   }
 
   async last(stream: ParsedStream, type: string | undefined): Promise<RecordedMessage | undefined> {
-    return lastMessage(this.#parts, stream, type);
+    return lastMessage(this.#nats, stream, type);
   }
 
-  async head(category: string): Promise<number> {
-    return categoryHead(this.#parts, category);
+  async lastGlobalPosition(category: string): Promise<number> {
+    return lastGlobalPosition(this.#nats, category);
   }
 
   async *tail(
@@ -157,57 +153,57 @@ class NatsBackend implements Backend {
     start: TailStart,
     signal: AbortSignal,
   ): AsyncGenerator<RecordedMessage> {
-    yield* tailNats(this.#parts, target, start, signal);
+    yield* tailNats(this.#nats, target, start, signal);
   }
 
   consume(spec: ConsumerSpec): ConsumerSource {
-    const parts = this.#parts;
-    const source = openNatsConsumer(parts, spec);
+    const nats = this.#nats;
+    const source = openNatsConsumer(nats, spec);
     if (spec.deadLetter === undefined) return source;
-    return mergeSources(source, redriveFeed(parts, spec, spec.deadLetter));
+    return mergeSources(source, redriveFeed(nats, spec, spec.deadLetter));
   }
 
   async resetConsumer(target: ParsedTarget, consumer: string, startAt: StartAt): Promise<void> {
-    await resetNatsConsumer(this.#parts, target, consumer, startAt);
+    await resetNatsConsumer(this.#nats, target, consumer, startAt);
   }
 
   async consumerInfo(target: ParsedTarget, consumer: string): Promise<ConsumerInfo | undefined> {
-    return natsConsumerInfo(this.#parts, target, consumer);
+    return natsConsumerInfo(this.#nats, target, consumer);
   }
 
   async consumers(category: string | undefined): Promise<ConsumerInfo[]> {
-    return natsConsumers(this.#parts, category);
+    return natsConsumers(this.#nats, category);
   }
 
   async *deadLetters(category: string): AsyncGenerator<DeadLetterRecord> {
-    yield* natsDeadLetters(this.#parts, category);
+    yield* natsDeadLetters(this.#nats, category);
   }
 
   async discardDeadLetter(category: string, deadLetterPosition: number): Promise<boolean> {
-    return discardNatsDeadLetter(this.#parts, category, deadLetterPosition);
+    return discardNatsDeadLetter(this.#nats, category, deadLetterPosition);
   }
 
   async redrive(category: string, deadLetterPositions: readonly number[]): Promise<number> {
-    return redriveNats(this.#parts, category, deadLetterPositions);
+    return redriveNats(this.#nats, category, deadLetterPositions);
   }
 
   async deadLetter(letter: DeadLetter): Promise<void> {
-    await writeNatsDeadLetter(this.#parts, letter);
+    await writeNatsDeadLetter(this.#nats, letter);
   }
 
   async diagnose(): Promise<Diagnosis> {
-    return diagnoseNats(this.#parts);
+    return diagnoseNats(this.#nats);
   }
 
   async categories(): Promise<CategoryStats[]> {
-    const parts = this.#parts;
-    return listCategories(parts.manager, parts.subjects);
+    const nats = this.#nats;
+    return listCategories(nats.manager, nats.subjects);
   }
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#writer.clear();
-      this.#parts.watch.stop();
+      this.#nats.watch.stop();
       if (this.#ownsConnection && !this.#connection.isClosed()) {
         await drainOrClose(this.#connection, this.#options.timeoutMs);
       }

@@ -1,26 +1,25 @@
-/** Reading a whole category in global (JetStream sequence) order, and its head. */
+/** Reading a whole category in global (JetStream sequence) order, and its last global position. */
 import { isMalformedMessageError } from "../../errors.ts";
 import type { RecordedMessage } from "../../message.ts";
-import type { StoredMessage } from "./context.ts";
+import type { NatsContext, StoredMessage } from "./context.ts";
 import { directBatch, PAGE_SIZE, scanWithConsumer } from "./direct-get.ts";
-import type { NatsInternals } from "./internals.ts";
 import type { StorageConfig } from "./storage.ts";
 
 export async function* storedFrom(
-  parts: NatsInternals,
+  nats: NatsContext,
   storage: StorageConfig,
   category: string,
   fromGlobalPosition: number,
   pageSize: number,
 ): AsyncGenerator<StoredMessage> {
   // A stream shared with other categories (Zencastr's) needs the category's filter.
-  const filter = storage.exclusive ? undefined : parts.subjects.categoryFilter(category);
+  const filter = storage.exclusive ? undefined : nats.subjects.categoryFilter(category);
   if (!storage.direct) {
     yield* scanWithConsumer(
-      parts.jetstream,
-      parts.manager,
+      nats.jetstream,
+      nats.manager,
       storage.name,
-      [parts.subjects.categoryFilter(category)],
+      [nats.subjects.categoryFilter(category)],
       fromGlobalPosition,
     );
     return;
@@ -28,12 +27,12 @@ export async function* storedFrom(
   let sequence = fromGlobalPosition;
   for (;;) {
     const page = await directBatch(
-      parts.requester,
+      nats.requester,
       storage.name,
       sequence,
       pageSize,
       filter,
-      parts.options.timeoutMs,
+      nats.options.timeoutMs,
     );
     yield* page;
     const last = page.at(-1);
@@ -43,17 +42,17 @@ export async function* storedFrom(
 }
 
 export async function* readCategory(
-  parts: NatsInternals,
+  nats: NatsContext,
   category: string,
   fromGlobalPosition: number,
   maxCount: number,
 ): AsyncGenerator<RecordedMessage> {
   if (maxCount <= 0) return;
-  const storage = await parts.catalog.lookup(category);
+  const storage = await nats.catalog.lookup(category);
   if (storage === undefined) return;
   let count = 0;
   for await (const stored of storedFrom(
-    parts,
+    nats,
     storage,
     category,
     fromGlobalPosition,
@@ -61,10 +60,10 @@ export async function* readCategory(
   )) {
     let message: RecordedMessage;
     try {
-      message = parts.decode(category, stored);
+      message = nats.decode(category, stored);
     } catch (error) {
       if (!isMalformedMessageError(error)) throw error;
-      parts.options.logger.warn(
+      nats.options.logger.warn(
         { storage: stored.storage, sequence: stored.sequence, subject: stored.subject, err: error },
         "skipping a malformed message in a category read",
       );
@@ -77,9 +76,9 @@ export async function* readCategory(
 }
 
 /** The category's last global position; `0` when it has none. */
-export async function categoryHead(parts: NatsInternals, category: string): Promise<number> {
-  const storage = await parts.catalog.lookup(category);
+export async function lastGlobalPosition(nats: NatsContext, category: string): Promise<number> {
+  const storage = await nats.catalog.lookup(category);
   if (storage === undefined) return 0;
-  const info = await parts.manager.streams.info(storage.name);
+  const info = await nats.manager.streams.info(storage.name);
   return info.state.last_seq;
 }

@@ -8,7 +8,7 @@
  */
 import type { RecordedMessage } from "../../message.ts";
 import type { ParsedStream } from "../../stream-name.ts";
-import type { StoredMessage } from "./context.ts";
+import type { NatsContext, StoredMessage } from "./context.ts";
 import { decodeStored } from "./decode.ts";
 import {
   directBatch,
@@ -19,7 +19,6 @@ import {
   PAGE_SIZE,
   scanWithConsumer,
 } from "./direct-get.ts";
-import type { NatsInternals } from "./internals.ts";
 import type { StorageConfig } from "./storage.ts";
 import { positionOfToken } from "./subjects.ts";
 
@@ -51,15 +50,15 @@ function positionsOf(entity: string, found: readonly StoredMessage[]): Positione
 
 /** Every message on `filters` in sequence order, each position counted rather than read from the subject. */
 async function* scanCounting(
-  parts: NatsInternals,
+  nats: NatsContext,
   storage: StorageConfig,
   filters: string[],
 ): AsyncGenerator<PositionedPage> {
   let position = 0;
   let page: Positioned[] = [];
   for await (const stored of scanWithConsumer(
-    parts.jetstream,
-    parts.manager,
+    nats.jetstream,
+    nats.manager,
     storage.name,
     filters,
     1,
@@ -80,25 +79,25 @@ async function* scanCounting(
  * index); without, a consumer filtered to the subject.
  */
 async function* entitySubjectPages(
-  parts: NatsInternals,
+  nats: NatsContext,
   storage: StorageConfig,
   stream: ParsedStream,
 ): AsyncGenerator<PositionedPage> {
-  const subject = parts.subjects.entitySubject(stream);
+  const subject = nats.subjects.entitySubject(stream);
   if (!storage.direct) {
-    yield* scanCounting(parts, storage, [subject]);
+    yield* scanCounting(nats, storage, [subject]);
     return;
   }
   let position = 0;
   let sequence = 1;
   for (;;) {
     const page = await directBatch(
-      parts.requester,
+      nats.requester,
       storage.name,
       sequence,
       PAGE_SIZE,
       subject,
-      parts.options.timeoutMs,
+      nats.options.timeoutMs,
     );
     yield page.map((stored) => ({ stored, position: position++ }));
     const last = page.at(-1);
@@ -109,31 +108,31 @@ async function* entitySubjectPages(
 
 /** A long entity, from `fromPosition` on, a page of sequences at a time. */
 async function* pagesFrom(
-  parts: NatsInternals,
+  nats: NatsContext,
   storage: StorageConfig,
   stream: ParsedStream,
   fromPosition: number,
 ): AsyncGenerator<PositionedPage> {
   const start = await lastOnSubject(
-    parts.manager,
+    nats.manager,
     storage,
-    parts.subjects.positionSubject(stream, fromPosition),
+    nats.subjects.positionSubject(stream, fromPosition),
   );
   if (start === undefined) return;
-  const wildcard = parts.subjects.positionWildcard(stream);
+  const wildcard = nats.subjects.positionWildcard(stream);
   let sequence = start.sequence;
   for (;;) {
     const page = await directBatch(
-      parts.requester,
+      nats.requester,
       storage.name,
       sequence,
       PAGE_SIZE,
       wildcard,
-      parts.options.timeoutMs,
+      nats.options.timeoutMs,
     );
     yield page.map((stored) => ({
       stored,
-      position: parts.subjects.parse(stream.category, stored.subject).position,
+      position: nats.subjects.parse(stream.category, stored.subject).position,
     }));
     const last = page.at(-1);
     if (last === undefined || page.length < PAGE_SIZE) return;
@@ -147,16 +146,16 @@ async function* pagesFrom(
  * travel, whatever the entity's length; anything else takes the wildcard.
  */
 function subjectsToRead(
-  parts: NatsInternals,
+  nats: NatsContext,
   stream: ParsedStream,
   fromPosition: number,
   maxCount: number,
 ): string[] {
   if (fromPosition === 0 || maxCount >= MULTI_LAST_LIMIT) {
-    return [parts.subjects.positionWildcard(stream)];
+    return [nats.subjects.positionWildcard(stream)];
   }
   return Array.from({ length: maxCount }, (_, index) =>
-    parts.subjects.positionSubject(stream, fromPosition + index),
+    nats.subjects.positionSubject(stream, fromPosition + index),
   );
 }
 
@@ -166,34 +165,34 @@ function subjectsToRead(
  * page of sequences at a time, and entities with other writers' messages are scanned.
  */
 async function* positioned(
-  parts: NatsInternals,
+  nats: NatsContext,
   storage: StorageConfig,
   stream: ParsedStream,
   fromPosition: number,
   maxCount = Number.POSITIVE_INFINITY,
 ): AsyncGenerator<PositionedPage> {
   if (storage.layout === "zencastr") {
-    yield* entitySubjectPages(parts, storage, stream);
+    yield* entitySubjectPages(nats, storage, stream);
     return;
   }
-  const everySubject = parts.subjects.targetFilters(stream);
+  const everySubject = nats.subjects.targetFilters(stream);
   if (!storage.direct) {
-    yield* scanCounting(parts, storage, everySubject);
+    yield* scanCounting(nats, storage, everySubject);
     return;
   }
-  const entity = parts.subjects.entitySubject(stream);
+  const entity = nats.subjects.entitySubject(stream);
   const found = await multiLast(
-    parts.requester,
+    nats.requester,
     storage.name,
-    [...subjectsToRead(parts, stream, fromPosition, maxCount), entity],
-    parts.options.timeoutMs,
+    [...subjectsToRead(nats, stream, fromPosition, maxCount), entity],
+    nats.options.timeoutMs,
   );
   if (found === "too-many") {
-    yield* pagesFrom(parts, storage, stream, fromPosition);
+    yield* pagesFrom(nats, storage, stream, fromPosition);
     return;
   }
   const page = positionsOf(entity, found);
-  if (page === undefined) yield* scanCounting(parts, storage, everySubject);
+  if (page === undefined) yield* scanCounting(nats, storage, everySubject);
   else if (page.length > 0) yield page;
 }
 
@@ -202,21 +201,21 @@ async function* positioned(
  * short entity pays one tick for all of it rather than one per message.
  */
 export async function* readStreamPages(
-  parts: NatsInternals,
+  nats: NatsContext,
   stream: ParsedStream,
   fromPosition: number,
   maxCount: number,
 ): AsyncGenerator<RecordedMessage[]> {
   if (maxCount <= 0) return;
-  const storage = await parts.catalog.lookup(stream.category);
+  const storage = await nats.catalog.lookup(stream.category);
   if (storage === undefined) return;
   let remaining = maxCount;
-  for await (const page of positioned(parts, storage, stream, fromPosition, maxCount)) {
+  for await (const page of positioned(nats, storage, stream, fromPosition, maxCount)) {
     const messages: RecordedMessage[] = [];
     for (const { stored, position } of page) {
       if (position < fromPosition) continue;
       messages.push(
-        decodeStored(parts.subjects, stream.category, stored, {
+        decodeStored(nats.subjects, stream.category, stored, {
           category: stream.category,
           streamId: stream.id,
           position,
@@ -240,12 +239,12 @@ export interface EntityEnd {
 }
 
 async function countedEnd(
-  parts: NatsInternals,
+  nats: NatsContext,
   storage: StorageConfig,
   stream: ParsedStream,
 ): Promise<EntityEnd> {
   let end: EntityEnd = { version: -1, lastSequence: 0, last: undefined };
-  for await (const page of positioned(parts, storage, stream, 0)) {
+  for await (const page of positioned(nats, storage, stream, 0)) {
     const last = page.at(-1);
     if (last !== undefined) {
       end = { version: last.position, lastSequence: last.stored.sequence, last: undefined };
@@ -261,14 +260,14 @@ async function countedEnd(
  * one behind, which would let a write land with a wrong position.
  */
 async function subjectEnd(
-  parts: NatsInternals,
+  nats: NatsContext,
   storage: StorageConfig,
   stream: ParsedStream,
 ): Promise<EntityEnd> {
-  const subject = parts.subjects.entitySubject(stream);
-  const last = await lastOnSubject(parts.manager, storage, subject);
+  const subject = nats.subjects.entitySubject(stream);
+  const last = await lastOnSubject(nats.manager, storage, subject);
   if (last === undefined) return { version: -1, lastSequence: 0, last: undefined };
-  const count = await messagesOnSubject(parts.manager, storage, subject);
+  const count = await messagesOnSubject(nats.manager, storage, subject);
   return { version: count - 1, lastSequence: last.sequence, last };
 }
 
@@ -277,33 +276,33 @@ async function subjectEnd(
  * position wildcard, plus one on the bare entity subject in parallel to notice other writers,
  * whose messages must be counted.
  */
-export async function entityEnd(parts: NatsInternals, stream: ParsedStream): Promise<EntityEnd> {
-  const storage = await parts.catalog.lookup(stream.category);
+export async function entityEnd(nats: NatsContext, stream: ParsedStream): Promise<EntityEnd> {
+  const storage = await nats.catalog.lookup(stream.category);
   if (storage === undefined) return { version: -1, lastSequence: 0, last: undefined };
-  if (storage.layout === "zencastr") return subjectEnd(parts, storage, stream);
+  if (storage.layout === "zencastr") return subjectEnd(nats, storage, stream);
   const [last, bare] = await Promise.all([
-    lastOnSubject(parts.manager, storage, parts.subjects.positionWildcard(stream)),
-    lastOnSubject(parts.manager, storage, parts.subjects.entitySubject(stream)),
+    lastOnSubject(nats.manager, storage, nats.subjects.positionWildcard(stream)),
+    lastOnSubject(nats.manager, storage, nats.subjects.entitySubject(stream)),
   ]);
   if (bare === undefined) {
     if (last === undefined) return { version: -1, lastSequence: 0, last: undefined };
-    const { position } = parts.subjects.parse(stream.category, last.subject);
+    const { position } = nats.subjects.parse(stream.category, last.subject);
     if (position >= 0) return { version: position, lastSequence: last.sequence, last };
   }
-  const counted = await countedEnd(parts, storage, stream);
+  const counted = await countedEnd(nats, storage, stream);
   return { ...counted, lastSequence: last?.sequence ?? 0 };
 }
 
 export async function lastMessage(
-  parts: NatsInternals,
+  nats: NatsContext,
   stream: ParsedStream,
   type: string | undefined,
 ): Promise<RecordedMessage | undefined> {
   if (type === undefined) {
-    const end = await entityEnd(parts, stream);
+    const end = await entityEnd(nats, stream);
     if (end.version < 0) return undefined;
     if (end.last !== undefined) {
-      return decodeStored(parts.subjects, stream.category, end.last, {
+      return decodeStored(nats.subjects, stream.category, end.last, {
         category: stream.category,
         streamId: stream.id,
         position: end.version,
@@ -311,7 +310,7 @@ export async function lastMessage(
     }
   }
   let found: RecordedMessage | undefined;
-  for await (const page of readStreamPages(parts, stream, 0, Number.POSITIVE_INFINITY)) {
+  for await (const page of readStreamPages(nats, stream, 0, Number.POSITIVE_INFINITY)) {
     for (const message of page) if (type === undefined || message.type === type) found = message;
   }
   return found;

@@ -14,12 +14,8 @@ import type { NatsContext } from "./context.ts";
 import type { LateSource } from "./merged-source.ts";
 import { redrivePlace } from "./redrive.ts";
 
-export function redriveFeed(
-  context: NatsContext,
-  spec: ConsumerSpec,
-  deadLetter: string,
-): LateSource {
-  const place = redrivePlace(context, spec, deadLetter);
+export function redriveFeed(nats: NatsContext, spec: ConsumerSpec, deadLetter: string): LateSource {
+  const place = redrivePlace(nats, spec, deadLetter);
   let cancelled = false;
   let wake: () => void = () => {};
   const needed = new Promise<void>((resolve) => {
@@ -32,20 +28,20 @@ export function redriveFeed(
   const opened = (async () => {
     try {
       for (const filter of place.filters) {
-        watches.push(context.connection.subscribe(filter, { callback: () => wake() }));
+        watches.push(nats.connection.subscribe(filter, { callback: () => wake() }));
       }
-      if (await redriveWaiting(context, deadLetter, place.filters)) wake();
+      if (await redriveWaiting(nats, deadLetter, place.filters)) wake();
       await needed;
     } finally {
       stopWatching();
     }
     if (cancelled) return undefined;
-    context.options.logger.debug(
+    nats.options.logger.debug(
       { consumer: spec.consumer, deadLetter },
       "a re-drive exists; opening the re-drive feed",
     );
     // Its re-drive durable always reads every waiting message, whatever `startAt` says.
-    return openNatsConsumer(context, { ...spec, startAt: undefined }, place);
+    return openNatsConsumer(nats, { ...spec, startAt: undefined }, place);
   })();
   return {
     opened,
@@ -58,14 +54,14 @@ export function redriveFeed(
 
 /** `true` when a message waits on one of `filters` in the dead-letter category's stream. */
 async function redriveWaiting(
-  context: NatsContext,
+  nats: NatsContext,
   deadLetter: string,
   filters: readonly string[],
 ): Promise<boolean> {
-  const storage = await context.storageFor(deadLetter, false);
+  const storage = await nats.storageFor(deadLetter, false);
   if (storage === undefined) return false;
   for (const filter of filters) {
-    const found = await context.manager.streams
+    const found = await nats.manager.streams
       .getMessage(storage, { last_by_subj: filter })
       .catch(() => null);
     if (found !== null && found !== undefined) return true;

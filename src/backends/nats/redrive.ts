@@ -37,29 +37,29 @@ export function redriveDurableName(consumer: string, target: ParsedTarget): stri
 
 /** The durable a source with a dead-letter category reads besides its own (see consumer.ts). */
 export function redrivePlace(
-  context: NatsContext,
+  nats: NatsContext,
   spec: ConsumerSpec,
   deadLetterCategory: string,
 ): DurablePlace {
-  const { subjects } = context;
-  const mine = `${subjects.redriveHead(deadLetterCategory)}${spec.consumer}.`;
+  const { subjects } = nats;
+  const mine = `${subjects.redriveRoot(deadLetterCategory)}${spec.consumer}.`;
   // `{mine}{original sequence}.{original subject}`: any sequence, this consumer's target.
   const filters = subjects
     .targetFilters(spec.target)
     .map((filter) => `${mine}*.${subjects.withoutPrefix(filter)}`);
-  let originalStorage = context.subjects.storageName(spec.target.category);
+  let originalStorage = nats.subjects.storageName(spec.target.category);
   let deadLetterStorage = "";
   return {
     category: deadLetterCategory,
     name: redriveDurableName(spec.consumer, spec.target),
     filters,
     async storage() {
-      const original = await context.storageFor(spec.target.category, true);
+      const original = await nats.storageFor(spec.target.category, true);
       if (original === undefined) throw new StreamNotFoundError(originalStorage);
       originalStorage = original;
-      deadLetterStorage = await context.ensureStorage(
+      deadLetterStorage = await nats.ensureStorage(
         deadLetterCategory,
-        deadLetterCategorySettings(context.options),
+        deadLetterCategorySettings(nats.options),
       );
       return deadLetterStorage;
     },
@@ -68,7 +68,7 @@ export function redrivePlace(
       const originalSequence = Number(tokens[0]);
       const originalSubject = subjects.withPrefix(tokens.slice(1).join("."));
       const { category } = spec.target;
-      const { id = "", position } = context.subjects.parse(category, originalSubject);
+      const { id = "", position } = nats.subjects.parse(category, originalSubject);
       const decoded = delivery.message;
       const message =
         decoded === undefined
@@ -86,10 +86,10 @@ export function redrivePlace(
               globalPosition: originalSequence,
             };
       const forget = (): void => {
-        context.manager.streams
+        nats.manager.streams
           .deleteMessage(deadLetterStorage, delivery.raw.sequence, false)
           .catch((error: unknown) =>
-            context.options.logger.warn(
+            nats.options.logger.warn(
               { err: error, storage: deadLetterStorage, sequence: delivery.raw.sequence },
               "deleting a handled re-drive message failed",
             ),
@@ -131,17 +131,17 @@ function hasOwnId(body: Uint8Array): boolean {
 
 /** Moves the dead letters at `positions` to their consumers' re-drive subjects. Returns how many moved. */
 export async function redriveNats(
-  context: NatsContext,
+  nats: NatsContext,
   deadLetterCategory: string,
   positions: readonly number[],
 ): Promise<number> {
-  const storage = await context.storageFor(deadLetterCategory, false);
+  const storage = await nats.storageFor(deadLetterCategory, false);
   if (storage === undefined) return 0;
-  const dlqHead = context.subjects.categoryHead(deadLetterCategory);
-  const ownPrefix = context.subjects.redriveHead(deadLetterCategory);
+  const dlqHead = nats.subjects.categoryRoot(deadLetterCategory);
+  const ownPrefix = nats.subjects.redriveRoot(deadLetterCategory);
   let moved = 0;
   for (const seq of positions) {
-    const stored = await context.manager.streams.getMessage(storage, { seq }).catch(() => null);
+    const stored = await nats.manager.streams.getMessage(storage, { seq }).catch(() => null);
     const consumer = stored?.header?.get(DEAD_LETTER_HEADERS.consumer);
     const originalSequence = Number(stored?.header?.get(DEAD_LETTER_HEADERS.originalSequence));
     if (
@@ -158,15 +158,15 @@ export async function redriveNats(
     const originalStream = stored.header?.get(DEAD_LETTER_HEADERS.originalStream);
     if (originalStream) values.set(DEAD_LETTER_HEADERS.originalStream, originalStream);
     values.set(DEAD_LETTER_HEADERS.originalSequence, String(originalSequence));
-    const subject = context.subjects.redriveSubject(
+    const subject = nats.subjects.redriveSubject(
       deadLetterCategory,
       consumer,
       originalSequence,
       stored.subject.slice(dlqHead.length),
     );
-    await context.jetstream.publish(subject, stored.data, { headers: values });
+    await nats.jetstream.publish(subject, stored.data, { headers: values });
     // Published first: a failure in between leaves the dead letter, so nothing is lost.
-    await context.manager.streams.deleteMessage(storage, seq, false);
+    await nats.manager.streams.deleteMessage(storage, seq, false);
     moved += 1;
   }
   return moved;

@@ -8,7 +8,7 @@
  * - `zencastr`: every message of an entity on `{prefix}.{category}.{id}`, as the Zencastr
  *   Python message store writes it; positions are the order of that subject's messages.
  *
- * Dead letters and re-drive messages live under the dead-letter category's head.
+ * Dead letters and re-drive messages live under the dead-letter category's root (`categoryRoot`).
  */
 import type { ParsedStream, ParsedTarget } from "../../stream-name.ts";
 
@@ -51,14 +51,14 @@ export interface SubjectLayout {
   /** `{prefix}.{deadLetterCategory}.{original subject without prefix}`. */
   deadLetterSubject(deadLetterCategory: string, originalSubject: string): string;
   /** `{prefix}.{category}.`: every subject of the category starts so. */
-  categoryHead(category: string): string;
-  /** A subject without the `{prefix}.` head. */
+  categoryRoot(category: string): string;
+  /** A subject without the `{prefix}.` root. */
   withoutPrefix(subject: string): string;
   /** A subject without the prefix (as Zencastr names them) with it. */
   withPrefix(localSubject: string): string;
   /** `{prefix}.{deadLetterCategory}._redrive.`: every re-drive subject of the category starts so. */
-  redriveHead(deadLetterCategory: string): string;
-  /** `{redriveHead}{consumer}.{original sequence}.{original subject without prefix}`. */
+  redriveRoot(deadLetterCategory: string): string;
+  /** `{redriveRoot}{consumer}.{original sequence}.{original subject without prefix}`. */
   redriveSubject(
     deadLetterCategory: string,
     consumer: string,
@@ -77,30 +77,30 @@ export function positionOfToken(token: string | undefined): number {
 }
 
 export function createSubjectLayout(prefix: string): SubjectLayout {
-  const head = prefix === "" ? "" : `${prefix}.`;
-  const categoryHead = (category: string): string => `${head}${category}.`;
+  const prefixRoot = prefix === "" ? "" : `${prefix}.`;
+  const categoryRoot = (category: string): string => `${prefixRoot}${category}.`;
   const withoutPrefix = (subject: string): string =>
-    subject.startsWith(head) ? subject.slice(head.length) : subject;
+    subject.startsWith(prefixRoot) ? subject.slice(prefixRoot.length) : subject;
   const entitySubject = (stream: ParsedStream): string =>
-    `${categoryHead(stream.category)}${stream.id}`;
+    `${categoryRoot(stream.category)}${stream.id}`;
   const positionSubject = (stream: ParsedStream, position: number): string =>
     `${entitySubject(stream)}.${position}`;
-  const redriveHead = (deadLetterCategory: string): string =>
-    `${categoryHead(deadLetterCategory)}${REDRIVE_TOKEN}.`;
+  const redriveRoot = (deadLetterCategory: string): string =>
+    `${categoryRoot(deadLetterCategory)}${REDRIVE_TOKEN}.`;
   return {
     storageName: (category) => (prefix === "" ? category : `${prefix}-${category}`),
-    categoryFilter: (category) => `${categoryHead(category)}>`,
+    categoryFilter: (category) => `${categoryRoot(category)}>`,
     categoryOfFilter(streamSubject) {
-      if (!streamSubject.startsWith(head) || !streamSubject.endsWith(".>")) return undefined;
-      const category = streamSubject.slice(head.length, -2);
+      if (!streamSubject.startsWith(prefixRoot) || !streamSubject.endsWith(".>")) return undefined;
+      const category = streamSubject.slice(prefixRoot.length, -2);
       return category.length > 0 && !/[.*>]/.test(category) ? category : undefined;
     },
     targetFilters: (target: ParsedTarget) =>
       target.id === undefined
-        ? [`${categoryHead(target.category)}>`]
+        ? [`${categoryRoot(target.category)}>`]
         : [
-            `${categoryHead(target.category)}${target.id}`,
-            `${categoryHead(target.category)}${target.id}.>`,
+            `${categoryRoot(target.category)}${target.id}`,
+            `${categoryRoot(target.category)}${target.id}.>`,
           ],
     entitySubject,
     positionSubject,
@@ -108,15 +108,15 @@ export function createSubjectLayout(prefix: string): SubjectLayout {
     writeSubject: (layout, stream, position) =>
       layout === "position" ? positionSubject(stream, position) : entitySubject(stream),
     deadLetterSubject: (deadLetterCategory, originalSubject) =>
-      `${categoryHead(deadLetterCategory)}${withoutPrefix(originalSubject)}`,
-    categoryHead,
+      `${categoryRoot(deadLetterCategory)}${withoutPrefix(originalSubject)}`,
+    categoryRoot,
     withoutPrefix,
-    withPrefix: (localSubject) => `${head}${localSubject}`,
-    redriveHead,
+    withPrefix: (localSubject) => `${prefixRoot}${localSubject}`,
+    redriveRoot,
     redriveSubject: (deadLetterCategory, consumer, originalSequence, originalLocalSubject) =>
-      `${redriveHead(deadLetterCategory)}${consumer}.${originalSequence}.${originalLocalSubject}`,
+      `${redriveRoot(deadLetterCategory)}${consumer}.${originalSequence}.${originalLocalSubject}`,
     parse(category, subject) {
-      const start = categoryHead(category);
+      const start = categoryRoot(category);
       if (!subject.startsWith(start)) return { id: undefined, position: -1, tokens: [] };
       const tokens = subject.slice(start.length).split(".");
       // Only `{id}.{position}` is a position subject; `{id}` alone or deeper subjects are other writers'.

@@ -43,12 +43,12 @@ export function rfc3339Nanos(nanosSinceEpoch: bigint): string {
 }
 
 async function waitForStorage(
-  context: NatsContext,
+  nats: NatsContext,
   category: string,
   signal: AbortSignal,
 ): Promise<string | undefined> {
   while (!signal.aborted) {
-    const storage = await context.storageFor(category, false);
+    const storage = await nats.storageFor(category, false);
     if (storage !== undefined) return storage;
     await pause(TAIL_STORAGE_POLL_MS, signal);
   }
@@ -56,12 +56,12 @@ async function waitForStorage(
 }
 
 function orderedOptions(
-  context: NatsContext,
+  nats: NatsContext,
   target: ParsedTarget,
   start: TailStart,
   sinceNanos: bigint | undefined,
 ): Partial<OrderedConsumerOptions> {
-  const filter_subjects = context.subjects.targetFilters(target);
+  const filter_subjects = nats.subjects.targetFilters(target);
   if (sinceNanos !== undefined) {
     return {
       filter_subjects,
@@ -79,17 +79,17 @@ function orderedOptions(
 
 /** Every message of `target` from `start` on, live, until `signal` aborts. Malformed bodies are skipped. */
 export async function* tailNats(
-  context: NatsContext,
+  nats: NatsContext,
   target: ParsedTarget,
   start: TailStart,
   signal: AbortSignal,
 ): AsyncGenerator<RecordedMessage> {
-  const storage = await waitForStorage(context, target.category, signal);
+  const storage = await waitForStorage(nats, target.category, signal);
   if (storage === undefined) return;
   const sinceNanos = "sinceTimeMs" in start ? epochNanos(start.sinceTimeMs) : undefined;
-  const consumer = await context.jetstream.consumers.get(
+  const consumer = await nats.jetstream.consumers.get(
     storage,
-    orderedOptions(context, target, start, sinceNanos),
+    orderedOptions(nats, target, start, sinceNanos),
   );
   if (signal.aborted) return;
   const messages: ConsumerMessages = await consumer.consume();
@@ -103,10 +103,10 @@ export async function* tailNats(
       if (signal.aborted) return;
       if (sinceNanos !== undefined && msg.timestampNanos < sinceNanos) continue;
       try {
-        yield context.decode(target.category, storedFromDelivery(storage, msg));
+        yield nats.decode(target.category, storedFromDelivery(storage, msg));
       } catch (error) {
         if (!isMalformedMessageError(error)) throw error;
-        context.options.logger.warn(
+        nats.options.logger.warn(
           { storage, sequence: msg.seq, subject: msg.subject, err: error },
           "tail skipped a malformed message",
         );

@@ -27,7 +27,7 @@ import type { ParsedStream } from "../../stream-name.ts";
 import { markUncertainAppend } from "../../uncertain-append.ts";
 import { BoundedMap } from "../../util/bounded-map.ts";
 import { publishAtomicBatch } from "./atomic-batch.ts";
-import type { NatsInternals } from "./internals.ts";
+import type { NatsContext } from "./context.ts";
 import { translateTimeout } from "./jetstream-errors.ts";
 import { withMessageHeaders } from "./message-headers.ts";
 import { type PublishOutcome, publishOne, withTransientRetries } from "./publish.ts";
@@ -52,12 +52,12 @@ const UNSEEN_END: KnownEnd = { version: -1, lastSequence: 0, learned: true };
 const ENTITIES_REMEMBERED = 10_000;
 
 export class EntityWriter {
-  readonly #parts: NatsInternals;
+  readonly #nats: NatsContext;
   readonly #ends = new BoundedMap<string, KnownEnd>(ENTITIES_REMEMBERED);
   readonly #queues = new Map<string, Promise<unknown>>();
 
-  constructor(parts: NatsInternals) {
-    this.#parts = parts;
+  constructor(nats: NatsContext) {
+    this.#nats = nats;
   }
 
   append(
@@ -65,11 +65,11 @@ export class EntityWriter {
     messages: readonly PreparedMessage[],
     expected: ExpectedVersion,
   ): Promise<WriteResult> {
-    const key = this.#parts.subjects.positionWildcard(stream);
+    const key = this.#nats.subjects.positionWildcard(stream);
     const previous = this.#queues.get(key) ?? Promise.resolve();
     const append = (): Promise<WriteResult> =>
       this.#append(key, stream, messages, expected).catch((error: unknown) => {
-        throw translateTimeout(error, `write to ${stream.name}`, this.#parts.options.timeoutMs);
+        throw translateTimeout(error, `write to ${stream.name}`, this.#nats.options.timeoutMs);
       });
     const run = previous.then(append, append);
     const settled = run.catch(() => undefined);
@@ -91,7 +91,7 @@ export class EntityWriter {
     messages: readonly PreparedMessage[],
     expected: ExpectedVersion,
   ): Promise<WriteResult> {
-    const storage = await this.#parts.catalog.require(stream.category);
+    const storage = await this.#nats.catalog.require(stream.category);
     if (messages.length > 1 && !storage.atomic) {
       throw new UnsupportedError(
         `JetStream stream ${storage.name} does not allow atomic batches, so a multi-message write to ${stream.name} cannot be atomic: write the messages one at a time, or run ensureCategory({ category: ${JSON.stringify(stream.category)} }) to enable atomic publish (allow_atomic) and direct gets on it`,
@@ -103,7 +103,7 @@ export class EntityWriter {
     // an entity never seen costs one round trip when the entity is new.
     const lookingUp =
       exactExpectedVersion(expected) === undefined && end.learned
-        ? entityEnd(this.#parts, stream)
+        ? entityEnd(this.#nats, stream)
         : undefined;
     lookingUp?.catch(() => undefined);
     const outcome = await this.#send(key, stream, storage, end, messages);
@@ -115,13 +115,13 @@ export class EntityWriter {
     const { refusal } = outcome;
     if (refusal.kind === "error") {
       this.#ends.delete(key);
-      if (isStreamNotFoundError(refusal.error)) this.#parts.catalog.forget(stream.category);
+      if (isStreamNotFoundError(refusal.error)) this.#nats.catalog.forget(stream.category);
       throw refusal.error;
     }
     // Someone else holds the position: learn the real end, then let the store decide
     // whether this is a retry, a conflict, or (for "any") a reason to try again. A blind
     // write reports the version it tried, which is where the store looks for a retry.
-    const actual = this.#remember(key, await (lookingUp ?? entityEnd(this.#parts, stream)));
+    const actual = this.#remember(key, await (lookingUp ?? entityEnd(this.#nats, stream)));
     const tried = exactExpectedVersion(expected) === undefined ? end.version : expected;
     throw new ExpectedVersionError(stream.name, tried, actual.version, {
       cause: refusal.failure,
@@ -149,7 +149,7 @@ export class EntityWriter {
   }
 
   async #refresh(key: string, stream: ParsedStream): Promise<KnownEnd> {
-    return this.#remember(key, await entityEnd(this.#parts, stream));
+    return this.#remember(key, await entityEnd(this.#nats, stream));
   }
 
   /** Keeps an end that was looked up. */
@@ -166,7 +166,7 @@ export class EntityWriter {
     end: KnownEnd,
     messages: readonly PreparedMessage[],
   ): Promise<PublishOutcome> {
-    const { requester, subjects, options, watch } = this.#parts;
+    const { requester, subjects, options, watch } = this.#nats;
     try {
       return await withTransientRetries(
         `write to ${stream.name}`,
@@ -207,7 +207,7 @@ export class EntityWriter {
    * looked up (and recreated) by the next write.
    */
   async #failIfDeleted(stream: ParsedStream, storage: StorageConfig): Promise<void> {
-    const { catalog } = this.#parts;
+    const { catalog } = this.#nats;
     if (!(await catalog.isDeleted(storage.name, DELETED_CHECK_TIMEOUT_MS))) return;
     catalog.forget(stream.category);
     throw new MessageStoreError(
