@@ -59,8 +59,17 @@ export interface RawMessage {
   readonly sequence: number;
   /** The original body, byte for byte. */
   readonly body: Uint8Array;
-  /** Subject on NATS; `category.id.position`-shaped on memory. */
-  readonly subject: string;
+  /**
+   * Where the message was published, as logs and traces name it (`messaging.destination.name`):
+   * its subject on NATS, its stream name on memory. For display: nothing parses it.
+   */
+  readonly destination: string;
+  /**
+   * The backend's own reference to the stored message (the subject on NATS, the log entry on
+   * memory). Opaque to the store and to subscriptions: only the backend that made the delivery
+   * reads it, when the delivery comes back to it in `deadLetter`.
+   */
+  readonly handle: unknown;
   /** Its stored headers, where the backend keeps them (NATS) and the message has any. Read by instrumentation only. */
   readonly headers?: Readonly<Record<string, string>> | undefined;
 }

@@ -57,7 +57,7 @@ export interface InstrumentedAttempt {
   readonly headers: Readonly<TraceCarrier> | undefined;
   /** The backend's storage name (the JetStream stream on NATS). */
   readonly storage: string;
-  /** The subject the message was stored on (NATS), or its `category.id.position` (memory). */
+  /** Where it was published: its subject on NATS, its stream name on memory (`RawMessage.destination`). */
   readonly subject: string;
 }
 

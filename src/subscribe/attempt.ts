@@ -165,7 +165,7 @@ function openAttemptScope(
     maxAttempts: deps.options.maxAttempts,
     headers: delivery.raw.headers,
     storage: delivery.raw.storage,
-    subject: delivery.raw.subject,
+    subject: delivery.raw.destination,
   });
 }
 

@@ -1,6 +1,6 @@
 /**
  * The one rule for a consumer source that fails or ends while it is still wanted: log it,
- * wait (250 ms, doubling per failure in a row, at most 5 s), and open it again. Subscriptions
+ * wait (250 ms, doubling per failure in a row, at most 2 s), and open it again. Subscriptions
  * and `consume()` both read through it, so every backend's source may simply end or throw
  * when its connection to the consumer is lost (on NATS: the consumer was deleted, the consume
  * failed); nothing stalls silently.

@@ -90,7 +90,7 @@ export function describeDelivery(
   return {
     storage: delivery.raw.storage,
     sequence: delivery.raw.sequence,
-    subject: delivery.raw.subject,
+    destination: delivery.raw.destination,
     stream: delivery.message?.streamName,
     type: delivery.message?.type,
     attempt,

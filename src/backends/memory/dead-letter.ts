@@ -9,23 +9,31 @@ import type { ResolvedOptions } from "../../options.ts";
 import { type Categories, defaultSettings } from "./category.ts";
 import { type DeadLetterInfo, preciseNowMs, type StoredEntry } from "./log.ts";
 
-/** The stored entry a delivery came from; rebuilt from the delivery when it is not ours. */
-function originalEntry(categories: Categories, letter: DeadLetter): StoredEntry {
+/** The stored entry a delivery came from: its handle (`rawOf`), or rebuilt from the delivery when that is not one of ours. */
+function originalEntry(letter: DeadLetter): StoredEntry {
   const { raw, message } = letter.delivery;
-  const stored = categories.get(raw.storage)?.at(raw.sequence - 1);
-  if (stored !== undefined && stored.globalPosition === raw.sequence) return stored;
-  // `category.id.position` is the tail of every memory subject; names never contain ".".
-  const [category = raw.storage, streamId = "", position = "-1"] = raw.subject.split(".").slice(-3);
+  if (isStoredEntry(raw.handle)) return raw.handle;
   return {
     globalPosition: raw.sequence,
-    category: message?.category ?? category,
-    streamId: message?.streamId ?? streamId,
-    streamName: message?.streamName ?? `${category}-${streamId}`,
-    position: message?.position ?? Number(position),
+    category: message?.category ?? raw.storage,
+    streamId: message?.streamId ?? "",
+    streamName: message?.streamName ?? raw.destination,
+    position: message?.position ?? -1,
     body: raw.body.slice(),
     storedAtMs: message?.time.getTime() ?? preciseNowMs(),
     deadLetter: undefined,
   };
+}
+
+/** Whether a delivery's handle is a log entry, as every delivery this backend makes carries. */
+function isStoredEntry(handle: unknown): handle is StoredEntry {
+  return (
+    typeof handle === "object" &&
+    handle !== null &&
+    "globalPosition" in handle &&
+    "streamName" in handle &&
+    "body" in handle
+  );
 }
 
 /** Appends the dead letter. Creates the category unguarded when missing, whatever `createMissingStreams` says. */
@@ -34,7 +42,7 @@ export function storeDeadLetter(
   letter: DeadLetter,
   options: ResolvedOptions,
 ): void {
-  const original = originalEntry(categories, letter);
+  const original = originalEntry(letter);
   const log = categories.ensure(letter.category, defaultSettings(options, false));
   if (log.wouldOverflow(original.body.length)) {
     throw new StreamFullError(

@@ -49,14 +49,14 @@ export function readableRecordOf(
   }
 }
 
-/** The stored form, with a copy of the body. Dead letters get `{deadLetterCategory}.{original subject}` as on NATS. */
+/** The stored form, with a copy of the body; its handle is the entry itself (dead-letter.ts reads it). */
 export function rawOf(storage: string, entry: StoredEntry): RawMessage {
-  const subject = `${entry.category}.${entry.streamId}.${entry.position}`;
   return {
     storage,
     sequence: entry.globalPosition,
     body: entry.body.slice(),
-    subject: entry.deadLetter === undefined ? subject : `${storage}.${subject}`,
+    destination: entry.streamName,
+    handle: entry,
   };
 }
 

@@ -15,6 +15,7 @@ import type { RecordedMessage } from "../../message.ts";
 import type { ResolvedOptions } from "../../options.ts";
 import type { NatsContext, StoredMessage } from "./context.ts";
 import { decodeStored, zencastrDeadLetterPlace } from "./decode.ts";
+import { deliveredSubject } from "./subjects.ts";
 
 /** Header names of a dead letter (DESIGN §2a). */
 export const DEAD_LETTER_HEADERS = {
@@ -35,7 +36,7 @@ const oneLine = (value: string): string => value.replace(/[\r\n]+/g, " ").trim()
 function originalStream(nats: NatsContext, letter: DeadLetter): string {
   const decoded = letter.delivery.message;
   if (decoded !== undefined) return decoded.streamName;
-  const local = nats.subjects.withoutPrefix(letter.delivery.raw.subject);
+  const local = nats.subjects.withoutPrefix(deliveredSubject(letter.delivery.raw));
   const [category, id] = local.split(".");
   return id === undefined ? (category ?? local) : `${category}-${id}`;
 }
@@ -71,7 +72,7 @@ export function deadLetterCategorySettings(options: ResolvedOptions): CategorySe
 export async function writeNatsDeadLetter(nats: NatsContext, letter: DeadLetter): Promise<void> {
   await nats.ensureStorage(letter.category, deadLetterCategorySettings(nats.options));
   const raw = letter.delivery.raw;
-  const subject = nats.subjects.deadLetterSubject(letter.category, raw.subject);
+  const subject = nats.subjects.deadLetterSubject(letter.category, deliveredSubject(raw));
   await nats.jetstream.publish(subject, raw.body, {
     headers: deadLetterHeaders(nats, letter),
   });

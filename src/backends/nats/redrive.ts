@@ -20,7 +20,7 @@ import type { ParsedTarget } from "../../stream-name.ts";
 import type { DurablePlace } from "./consumer.ts";
 import type { NatsContext } from "./context.ts";
 import { DEAD_LETTER_HEADERS, deadLetterCategorySettings } from "./dead-letter.ts";
-import { REDRIVE_TOKEN } from "./subjects.ts";
+import { deliveredSubject, REDRIVE_TOKEN } from "./subjects.ts";
 
 /** Header of a re-drive message: the consumer it is for. */
 export const REDRIVE_CONSUMER_HEADER = "Ms-Redrive-Consumer";
@@ -64,7 +64,7 @@ export function redrivePlace(
       return deadLetterStorage;
     },
     adapt(delivery) {
-      const tokens = delivery.raw.subject.slice(mine.length).split(".");
+      const tokens = deliveredSubject(delivery.raw).slice(mine.length).split(".");
       const originalSequence = Number(tokens[0]);
       const originalSubject = subjects.withPrefix(tokens.slice(1).join("."));
       const { category } = spec.target;
@@ -102,7 +102,8 @@ export function redrivePlace(
           storage: originalStorage,
           sequence: originalSequence,
           body: delivery.raw.body,
-          subject: originalSubject,
+          destination: originalSubject,
+          handle: originalSubject,
         },
         deliveryCount: delivery.deliveryCount,
         ack: async () => {

@@ -10,6 +10,7 @@
  *
  * Dead letters and re-drive messages live under the dead-letter category's root (`categoryRoot`).
  */
+import type { RawMessage } from "../../backend.ts";
 import type { ParsedStream, ParsedTarget } from "../../stream-name.ts";
 
 /** How a category's entities sit on subjects; see the module comment. */
@@ -124,4 +125,17 @@ export function createSubjectLayout(prefix: string): SubjectLayout {
       return { id: tokens[0], position, tokens };
     },
   };
+}
+
+/**
+ * The subject a delivery of this backend came from: its handle (consumer.ts and redrive.ts set
+ * it). Any other handle means a delivery from another backend reached this one, a wiring bug.
+ */
+export function deliveredSubject(raw: RawMessage): string {
+  if (typeof raw.handle !== "string") {
+    throw new TypeError(
+      "the delivery was not made by the NATS backend: its handle is not a subject",
+    );
+  }
+  return raw.handle;
 }
