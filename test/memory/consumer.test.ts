@@ -174,7 +174,11 @@ describe("memory consumers", () => {
     const source = backend.consume(spec("worker", { target: parseTarget("account-2") }));
     const delivery = await nextDelivery(source);
     expect(delivery.message?.streamName).toBe("account-2");
-    expect(delivery.raw).toMatchObject({ storage: "account", sequence: 2, destination: "account-2" });
+    expect(delivery.raw).toMatchObject({
+      storage: "account",
+      sequence: 2,
+      destination: "account-2",
+    });
   });
 
   it("wakes a waiting source when a message is written", async () => {
