@@ -104,11 +104,25 @@ export function messageList(messages: unknown): readonly unknown[] {
   return messages;
 }
 
+/** The keys a message to write may have; any other is a typo (`dat`) or a read message passed back. */
+const MESSAGE_KEYS = new Set(["id", "type", "data", "metadata"]);
+
+/** Says what went wrong; a key of a RecordedMessage means one was passed back to `write`. */
+function unknownKeyText(where: string, key: string): string {
+  const text = `${where}: unknown key ${JSON.stringify(key)} (a message has id, type, data and metadata)`;
+  return key === "streamName" || key === "globalPosition" || key === "position"
+    ? `${text}; to write a message that was read, write { type, data, metadata } or follow(message)`
+    : text;
+}
+
 /** Checks one message's shape. Throws `InvalidMessageError`; `index` names it in an array write. */
 export function checkMessage(message: unknown, index?: number): Message {
   const where = index === undefined ? "message" : `message [${index}]`;
   if (!isPlainObject(message))
     throw new InvalidMessageError(`${where} must be an object { type, data, metadata? }`);
+  for (const key in message) {
+    if (!MESSAGE_KEYS.has(key)) throw new InvalidMessageError(unknownKeyText(where, key));
+  }
   const { id, type, metadata } = message as { id?: unknown; type?: unknown; metadata?: unknown };
   if (typeof type !== "string" || type.length === 0) {
     throw new InvalidMessageError(`${where}: type must be a non-empty string`);

@@ -130,6 +130,8 @@ export function badInputCases({ store: newStore, test }: SuiteContext): void {
       ["BigInt metadata", { type: "A", metadata: { n: 1n } }],
       ["id not a UUID", { id: "not-a-uuid", type: "A" }],
       ["id a number", { id: 7, type: "A" }],
+      ["an unknown key (a typo of data)", { type: "A", dat: { n: 1 } }],
+      ["a read message passed back", { type: "A", data: {}, streamName: "acct-1", position: 0 }],
       ["not an object", "A"],
       ["null", null],
     ];
@@ -144,6 +146,18 @@ export function badInputCases({ store: newStore, test }: SuiteContext): void {
     }
     const empty = await thrownBy(() => store.write(stream, []));
     expect(isInvalidMessageError(empty), "an empty array").toBe(true);
+    await intact();
+  });
+
+  test("a message with an unknown key is refused with the key named", async () => {
+    const store = await newStore();
+    const { stream, intact } = await seeded(store);
+    const typo = await thrownBy(() => store.write(stream, untyped<Message>({ type: "A", dat: 1 })));
+    expect(typo).toMatchObject({ name: "InvalidMessageError" });
+    expect((typo as Error).message).toContain('unknown key "dat"');
+    const [read] = await store.get(stream);
+    const again = await thrownBy(() => store.write(stream, untyped<Message>(read)));
+    expect((again as Error).message).toMatch(/unknown key .*follow\(message\)/);
     await intact();
   });
 
