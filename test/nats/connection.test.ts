@@ -41,6 +41,16 @@ describe("connecting to NATS", () => {
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as Error).message).toContain(url);
   });
+
+  it("fails at once, without waiting out timeoutMs, when the host name does not exist", async () => {
+    // `.invalid` never resolves (RFC 6761). A minute of timeoutMs would outlast this test's
+    // 30 s limit, so passing means the typo was reported without retrying.
+    const url = "nats://no-such-host.invalid:4222";
+    const error = await connect(url, { timeoutMs: 60_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as Error).message).toContain("no such host");
+    expect((error as Error).message).toContain(url);
+  });
 });
 
 describe.skipIf(!hasNats())("connecting to a NATS server", () => {

@@ -72,8 +72,20 @@ function isRefusedLogin(error: unknown): boolean {
 }
 
 /**
+ * A host name that the resolver says does not exist (`ENOTFOUND`), as opposed to one it could
+ * not look up just now (`EAI_AGAIN`, worth another try). Waiting cannot make a typo resolve.
+ */
+function isUnknownHost(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if ((cause as { code?: unknown }).code === "ENOTFOUND") return true;
+  }
+  return false;
+}
+
+/**
  * Connects to the first reachable server of `servers`, trying again until `timeoutMs` has
- * passed, except after a refused login, which fails at once. Once connected, the client
+ * passed, except after a refused login or, with one server, a host name that does not
+ * exist: both fail at once. Once connected, the client
  * reconnects forever. The retry loop is ours rather than nats.js `waitOnFirstConnect`,
  * which would keep trying in the background after we gave up. `servers` carry no
  * credentials (connection-security.ts took them out), so messages may name them.
@@ -109,10 +121,16 @@ export async function openConnection(
         );
       }
       lastError = error;
+      if (servers.length === 1 && isUnknownHost(error)) break;
     }
     await sleep(Math.min(CONNECT_RETRY_DELAY_MS, Math.max(0, deadline - Date.now())));
   }
   const reason = lastError instanceof Error ? `: ${lastError.message}` : "";
+  if (isUnknownHost(lastError)) {
+    throw new ConnectionError(`cannot connect to NATS at ${where}: no such host${reason}`, {
+      cause: lastError,
+    });
+  }
   throw new ConnectionError(`cannot connect to NATS at ${where} within ${timeoutMs} ms${reason}`, {
     cause: lastError,
   });
