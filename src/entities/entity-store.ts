@@ -27,7 +27,7 @@ import { decodeSnapshot, encodeSnapshot } from "./snapshot-codec.ts";
 import type {
   Entity,
   EntityHost,
-  EntityOptions,
+  AnyEntityOptions,
   EntityStore,
   HandleOptions,
   HandleResult,
@@ -49,7 +49,7 @@ export class CachedEntityStore<State, Event extends RecordedMessage>
     host: EntityHost,
     snapshots: SnapshotStore | undefined,
     logger: Logger,
-    options: EntityOptions<State, Event>,
+    options: AnyEntityOptions<State, Event>,
   ) {
     this.host = host;
     this.#options = resolveEntityOptions(options);

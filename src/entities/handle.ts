@@ -10,9 +10,10 @@
  */
 import { isExpectedVersionError } from "../errors.ts";
 import { type Message, newMessageId, type RecordedMessage } from "../message.ts";
+import { followingMetadata } from "../messages/follow.ts";
 import type { ParsedStream } from "../stream-name.ts";
+import { CAUSATION_ID_KEY } from "./command-window.ts";
 import type { CachedEntityStore } from "./entity-store.ts";
-import { followCommand } from "./follow.ts";
 import type { LoadedEntity } from "./loaded.ts";
 import { recordedFromWrite, type WrittenMessage } from "./records.ts";
 import type { Decision, HandleResult } from "./types.ts";
@@ -132,13 +133,17 @@ function isMessageList(decision: Message | readonly Message[]): decision is read
   return Array.isArray(decision);
 }
 
-/** The events with their ids fixed (so they can be recorded without a read) and the command's metadata. */
+/**
+ * The events with their ids fixed (so they can be recorded without a read), following the
+ * command as `follow()` does, and naming it by id (what makes commands idempotent).
+ */
 function followingCommand(
   events: readonly Message[],
   command: Message,
   commandId: string | undefined,
 ): WrittenMessage[] {
-  const followed = followCommand(command, commandId);
+  const followed = followingMetadata(command);
+  if (commandId !== undefined) followed[CAUSATION_ID_KEY] = commandId;
   return events.map((event) => ({
     id: event.id ?? newMessageId(),
     type: event.type,

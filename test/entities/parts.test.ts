@@ -15,6 +15,7 @@ import {
   UnsupportedError,
 } from "../../src/index.ts";
 import { silentLogger } from "../../src/options.ts";
+import type { ParsedStream } from "../../src/stream-name.ts";
 
 type Event = RecordedMessage<"Deposited", { amount: number }>;
 
@@ -152,8 +153,8 @@ describe("entity store construction", () => {
   it("lets a backend's UnsupportedError for snapshots reach the first cold fetch", async () => {
     const store = await connect("memory:");
     const host = {
-      get: (stream: string) => store.get(stream),
-      last: (stream: string) => store.last(stream),
+      get: (stream: ParsedStream) => store.get(stream),
+      last: (stream: ParsedStream) => store.last(stream),
       write: () => store.write("account-1", { type: "X" }),
     };
     const unsupported = {
