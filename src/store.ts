@@ -571,8 +571,7 @@ export class MessageStore implements AsyncDisposable {
       {
         get: (stream, readOptions) => this.get(ref(stream), readOptions),
         last: (stream) => this.last(ref(stream)),
-        write: (stream, messages, writeOptions) =>
-          this.write(ref(stream), messages, writeOptions),
+        write: (stream, messages, writeOptions) => this.write(ref(stream), messages, writeOptions),
       },
       this.#backend.snapshots,
       this.#options.logger,

@@ -108,7 +108,9 @@ describe("entities typed from a contract: types", () => {
     const entities = store.entities({
       category: "thing",
       init: 0,
-      handlers: { Anything: (count: number, message: RecordedMessage) => count + (message ? 1 : 0) },
+      handlers: {
+        Anything: (count: number, message: RecordedMessage) => count + (message ? 1 : 0),
+      },
     });
     const result = await entities.handle(
       "1",
