@@ -11,7 +11,7 @@
  */
 import { InvalidMessageError, isUnsupportedError, UnsupportedError } from "../errors.ts";
 import type { Message, RecordedMessage } from "../message.ts";
-import { contractOf } from "../messages/contract.ts";
+import { contractOf, type MessageContract } from "../messages/contract.ts";
 import { upcasterFor } from "../messages/upcast.ts";
 import type { Logger } from "../options.ts";
 import type { SnapshotStore } from "../snapshot-store.ts";
@@ -48,6 +48,8 @@ export class CachedEntityStore<State, Event extends RecordedMessage>
    * store the host reads through.
    */
   readonly #upcast: ((message: RecordedMessage) => RecordedMessage) | undefined;
+  /** The category's contract, when it has one: `handle` stamps its events as a write does. */
+  readonly contract: MessageContract | undefined;
   readonly #cache: LruCache<LoadedEntity<State>>;
   readonly #commands = new KeyedQueue();
   /** Snapshot writes in flight, by entity id: one at a time per entity. */
@@ -66,7 +68,8 @@ export class CachedEntityStore<State, Event extends RecordedMessage>
     }
     this.#snapshots = snapshots;
     this.#logger = logger;
-    this.#upcast = upcasterFor(contractOf(options.category));
+    this.contract = contractOf(options.category);
+    this.#upcast = upcasterFor(this.contract);
     this.#cache = new LruCache(this.#options.maxEntries);
   }
 

@@ -10,7 +10,9 @@
  */
 import { isExpectedVersionError } from "../errors.ts";
 import { type Message, newMessageId, type RecordedMessage } from "../message.ts";
+import type { MessageContract } from "../messages/contract.ts";
 import { followingMetadata } from "../messages/follow.ts";
+import { stampedAsWritten } from "../messages/write-check.ts";
 import type { ParsedStream } from "../stream-name.ts";
 import { CAUSATION_ID_KEY } from "./command-window.ts";
 import type { CachedEntityStore } from "./entity-store.ts";
@@ -20,7 +22,7 @@ import type { Decision, HandleResult } from "./types.ts";
 
 type Entities<State, Event extends RecordedMessage> = Pick<
   CachedEntityStore<State, Event>,
-  "host" | "cached" | "load" | "afterWrite"
+  "host" | "cached" | "load" | "afterWrite" | "contract"
 >;
 
 /** A command's `decide`, bound to the command, with the retry policy. */
@@ -72,7 +74,7 @@ export async function handleCommand<State, Event extends RecordedMessage>(
       }
       return { state: entity.state, version: entity.version, events: [], duplicate: false };
     }
-    const messages = followingCommand(events, command, commandId);
+    const messages = followingCommand(events, command, commandId, entities.contract);
     try {
       const result = await entities.host.write(stream, messages, {
         expectedVersion: entity.version,
@@ -134,22 +136,27 @@ function isMessageList(decision: Message | readonly Message[]): decision is read
 }
 
 /**
- * The events with their ids fixed (so they can be recorded without a read), following the
- * command as `follow()` does, and naming it by id (what makes commands idempotent).
+ * The events with their ids fixed, following the command as `follow()` does, naming it by id
+ * (what makes commands idempotent), and with the schema version a contracted write stores:
+ * what lets them be recorded, and returned, as the store keeps them, without a read.
  */
 function followingCommand(
   events: readonly Message[],
   command: Message,
   commandId: string | undefined,
+  contract: MessageContract | undefined,
 ): WrittenMessage[] {
   const followed = followingMetadata(command);
   if (commandId !== undefined) followed[CAUSATION_ID_KEY] = commandId;
-  return events.map((event) => ({
-    id: event.id ?? newMessageId(),
-    type: event.type,
-    data: event.data === undefined ? {} : event.data,
-    metadata: { ...event.metadata, ...followed },
-  }));
+  return events.map((event) => {
+    const written = {
+      id: event.id ?? newMessageId(),
+      type: event.type,
+      data: event.data === undefined ? {} : event.data,
+      metadata: { ...event.metadata, ...followed },
+    };
+    return contract === undefined ? written : stampedAsWritten(contract, written);
+  });
 }
 
 /**

@@ -398,7 +398,10 @@ export function commandCases({ store: newStore, sibling, test, schemaKits }: Sui
         decide: (command) => ({ type: "Deposited", data: { cents: command.data.cents } }),
       });
       expect(result.state).toEqual({ cents: 350, frozen: false });
-      expect((await store.last(byName))?.metadata.schemaVersion).toBe(2);
+      // The events returned are as stored, schema version included.
+      const stored = await store.last(byName);
+      expect(stored?.metadata.schemaVersion).toBe(2);
+      expect(result.events.map((event) => event.metadata)).toEqual([stored?.metadata]);
 
       const undeclared = await thrownBy(() =>
         entity.handle(
