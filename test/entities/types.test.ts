@@ -103,6 +103,28 @@ describe("entities typed from a contract: types", () => {
       .catch(() => {});
   });
 
+  it("a subscription handler hands its typed command to handle, narrowed by the command contract", async () => {
+    await using store = await connect("memory:");
+    const entity = store.entities(accountOptions);
+    const commands = defineCategory("account:command", {
+      Deposit: z.object({ amount: z.number() }),
+    });
+    const subscription = store.subscribe(commands, {
+      consumer: "accounts",
+      handlers: {
+        Deposit: async (command) => {
+          await entity.handle(command.streamId, command, {
+            decide: (received) => {
+              expectTypeOf(received.data).toEqualTypeOf<{ amount: number }>();
+              return { type: "Deposited", data: { amount: received.data.amount } };
+            },
+          });
+        },
+      },
+    });
+    await subscription.stop();
+  });
+
   it("untyped use is unchanged: any handler name, any event from decide", async () => {
     await using store = await connect("memory:");
     const entities = store.entities({
