@@ -1,6 +1,7 @@
 /**
- * An account entity with a cache and snapshots, a command handler, and two processes (here
- * two stores over one storage, as two services over one NATS) racing on one account.
+ * An account entity typed from its message contract, with a cache and snapshots, a command
+ * handler, and two processes (here two stores over one storage, as two services over one
+ * NATS) racing on one account.
  *
  *   npx tsx examples/11-entities-and-commands.ts
  *   MESSAGE_STORE_URL=nats://127.0.0.1:4222 npx tsx examples/11-entities-and-commands.ts
@@ -9,37 +10,52 @@ import { randomUUID } from "node:crypto";
 import {
   connect,
   type Decision,
-  type EntityOptions,
+  defineCategory,
   type Message,
-  type RecordedMessage,
+  type MessageStore,
+  type MessageToWrite,
 } from "message-store";
+import { z } from "zod";
+
+// The account's events, declared once: they type the entity's handlers and what `decide` may
+// return, and every event `handle` writes is checked against them.
+const accounts = defineCategory("account", {
+  Deposited: z.object({ amount: z.number().positive() }),
+  Withdrawn: z.object({ amount: z.number().positive() }),
+});
 
 interface Account {
   readonly balance: number;
 }
 
-type AccountEvent =
-  | RecordedMessage<"Deposited", { amount: number }>
-  | RecordedMessage<"Withdrawn", { amount: number }>;
-
 type AccountCommand = Message<"Deposit" | "Withdraw", { amount: number }>;
 
-const accountEntity: EntityOptions<Account, AccountEvent> = {
-  category: "account",
-  init: { balance: 0 },
-  // The handlers are typed from the events: `event.data.amount` needs no cast.
-  handlers: {
-    Deposited: (account, event) => ({ balance: account.balance + event.data.amount }),
-    Withdrawn: (account, event) => ({ balance: account.balance - event.data.amount }),
-  },
-  cache: { maxEntries: 10_000 },
-  // A snapshot whenever the account is 5 versions past its last one. Bump `version` when
-  // `Account` changes shape: older snapshots are then ignored.
-  snapshot: { every: 5, version: 1 },
-};
+/** The account entity store of one process: make one at startup and share it. */
+function accountEntities(store: MessageStore, options: { cache: boolean } = { cache: true }) {
+  return store.entities({
+    category: accounts,
+    init: (): Account => ({ balance: 0 }),
+    // Typed from the contract: `event.data.amount` needs no cast, and a handler for a type
+    // the contract does not declare (`Depositted`) does not compile.
+    handlers: {
+      Deposited: (account, event) => ({ balance: account.balance + event.data.amount }),
+      Withdrawn: (account, event) => ({ balance: account.balance - event.data.amount }),
+    },
+    cache: options.cache ? { maxEntries: 10_000 } : false,
+    // A snapshot whenever the account is 5 versions past its last one. Bump `version` when
+    // `Account` changes shape: older snapshots are then ignored.
+    snapshot: { every: 5, version: 1 },
+  });
+}
 
-/** Pure: the same command and state always give the same events. Throwing refuses the command. */
-function decide(command: AccountCommand, account: Account): Decision {
+/**
+ * Pure: the same command and state always give the same events. Throwing refuses the
+ * command. It may return only the contract's events: `{ type: "Deposit" }` does not compile.
+ */
+function decide(
+  command: AccountCommand,
+  account: Account,
+): Decision<MessageToWrite<typeof accounts>> {
   const amount = command.data?.amount ?? 0;
   if (command.type === "Deposit") return { type: "Deposited", data: { amount } };
   if (amount > account.balance) throw new Error(`insufficient funds (${account.balance})`);
@@ -57,8 +73,8 @@ const url = process.env.MESSAGE_STORE_URL ?? "memory:";
 const shared = url.startsWith("memory") ? "memory:accounts-example" : url;
 const first = await connect(shared, { prefix });
 const second = await connect(shared, { prefix });
-const tellerA = first.entities(accountEntity);
-const tellerB = second.entities(accountEntity);
+const tellerA = accountEntities(first);
+const tellerB = accountEntities(second);
 
 console.log("One command");
 const opened = await tellerA.handle("42", command("Deposit", 100), { decide });
@@ -97,7 +113,7 @@ console.log(`   balance ${twice.state.balance} at version ${twice.version}`);
 
 console.log("\nSnapshots");
 await tellerA.flush();
-const cold = first.entities({ ...accountEntity, cache: false });
+const cold = accountEntities(first, { cache: false });
 const loaded = await cold.fetch("42");
 console.log(
   `   a cold fetch from the snapshot: balance ${loaded.state.balance} at version ${loaded.version}`,

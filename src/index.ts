@@ -13,6 +13,8 @@ export type { Diagnosis, Finding, FindingStatus } from "./diagnosis.ts";
 export { hasWarnings } from "./diagnosis.ts";
 export {
   CAUSATION_ID_KEY,
+  type ContractEntityOptions,
+  type ContractEntityStore,
   type Decision,
   type Entity,
   type EntityCacheOptions,

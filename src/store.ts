@@ -20,7 +20,10 @@ import type { DeadLettersOptions, RedriveOptions } from "./consumer-admin.ts";
 import * as admin from "./consumer-admin.ts";
 import type { Diagnosis } from "./diagnosis.ts";
 import {
+  type AnyEntityOptions,
   CachedEntityStore,
+  type ContractEntityOptions,
+  type ContractEntityStore,
   type EntityOptions,
   EntityRegistry,
   type EntityStore,
@@ -549,15 +552,26 @@ export class MessageStore implements AsyncDisposable {
    * optional snapshots, and `handle(id, command, { decide })`. Make one per category at
    * startup and share it: its cache is its own. See `docs/entities.md`.
    */
+  entities<Specs extends MessageSpecs, State>(
+    options: ContractEntityOptions<State, Specs>,
+  ): ContractEntityStore<State, Specs>;
+  // Separate from the contract form, as `fetch`'s are: a category with a contract must take
+  // the contract form, so a misspelt handler is an error rather than an untyped entity.
   entities<State, Event extends RecordedMessage = RecordedMessage>(
     options: EntityOptions<State, Event>,
-  ): EntityStore<State, Event> {
+  ): EntityStore<State, Event>;
+  entities<State>(options: AnyEntityOptions<State>): EntityStore<State> {
     this.#assertOpen();
+    // With a contract, the entity's reads are upcast and its writes checked, as any other
+    // read or write of a contracted stream is.
+    const contract = contractOf(options?.category);
+    const ref = (stream: ParsedStream): ParsedStream | TypedStream =>
+      contract === undefined ? stream : { ...stream, contract };
     const entities = new CachedEntityStore(
       {
-        get: (stream, readOptions) => this.get(stream, readOptions),
-        last: (stream) => this.last(stream),
-        write: (stream, messages, writeOptions) => this.write(stream, messages, writeOptions),
+        get: (stream, readOptions) => this.get(ref(stream), readOptions),
+        last: (stream) => this.last(ref(stream)),
+        write: (stream, messages, writeOptions) => this.write(ref(stream), messages, writeOptions),
       },
       this.#backend.snapshots,
       this.#options.logger,
@@ -573,11 +587,19 @@ export class MessageStore implements AsyncDisposable {
    * on a conflict loads and decides again (`retries`, with backoff). A command whose id
    * already caused events of the stream is not decided again. See `docs/entities.md`.
    */
-  async handle<State, const Command extends Message>(
+  async handle<
+    State,
+    const Command extends Message,
+    Event extends RecordedMessage,
+    // `Write`'s own `Type` keeps the literal types `decide` returns (`type: "Deposited"`)
+    // from widening to `string` while `Write` is still being inferred.
+    Type extends string,
+    Write extends Message<Type>,
+  >(
     stream: StreamRef,
     command: Command,
-    options: StoreHandleOptions<State, Command>,
-  ): Promise<HandleResult<State>> {
+    options: StoreHandleOptions<State, Command, Event, Write>,
+  ): Promise<HandleResult<State, Event>> {
     this.#assertOpen();
     const parsed = parseStream(stream);
     const { entity, ...handleOptions } = options;

@@ -1,5 +1,5 @@
 /**
- * W10 (issue 15): entities. Loading an entity should cost one round trip when it is cached,
+ * W11 (issue 15): entities. Loading an entity should cost one round trip when it is cached,
  * and a long entity with snapshots should load about as fast as a short one.
  * - W11-cached: fetch of a cached, unchanged 100-message entity, against one raw direct get
  *   of the entity's last subject (`last_by_subj` on `{…}.acct.{n}.*`) and an uncached fetch.

@@ -11,6 +11,8 @@
  */
 import { InvalidMessageError, isUnsupportedError, UnsupportedError } from "../errors.ts";
 import type { Message, RecordedMessage } from "../message.ts";
+import { contractOf, type MessageContract } from "../messages/contract.ts";
+import { upcasterFor } from "../messages/upcast.ts";
 import type { Logger } from "../options.ts";
 import type { SnapshotStore } from "../snapshot-store.ts";
 import { type ParsedStream, parseStream } from "../stream-name.ts";
@@ -25,9 +27,9 @@ import {
 } from "./options.ts";
 import { decodeSnapshot, encodeSnapshot } from "./snapshot-codec.ts";
 import type {
+  AnyEntityOptions,
   Entity,
   EntityHost,
-  EntityOptions,
   EntityStore,
   HandleOptions,
   HandleResult,
@@ -40,6 +42,14 @@ export class CachedEntityStore<State, Event extends RecordedMessage>
   readonly #options: ResolvedEntityOptions<State, Event>;
   readonly #snapshots: SnapshotStore | undefined;
   readonly #logger: Logger;
+  /**
+   * The category's upcasting, for events this store hears of from writes rather than reads
+   * (`written`): a write by name may store an older schema version. Reads are upcast by the
+   * store the host reads through.
+   */
+  readonly #upcast: ((message: RecordedMessage) => RecordedMessage) | undefined;
+  /** The category's contract, when it has one: `handle` stamps its events as a write does. */
+  readonly contract: MessageContract | undefined;
   readonly #cache: LruCache<LoadedEntity<State>>;
   readonly #commands = new KeyedQueue();
   /** Snapshot writes in flight, by entity id: one at a time per entity. */
@@ -49,7 +59,7 @@ export class CachedEntityStore<State, Event extends RecordedMessage>
     host: EntityHost,
     snapshots: SnapshotStore | undefined,
     logger: Logger,
-    options: EntityOptions<State, Event>,
+    options: AnyEntityOptions<State, Event>,
   ) {
     this.host = host;
     this.#options = resolveEntityOptions(options);
@@ -58,6 +68,8 @@ export class CachedEntityStore<State, Event extends RecordedMessage>
     }
     this.#snapshots = snapshots;
     this.#logger = logger;
+    this.contract = contractOf(options.category);
+    this.#upcast = upcasterFor(this.contract);
     this.#cache = new LruCache(this.#options.maxEntries);
   }
 
@@ -129,8 +141,10 @@ export class CachedEntityStore<State, Event extends RecordedMessage>
   written(stream: ParsedStream, events: readonly RecordedMessage[]): void {
     const cached = this.#cache.peek(stream.id);
     if (cached === undefined || events[0]?.position !== cached.version + 1) return;
+    const upcast = this.#upcast;
     try {
-      this.#remember(stream, advance(cached, events, this.#options));
+      const folded = upcast === undefined ? events : events.map((event) => upcast(event));
+      this.#remember(stream, advance(cached, folded, this.#options));
     } catch (error) {
       // The write has landed; a handler that throws must not make it look failed. The next
       // load folds the stream again and lets the handler's error reach whoever loads.

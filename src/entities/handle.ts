@@ -10,16 +10,19 @@
  */
 import { isExpectedVersionError } from "../errors.ts";
 import { type Message, newMessageId, type RecordedMessage } from "../message.ts";
+import type { MessageContract } from "../messages/contract.ts";
+import { followingMetadata } from "../messages/follow.ts";
+import { stampedAsWritten } from "../messages/write-check.ts";
 import type { ParsedStream } from "../stream-name.ts";
+import { CAUSATION_ID_KEY } from "./command-window.ts";
 import type { CachedEntityStore } from "./entity-store.ts";
-import { followCommand } from "./follow.ts";
 import type { LoadedEntity } from "./loaded.ts";
 import { recordedFromWrite, type WrittenMessage } from "./records.ts";
 import type { Decision, HandleResult } from "./types.ts";
 
 type Entities<State, Event extends RecordedMessage> = Pick<
   CachedEntityStore<State, Event>,
-  "host" | "cached" | "load" | "afterWrite"
+  "host" | "cached" | "load" | "afterWrite" | "contract"
 >;
 
 /** A command's `decide`, bound to the command, with the retry policy. */
@@ -71,7 +74,7 @@ export async function handleCommand<State, Event extends RecordedMessage>(
       }
       return { state: entity.state, version: entity.version, events: [], duplicate: false };
     }
-    const messages = followingCommand(events, command, commandId);
+    const messages = followingCommand(events, command, commandId, entities.contract);
     try {
       const result = await entities.host.write(stream, messages, {
         expectedVersion: entity.version,
@@ -132,19 +135,28 @@ function isMessageList(decision: Message | readonly Message[]): decision is read
   return Array.isArray(decision);
 }
 
-/** The events with their ids fixed (so they can be recorded without a read) and the command's metadata. */
+/**
+ * The events with their ids fixed, following the command as `follow()` does, naming it by id
+ * (what makes commands idempotent), and with the schema version a contracted write stores:
+ * what lets them be recorded, and returned, as the store keeps them, without a read.
+ */
 function followingCommand(
   events: readonly Message[],
   command: Message,
   commandId: string | undefined,
+  contract: MessageContract | undefined,
 ): WrittenMessage[] {
-  const followed = followCommand(command, commandId);
-  return events.map((event) => ({
-    id: event.id ?? newMessageId(),
-    type: event.type,
-    data: event.data === undefined ? {} : event.data,
-    metadata: { ...event.metadata, ...followed },
-  }));
+  const followed = followingMetadata(command);
+  if (commandId !== undefined) followed[CAUSATION_ID_KEY] = commandId;
+  return events.map((event) => {
+    const written = {
+      id: event.id ?? newMessageId(),
+      type: event.type,
+      data: event.data === undefined ? {} : event.data,
+      metadata: { ...event.metadata, ...followed },
+    };
+    return contract === undefined ? written : stampedAsWritten(contract, written);
+  });
 }
 
 /**

@@ -3,6 +3,9 @@ export { CAUSATION_ID_KEY } from "./command-window.ts";
 export { CachedEntityStore } from "./entity-store.ts";
 export { EntityRegistry } from "./registry.ts";
 export type {
+  AnyEntityOptions,
+  ContractEntityOptions,
+  ContractEntityStore,
   Decision,
   Entity,
   EntityCacheOptions,

@@ -7,7 +7,12 @@ import type { RecordedMessage } from "../message.ts";
 import { checkOptionKeys, nonNegativeInteger, positiveInteger } from "../option-checks.ts";
 import { parseTarget } from "../stream-name.ts";
 import type { Folding } from "./loaded.ts";
-import type { EntityOptions, EntitySnapshotOptions, HandleOptions } from "./types.ts";
+import type {
+  AnyEntityOptions,
+  EntityOptions,
+  EntitySnapshotOptions,
+  HandleOptions,
+} from "./types.ts";
 
 export const DEFAULT_CACHE_ENTRIES = 1000;
 export const DEFAULT_COMMAND_WINDOW = 100;
@@ -41,11 +46,14 @@ const HANDLE_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 export function resolveEntityOptions<State, Event extends RecordedMessage>(
-  options: EntityOptions<State, Event>,
+  options: AnyEntityOptions<State, Event>,
 ): ResolvedEntityOptions<State, Event> {
   checkOptionKeys(options, ENTITY_KEYS, "entities");
-  // Taken as a category even when it contains `-` (`import-podcast:command`).
-  const target = parseTarget({ category: options.category });
+  // A name is taken as a category even when it contains `-` (`import-podcast:command`).
+  const { category } = options;
+  const target = parseTarget({
+    category: typeof category === "object" && category !== null ? category.category : category,
+  });
   if (options.handlers === null || typeof options.handlers !== "object") {
     throw new InvalidOptionsError("entities: handlers must be an object of functions by type");
   }

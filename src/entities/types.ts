@@ -1,12 +1,18 @@
 /**
  * The public shapes of the entity layer: how an entity is declared (`EntityOptions`), what a
  * load returns (`Entity`), and how a command is handled (`HandleOptions`, `HandleResult`).
- * Both are generic over the message type, so a category's message contract types the
- * handlers and `decide` without a cast.
+ * All are generic over the message types, so a category's message contract (`defineCategory`)
+ * types the handlers and `decide` without a cast; without one they take any message.
  */
 import type { WriteResult } from "../backend.ts";
 import type { Message, RecordedMessage } from "../message.ts";
-import type { StreamRef } from "../stream-name.ts";
+import type {
+  MessageSpecs,
+  MessageToWriteOf,
+  RecordedMessageOf,
+  TypedCategory,
+} from "../messages/contract.ts";
+import type { ParsedStream } from "../stream-name.ts";
 
 /** Folds one message into the state. Return a new state; a fetched state is shared with the cache. */
 export type EntityHandler<State, Event extends RecordedMessage> = (
@@ -41,7 +47,12 @@ export interface EntitySnapshotOptions {
 }
 
 export interface EntityOptions<State, Event extends RecordedMessage = RecordedMessage> {
-  category: string;
+  /**
+   * The entities' category: a name (taken whole, `-` included), or a category from
+   * `defineCategory`, whose contract then types the handlers and `decide`, upcasts what is
+   * read and checks what is written (see `ContractEntityOptions`).
+   */
+  category: string | { readonly category: string; readonly contract?: never };
   /** The state of an entity without events, or a function that makes one (called per load). */
   init: State | (() => State);
   handlers: EntityHandlers<State, Event>;
@@ -57,21 +68,43 @@ export interface EntityOptions<State, Event extends RecordedMessage = RecordedMe
   commandWindow?: number | undefined;
 }
 
+/** `store.entities` for a category from `defineCategory`: its contract types the rest. */
+export interface ContractEntityOptions<State, Specs extends MessageSpecs>
+  extends Omit<EntityOptions<State, RecordedMessageOf<Specs>>, "category"> {
+  category: TypedCategory<Specs>;
+}
+
+/** Either form of options, as the entity store takes them: the category a name or a reference. */
+export interface AnyEntityOptions<State, Event extends RecordedMessage = RecordedMessage>
+  extends Omit<EntityOptions<State, Event>, "category"> {
+  category: string | { readonly category: string };
+}
+
+/** The entity store `store.entities` makes for a contracted category. */
+export type ContractEntityStore<State, Specs extends MessageSpecs> = EntityStore<
+  State,
+  RecordedMessageOf<Specs>,
+  MessageToWriteOf<Specs>
+>;
+
 /** An entity as loaded: its state and the position of the stream's last message (`-1`: none). */
 export interface Entity<State> {
   readonly state: State;
   readonly version: number;
 }
 
-/** What `decide` may return: one event, several (written atomically), or none. */
-export type Decision = Message | readonly Message[] | undefined;
+/**
+ * What `decide` may return: one event, several (written atomically), or none. `Write` is
+ * what the entity's category accepts: with a contract, only its declared types and data.
+ */
+export type Decision<Write extends Message = Message> = Write | readonly Write[] | undefined;
 
-export interface HandleOptions<State, Command> {
+export interface HandleOptions<State, Command, Write extends Message = Message> {
   /**
    * What the command leads to, given the entity's state. Pure: it may run again when another
    * writer got there first. Throw to reject the command; nothing is written.
    */
-  decide: (command: Command, state: State) => Decision;
+  decide: (command: Command, state: State) => Decision<Write>;
   /**
    * Further tries after the write found the entity moved (`ExpectedVersionError`).
    * @default 3
@@ -100,8 +133,15 @@ export interface HandleResult<State, Event extends RecordedMessage = RecordedMes
   readonly duplicate: boolean;
 }
 
-/** An entity store: `store.entities(options)`. */
-export interface EntityStore<State, Event extends RecordedMessage = RecordedMessage> {
+/**
+ * An entity store: `store.entities(options)`. `Event` is what its handlers fold, `Write`
+ * what its commands may write.
+ */
+export interface EntityStore<
+  State,
+  Event extends RecordedMessage = RecordedMessage,
+  Write extends Message = Message,
+> {
   readonly category: string;
   /** The entity, through the cache; a new entity (`init`, version `-1`) when it has no stream. */
   fetch(id: string): Promise<Entity<State>>;
@@ -111,7 +151,7 @@ export interface EntityStore<State, Event extends RecordedMessage = RecordedMess
   handle<const Command extends Message>(
     id: string,
     command: Command,
-    options: HandleOptions<State, Command>,
+    options: HandleOptions<State, Command, Write>,
   ): Promise<HandleResult<State, Event>>;
   /** Resolves when every snapshot being written in the background has been written (or has failed with a warning). */
   flush(): Promise<void>;
@@ -120,18 +160,27 @@ export interface EntityStore<State, Event extends RecordedMessage = RecordedMess
 /** What the entity layer needs from the store it sits on; `MessageStore` provides it. */
 export interface EntityHost {
   get(
-    stream: StreamRef,
+    stream: ParsedStream,
     options: { fromPosition?: number; maxCount?: number },
   ): Promise<RecordedMessage[]>;
-  last(stream: StreamRef): Promise<RecordedMessage | undefined>;
+  last(stream: ParsedStream): Promise<RecordedMessage | undefined>;
   write(
-    stream: StreamRef,
+    stream: ParsedStream,
     messages: readonly Message[],
     options: { expectedVersion: number },
   ): Promise<WriteResult>;
 }
 
-/** `store.handle`'s options: the entity store that loads the stream's entity, and how to decide. */
-export interface StoreHandleOptions<State, Command> extends HandleOptions<State, Command> {
-  entity: EntityStore<State>;
+/**
+ * `store.handle`'s options: the entity store that loads the stream's entity, and how to
+ * decide. The entity store alone gives the types (hence `NoInfer`): `decide` gets its state
+ * and may return only what its category accepts.
+ */
+export interface StoreHandleOptions<
+  State,
+  Command,
+  Event extends RecordedMessage = RecordedMessage,
+  Write extends Message = Message,
+> extends HandleOptions<NoInfer<State>, Command, NoInfer<Write>> {
+  entity: EntityStore<State, Event, Write>;
 }

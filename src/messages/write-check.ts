@@ -9,9 +9,22 @@ import type { MessageContract } from "./contract.ts";
 import { SCHEMA_VERSION } from "./metadata-keys.ts";
 import { checkData, invalidData } from "./validate.ts";
 
-function stamped(message: Message, version: number): Message {
+function stamped<Written extends Message>(message: Written, version: number): Written {
   if (version === 1) return message;
   return { ...message, metadata: { ...message.metadata, [SCHEMA_VERSION]: version } };
+}
+
+/**
+ * `message` with `schemaVersion` as a write to `contract` stores it: for a caller that must
+ * know the stored metadata without reading it back (the events `handle` returns). Unchanged
+ * for a type with one version or not declared.
+ */
+export function stampedAsWritten<Written extends Message>(
+  contract: MessageContract,
+  message: Written,
+): Written {
+  const spec = contract.compiled.get(message.type);
+  return spec === undefined ? message : stamped(message, spec.version);
 }
 
 async function checkOne(

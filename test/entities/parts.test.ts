@@ -11,10 +11,12 @@ import type { EntityOptions } from "../../src/entities/types.ts";
 import {
   connect,
   isUnsupportedError,
+  type Message,
   type RecordedMessage,
   UnsupportedError,
 } from "../../src/index.ts";
 import { silentLogger } from "../../src/options.ts";
+import type { ParsedStream } from "../../src/stream-name.ts";
 
 type Event = RecordedMessage<"Deposited", { amount: number }>;
 
@@ -152,8 +154,8 @@ describe("entity store construction", () => {
   it("lets a backend's UnsupportedError for snapshots reach the first cold fetch", async () => {
     const store = await connect("memory:");
     const host = {
-      get: (stream: string) => store.get(stream),
-      last: (stream: string) => store.last(stream),
+      get: (stream: ParsedStream) => store.get(stream),
+      last: (stream: ParsedStream) => store.last(stream),
       write: () => store.write("account-1", { type: "X" }),
     };
     const unsupported = {
@@ -180,5 +182,95 @@ describe("entity store construction", () => {
       },
     };
     expect(wrong.category).toBe("account");
+  });
+});
+
+describe("snapshot storage in trouble", () => {
+  const options: EntityOptions<{ balance: number }, Event> = {
+    category: "account",
+    init: { balance: 0 },
+    handlers: { Deposited: (state, message) => ({ balance: state.balance + message.data.amount }) },
+    snapshot: { every: 1, version: 1 },
+  };
+
+  async function setUp(snapshots: {
+    read: () => Promise<Uint8Array | undefined>;
+    write: () => Promise<void>;
+  }) {
+    const store = await connect("memory:");
+    await store.write("account-1", { type: "Deposited", data: { amount: 2 } });
+    const warnings: string[] = [];
+    const logger = {
+      ...silentLogger,
+      warn: (_: object, message?: string) => warnings.push(message ?? ""),
+    };
+    const host = {
+      get: (stream: ParsedStream, read: { fromPosition?: number; maxCount?: number }) =>
+        store.get(stream, read),
+      last: (stream: ParsedStream) => store.last(stream),
+      write: (
+        stream: ParsedStream,
+        messages: readonly Message[],
+        write: { expectedVersion: number },
+      ) => store.write(stream, messages, write),
+    };
+    const entities = new CachedEntityStore(host, snapshots, logger, options);
+    return { store, entities, warnings };
+  }
+
+  it("a snapshot that cannot be read is a warning, and the stream is folded", async () => {
+    const { store, entities, warnings } = await setUp({
+      read: () => Promise.reject(new Error("bucket unreachable")),
+      write: () => Promise.resolve(),
+    });
+    expect(await entities.fetch("1")).toEqual({ state: { balance: 2 }, version: 0 });
+    expect(warnings).toContain("entity snapshot could not be read; folding the stream");
+    await store.close();
+  });
+
+  it("a snapshot write that fails is a warning; the fetch and the command it followed stand", async () => {
+    const { store, entities, warnings } = await setUp({
+      read: () => Promise.resolve(undefined),
+      write: () => Promise.reject(new Error("bucket full")),
+    });
+    expect((await entities.fetch("1")).version).toBe(0);
+    const result = await entities.handle(
+      "1",
+      { type: "Deposit" },
+      {
+        decide: () => ({ type: "Deposited", data: { amount: 1 } }),
+      },
+    );
+    expect(result.version).toBe(1);
+    await entities.flush();
+    expect(
+      warnings.filter((warning) => warning === "entity snapshot could not be written"),
+    ).not.toHaveLength(0);
+    expect(await store.version("account-1")).toBe(1);
+    await store.close();
+  });
+
+  it("a snapshot write that never ends delays neither a fetch nor a command", async () => {
+    let writes = 0;
+    const { store, entities } = await setUp({
+      read: () => Promise.resolve(undefined),
+      write: () => {
+        writes += 1;
+        return new Promise<void>(() => {});
+      },
+    });
+    expect(await entities.fetch("1")).toEqual({ state: { balance: 2 }, version: 0 });
+    const result = await entities.handle(
+      "1",
+      { type: "Deposit" },
+      {
+        decide: () => ({ type: "Deposited", data: { amount: 1 } }),
+      },
+    );
+    expect(result).toMatchObject({ state: { balance: 3 }, version: 1 });
+    expect(await entities.fetch("1")).toEqual({ state: { balance: 3 }, version: 1 });
+    // One write at a time per entity: the hung one is not joined by another.
+    expect(writes).toBe(1);
+    await store.close();
   });
 });

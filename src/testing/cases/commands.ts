@@ -8,7 +8,9 @@ import {
   isInvalidOptionsError,
 } from "../../errors.ts";
 import type { Message, RecordedMessage } from "../../message.ts";
+import { defineCategory } from "../../messages/contract.ts";
 import { eventually, thrownBy, uniqueId } from "../helpers.ts";
+import type { SchemaKit } from "../schema-kit.ts";
 import type { SuiteContext } from "../suite.ts";
 
 interface Account {
@@ -42,14 +44,31 @@ function depositCommand(amount: number): AccountCommand {
   return { id: randomUUID(), type: "Deposit", data: { amount } };
 }
 
-export function commandCases({ store: newStore, sibling, test }: SuiteContext): void {
+/** A contracted account: `Deposited` was `{ amount }` in units (version 1), now `{ cents }`. */
+function walletsWith(kit: SchemaKit) {
+  return defineCategory(`wallet${uniqueId()}`, {
+    Deposited: {
+      schema: kit.object({ cents: "number" }),
+      upcasters: [(v1: { amount: number }) => ({ cents: v1.amount * 100 })],
+    },
+    Frozen: kit.object({ reason: "string" }),
+  });
+}
+
+export function commandCases({ store: newStore, sibling, test, schemaKits }: SuiteContext): void {
   test("handle decides, writes the events after the command and returns the new state", async () => {
     const store = await newStore();
     const accounts = store.entities(accountOptions);
     const id = uniqueId();
     const command = {
       ...depositCommand(30),
-      metadata: { correlationStreamName: "transfer-7", replyStreamName: "transferReply-7" },
+      metadata: {
+        correlationStreamName: "transfer-7",
+        replyStreamName: "transferReply-7",
+        originSubject: "transfers.requested",
+        traceId: "trace-7",
+        userId: "not carried",
+      },
     };
     const result = await accounts.handle(id, command, { decide: decideAccount });
     expect(result).toMatchObject({ state: { balance: 30 }, version: 0, duplicate: false });
@@ -58,10 +77,13 @@ export function commandCases({ store: newStore, sibling, test }: SuiteContext): 
     ]);
     const [stored] = await store.get(`account-${id}`);
     expect(stored?.id).toBe(result.events[0]?.id);
+    // The chain is carried as `follow()` carries it; the command's other metadata is not.
     expect(stored?.metadata).toEqual({
       causationMessageId: command.id,
       correlationStreamName: "transfer-7",
       replyStreamName: "transferReply-7",
+      originSubject: "transfers.requested",
+      traceId: "trace-7",
     });
     expect(await accounts.fetch(id)).toEqual({ state: { balance: 30 }, version: 0 });
   });
@@ -297,15 +319,18 @@ export function commandCases({ store: newStore, sibling, test }: SuiteContext): 
     const store = await newStore();
     const accounts = store.entities(accountOptions);
     const id = uniqueId();
-    await store.write(`account:command-${id}`, [depositCommand(5), depositCommand(6)]);
-    const attempts = new Map<string, number>();
+    const commandStream = `account:command-${id}`;
+    await store.write(commandStream, [
+      { ...depositCommand(5), metadata: { correlationStreamName: `transfer-${id}` } },
+      depositCommand(6),
+    ]);
+    const outcomes = new Map<string, boolean[]>();
     const subscription = store.subscribe("account:command", {
       consumer: `accounts-${uniqueId()}`,
       retryDelay: 0,
       handlers: {
         Deposit: async (command, context) => {
-          attempts.set(command.id, context.attempt);
-          await accounts.handle(command.streamId, command, {
+          const result = await accounts.handle(command.streamId, command, {
             decide: (recorded, state) =>
               decideAccount(
                 {
@@ -315,6 +340,7 @@ export function commandCases({ store: newStore, sibling, test }: SuiteContext): 
                 state,
               ),
           });
+          outcomes.set(command.id, [...(outcomes.get(command.id) ?? []), result.duplicate]);
           // Crash after the write, before the ack: the message comes again.
           if (context.attempt === 1) throw new Error("lost before the ack");
         },
@@ -323,13 +349,86 @@ export function commandCases({ store: newStore, sibling, test }: SuiteContext): 
     await subscription.start();
     await eventually(
       "both commands redelivered",
-      () => [...attempts.values()].filter((attempt) => attempt >= 2).length === 2,
+      () => [...outcomes.values()].every((seen) => seen.length >= 2) && outcomes.size === 2,
     );
     await subscription.stop();
+    // The redelivery was recognised, not decided again.
+    for (const seen of outcomes.values()) expect(seen.slice(0, 2)).toEqual([false, true]);
     const events = await store.get(`account-${id}`);
     expect(events).toHaveLength(2);
     expect(await accounts.fetch(id)).toEqual({ state: { balance: 11 }, version: 1 });
+    // Each event follows its command, as it was delivered.
+    const commands = await store.get(commandStream);
+    expect(events.map((event) => event.metadata)).toEqual(
+      commands.map((command, index) => ({
+        causationMessageId: command.id,
+        causationMessageStreamName: commandStream,
+        causationMessagePosition: index,
+        causationMessageGlobalPosition: command.globalPosition,
+        ...(index === 0 ? { correlationStreamName: `transfer-${id}` } : {}),
+      })),
+    );
   });
+
+  const kit = schemaKits[0];
+  if (kit !== undefined) {
+    test("a contracted entity folds upcast events and writes only what its contract declares", async () => {
+      const store = await newStore();
+      const wallets = walletsWith(kit);
+      const entity = store.entities({
+        category: wallets,
+        init: { cents: 0, frozen: false },
+        handlers: {
+          Deposited: (state, event) => ({ ...state, cents: state.cents + event.data.cents }),
+          Frozen: (state) => ({ ...state, frozen: true }),
+        },
+      });
+      const id = uniqueId();
+      const byName = `${wallets.category}-${id}`;
+      // Version 1, by name, as an older service wrote it: folded as version 2.
+      await store.write(byName, { type: "Deposited", data: { amount: 2 } });
+      expect(await entity.fetch(id)).toEqual({ state: { cents: 200, frozen: false }, version: 0 });
+      // And again through the cache, when the same store writes one by name.
+      await store.write(byName, { type: "Deposited", data: { amount: 1 } });
+      expect(await entity.fetch(id)).toEqual({ state: { cents: 300, frozen: false }, version: 1 });
+
+      const deposit = { id: randomUUID(), type: "Deposit", data: { cents: 50 } } as const;
+      const result = await store.handle(wallets.stream(id), deposit, {
+        entity,
+        decide: (command) => ({ type: "Deposited", data: { cents: command.data.cents } }),
+      });
+      expect(result.state).toEqual({ cents: 350, frozen: false });
+      // The events returned are as stored, schema version included.
+      const stored = await store.last(byName);
+      expect(stored?.metadata.schemaVersion).toBe(2);
+      expect(result.events.map((event) => event.metadata)).toEqual([stored?.metadata]);
+
+      const undeclared = await thrownBy(() =>
+        entity.handle(
+          id,
+          { type: "Close" },
+          {
+            // @ts-expect-error: the contract declares no Closed
+            decide: () => ({ type: "Closed", data: {} }),
+          },
+        ),
+      );
+      expect(isInvalidMessageError(undeclared)).toBe(true);
+      const badData = await thrownBy(() =>
+        entity.handle(
+          id,
+          { type: "Freeze" },
+          {
+            // @ts-expect-error: Frozen's reason is a string
+            decide: () => ({ type: "Frozen", data: { reason: 1 } }),
+          },
+        ),
+      );
+      expect(isInvalidMessageError(badData)).toBe(true);
+      expect(await store.version(byName)).toBe(2);
+      expect(await entity.fetch(id)).toEqual({ state: { cents: 350, frozen: false }, version: 2 });
+    });
+  }
 
   test("bad handle input is refused before anything is written", async () => {
     const store = await newStore();
