@@ -20,8 +20,6 @@ export interface Workload {
   readonly acknowledged: Acknowledged[];
   /** Message id → when its handler first ran (epoch ms). */
   readonly handled: Map<string, number>;
-  /** Message id → the attempt its handler first ran at (above 1: it was redelivered first). */
-  readonly firstAttempts: Map<string, number>;
   /** How many times handlers ran in all (more than `handled.size` means redeliveries). */
   handlerRuns(): number;
   /** Write failures the writers retried (timeouts, no leader yet), with their messages. */
@@ -41,17 +39,14 @@ export async function startWorkload(
 ): Promise<Workload> {
   const acknowledged: Acknowledged[] = [];
   const handled = new Map<string, number>();
-  const firstAttempts = new Map<string, number>();
   const retriedErrors: string[] = [];
   let runs = 0;
   const subscription = store.subscribe(category, {
     consumer: "proof",
     handlers: {
-      Written: (message, context) => {
+      Written: (message) => {
         runs += 1;
-        if (handled.has(message.id)) return;
-        handled.set(message.id, Date.now());
-        firstAttempts.set(message.id, context.attempt);
+        if (!handled.has(message.id)) handled.set(message.id, Date.now());
       },
     },
   });
@@ -87,7 +82,6 @@ export async function startWorkload(
   return {
     acknowledged,
     handled,
-    firstAttempts,
     handlerRuns: () => runs,
     retriedErrors,
     subscription,
@@ -131,21 +125,10 @@ export async function allHandled(workload: Workload, timeoutMs: number): Promise
  * acknowledged or from when the cluster accepted writes again, whichever is later.
  */
 export function longestWaitMs(workload: Workload, writableAgainAt: number): number {
-  return longestWait(workload, writableAgainAt).waitMs;
-}
-
-/** The message that waited longest (see `longestWaitMs`), and the attempt it was first handled at. */
-export function longestWait(
-  workload: Workload,
-  writableAgainAt: number,
-): { waitMs: number; attempt: number | undefined; stream: string | undefined } {
-  let longest = { waitMs: 0, attempt: undefined as number | undefined, stream: undefined as string | undefined };
+  let longest = 0;
   for (const ack of workload.acknowledged) {
     const handledAt = workload.handled.get(ack.id) ?? Date.now();
-    const waitMs = handledAt - Math.max(ack.at, writableAgainAt);
-    if (waitMs > longest.waitMs) {
-      longest = { waitMs, attempt: workload.firstAttempts.get(ack.id), stream: `${ack.stream}@${ack.position}` };
-    }
+    longest = Math.max(longest, handledAt - Math.max(ack.at, writableAgainAt));
   }
   return longest;
 }
