@@ -49,18 +49,23 @@ export function reopeningSource(open: () => ConsumerSource, hooks: ReopenHooks):
   let failures = 0;
   const done: IteratorResult<Delivery> = { done: true, value: undefined };
 
-  const closeCurrent = async (): Promise<void> => {
+  /** Closes of sources left behind on a reopen, still finishing; `close()` waits for them. */
+  const closing = new Set<Promise<void>>();
+
+  const closeCurrent = (): Promise<void> => {
     const source = current;
     current = undefined;
     iterator = undefined;
-    try {
-      await source?.close();
-    } catch (error) {
+    if (source === undefined) return Promise.resolve();
+    const closed = source.close().catch((error: unknown) => {
       hooks.logger.warn(
         { consumer: hooks.consumer, err: error },
         "closing the consumer source failed",
       );
-    }
+    });
+    closing.add(closed);
+    void closed.finally(() => closing.delete(closed));
+    return closed;
   };
 
   const openNext = (): AsyncIterator<Delivery> => {
@@ -83,7 +88,11 @@ export function reopeningSource(open: () => ConsumerSource, hooks: ReopenHooks):
     } else {
       hooks.logger.warn({ consumer: hooks.consumer }, "consumer source ended; reopening it");
     }
-    await closeCurrent();
+    // Not awaited: a source's close may wait for its server to confirm acks (NATS does, up to
+    // its timeout), and a server that just lost its consumer's leadership never answers. The
+    // next source must not wait for that: a stall of the whole timeout after every leader
+    // change was exactly this wait (docs/reliability.md).
+    void closeCurrent();
     failures += 1;
     await pause(reopenDelay(failures), closed.signal);
     if (closed.signal.aborted) return done;
@@ -108,6 +117,7 @@ export function reopeningSource(open: () => ConsumerSource, hooks: ReopenHooks):
   const close = async (): Promise<void> => {
     closed.abort();
     await closeCurrent();
+    await Promise.all(closing);
   };
 
   return {

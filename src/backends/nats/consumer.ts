@@ -167,10 +167,14 @@ class NatsConsumerSource implements ConsumerSource {
     return this.#status.iterate();
   }
 
+  /**
+   * Stops the consume at once, then waits until the server confirmed the acks made so far
+   * (`stop()` promises that). A consume whose consumer changed leader may never get that
+   * confirmation; the reopen does not wait for it (subscribe/reopening-source.ts).
+   */
   async close(): Promise<void> {
     this.#closed.abort();
-    await this.#acks.flush();
-    await this.#release();
+    await Promise.all([this.#release(), this.#acks.flush()]);
   }
 
   /**
