@@ -5,6 +5,7 @@
  * handlers and `decide` without a cast.
  */
 import type { WriteResult } from "../backend.ts";
+import type { EntityInstrumentation } from "../instrumentation.ts";
 import type { Message, RecordedMessage } from "../message.ts";
 import type { StreamRef } from "../stream-name.ts";
 
@@ -129,6 +130,8 @@ export interface EntityHost {
     messages: readonly Message[],
     options: { expectedVersion: number },
   ): Promise<WriteResult>;
+  /** The store's instrumentation, when it has one: each load and command opens a scope. */
+  readonly instrumentation?: EntityInstrumentation | undefined;
 }
 
 /** `store.handle`'s options: the entity store that loads the stream's entity, and how to decide. */
