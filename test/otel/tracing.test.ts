@@ -260,7 +260,9 @@ describe.each(backends)("otel on $name", ({ name: backend, open }) => {
     const accounts = traced.entities({
       category: "account",
       init: 0,
-      handlers: { Deposited: (total: number, message: RecordedMessage) => total + Number(message.data) },
+      handlers: {
+        Deposited: (total: number, message: RecordedMessage) => total + Number(message.data),
+      },
     });
     await traced.write("account-1", { type: "Deposited", data: 5 });
     expect((await accounts.fetch("1")).state).toBe(5);
