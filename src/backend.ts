@@ -184,4 +184,13 @@ export interface Backend {
    * report leaves it out.
    */
   diagnose?(): Promise<Diagnosis>;
+
+  /**
+   * Capability: the backend's own name for the category's storage, when it knows it without
+   * asking (a write or read of the category has looked it up), else `undefined`. For traces,
+   * which name the JetStream stream a message went to even when another writer (Zencastr)
+   * made it under its own name. A backend whose storage names follow from the category leaves
+   * it out.
+   */
+  storageName?(category: string): string | undefined;
 }

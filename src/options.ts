@@ -3,7 +3,7 @@
  * shape, which has nothing optional. Unknown keys are refused so a typo is not silently ignored.
  */
 import { InvalidOptionsError } from "./errors.ts";
-import type { Instrumentation } from "./instrumentation.ts";
+import { INSTRUMENTATION_METHODS, type Instrumentation } from "./instrumentation.ts";
 import { checkOptionKeys, positiveInteger } from "./option-checks.ts";
 import { checkPrefix } from "./stream-name.ts";
 
@@ -158,9 +158,11 @@ export function resolveOptions(options: MessageStoreOptions = {}): ResolvedOptio
 
 function checkInstrumentation(value: Instrumentation | undefined): Instrumentation | undefined {
   if (value === undefined) return undefined;
-  const members: unknown[] = [value?.write, value?.attempt, value?.fetch];
-  if (members.some((member) => typeof member !== "function")) {
-    throw new InvalidOptionsError("instrumentation must have write, attempt and fetch methods");
+  const missing = INSTRUMENTATION_METHODS.filter((name) => typeof value?.[name] !== "function");
+  if (missing.length > 0) {
+    throw new InvalidOptionsError(
+      `instrumentation must have the methods ${INSTRUMENTATION_METHODS.join(", ")}; missing: ${missing.join(", ")}`,
+    );
   }
   return value;
 }

@@ -45,7 +45,12 @@ import {
   matchesExpectedVersion,
 } from "./expected-version.ts";
 import { findRetriedWrite, WritesByStream } from "./idempotency.ts";
-import type { InstrumentedStore, WriteScope } from "./instrumentation.ts";
+import {
+  type EntityInstrumentation,
+  entityInstrumentation,
+  type InstrumentedStore,
+  type WriteScope,
+} from "./instrumentation.ts";
 import {
   checkMessage,
   type Message,
@@ -234,13 +239,21 @@ export class MessageStore implements AsyncDisposable {
   readonly #subscriptions = new Set<Subscription>();
   /** What the instrumentation is told about this store, made once. */
   readonly #instrumented: InstrumentedStore;
+  /** The instrumentation as entity stores call it; `undefined` without one. */
+  readonly #entityInstrumentation: EntityInstrumentation | undefined;
   #closing: Promise<void> | undefined;
 
   /** Use `connect()` or `fromNats()`; this is for custom backends and tests. */
   constructor(backend: Backend, options: ResolvedOptions) {
     this.#backend = backend;
     this.#options = options;
-    this.#instrumented = { backend: backend.kind, prefix: options.prefix };
+    this.#instrumented = {
+      backend: backend.kind,
+      prefix: options.prefix,
+      storageOf: (category) => backend.storageName?.(category),
+    };
+    this.#entityInstrumentation =
+      options.instrumentation && entityInstrumentation(options.instrumentation, this.#instrumented);
   }
 
   /** `"memory"` or `"nats"`. */
@@ -572,6 +585,7 @@ export class MessageStore implements AsyncDisposable {
         get: (stream, readOptions) => this.get(ref(stream), readOptions),
         last: (stream) => this.last(ref(stream)),
         write: (stream, messages, writeOptions) => this.write(ref(stream), messages, writeOptions),
+        instrumentation: this.#entityInstrumentation,
       },
       this.#backend.snapshots,
       this.#options.logger,
@@ -627,7 +641,7 @@ export class MessageStore implements AsyncDisposable {
       { ...rest, handlers: withHandlerContext(rest.handlers, this.#replyWriter) },
       this.#options.logger,
       hook,
-      instrumentation && { hook: instrumentation, store: this.#instrumented, target: parsed.name },
+      instrumentation && { hook: instrumentation, store: this.#instrumented },
     );
     this.#subscriptions.add(subscription);
     return subscription;
@@ -645,7 +659,15 @@ export class MessageStore implements AsyncDisposable {
     this.#assertOpen();
     const parsed = parseTarget(target);
     const { rest, hook } = splitConsumerOptions(options, contractOf(target), "consume");
-    return createConsumer(this.#backend, parsed, rest, this.#options.logger, hook);
+    const instrumentation = this.#options.instrumentation;
+    return createConsumer(
+      this.#backend,
+      parsed,
+      rest,
+      this.#options.logger,
+      hook,
+      instrumentation && { hook: instrumentation, store: this.#instrumented },
+    );
   }
 
   /** Every message of `target` from `fromGlobalPosition` (default: only new ones), live, until `signal` aborts. */

@@ -10,6 +10,7 @@
  * - Snapshots are written in the background; a failed or unusable one is a warning.
  */
 import { InvalidMessageError, isUnsupportedError, UnsupportedError } from "../errors.ts";
+import { reportTo } from "../instrumentation.ts";
 import type { Message, RecordedMessage } from "../message.ts";
 import { contractOf, type MessageContract } from "../messages/contract.ts";
 import { upcasterFor } from "../messages/upcast.ts";
@@ -96,7 +97,15 @@ export class CachedEntityStore<State, Event extends RecordedMessage>
     checkCommand(command);
     const { decide, retries, delayBefore } = resolveHandleOptions(options);
     const plan = { decide: (state: State) => decide(command, state), retries, delayBefore };
-    return this.#commands.run(stream.id, () => handleCommand(this, stream, command, plan));
+    const handling = (): Promise<HandleResult<State, Event>> =>
+      this.#commands.run(stream.id, () => handleCommand(this, stream, command, plan));
+    const scope = this.host.instrumentation?.command(stream, command);
+    if (scope === undefined) return handling();
+    return reportTo(scope, scope.run(handling), (result) => ({
+      version: result.version,
+      events: result.events.length,
+      duplicate: result.duplicate,
+    }));
   }
 
   async flush(): Promise<void> {
@@ -116,7 +125,9 @@ export class CachedEntityStore<State, Event extends RecordedMessage>
   /** The entity as it is in the store now: the cached one brought up to date, or a cold load. */
   async load(stream: ParsedStream): Promise<LoadedEntity<State>> {
     const cached = this.#cache.get(stream.id);
-    return cached === undefined ? this.#cold(stream) : this.#catchUp(stream, cached);
+    const scope = this.host.instrumentation?.load(stream, cached !== undefined);
+    const loading = cached === undefined ? this.#cold(stream) : this.#catchUp(stream, cached);
+    return scope === undefined ? loading : reportTo(scope, loading, ({ version }) => ({ version }));
   }
 
   /** The entity after `events`, which this store has just written after `before`. */

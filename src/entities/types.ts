@@ -5,6 +5,7 @@
  * types the handlers and `decide` without a cast; without one they take any message.
  */
 import type { WriteResult } from "../backend.ts";
+import type { EntityInstrumentation } from "../instrumentation.ts";
 import type { Message, RecordedMessage } from "../message.ts";
 import type {
   MessageSpecs,
@@ -169,6 +170,8 @@ export interface EntityHost {
     messages: readonly Message[],
     options: { expectedVersion: number },
   ): Promise<WriteResult>;
+  /** The store's instrumentation, when it has one: each load and command opens a scope. */
+  readonly instrumentation?: EntityInstrumentation | undefined;
 }
 
 /**

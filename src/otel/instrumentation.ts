@@ -1,37 +1,37 @@
 /**
  * `otelInstrumentation()`: the core's `Instrumentation` hook done with OpenTelemetry. A write
  * is a producer span whose context travels with the message (see `carrier.ts`); each handler
- * attempt is a consumer span, parented by and linked to the writer's span, active while the
- * handler runs so that the handler's own writes are its children; a fetch is an internal span.
+ * attempt is a consumer span (see `consumer-spans.ts`); a fetch and an entity load are
+ * internal spans; a command is an internal span that its loads and writes run inside.
  * With no SDK registered every call lands on the API's no-op tracer and meter.
  */
-import {
-  context,
-  type Link,
-  type Span,
-  SpanStatusCode,
-  type Tracer,
-  trace,
-} from "@opentelemetry/api";
+import { type Context, context, type Span, type Tracer, trace } from "@opentelemetry/api";
+import type { WriteResult } from "../backend-records.ts";
 import { isExpectedVersionError } from "../errors.ts";
 import type {
-  AttemptOutcome,
-  AttemptScope,
+  CommandScope,
+  ConsumerInstrumentation,
   FetchScope,
   Instrumentation,
-  InstrumentedAttempt,
+  InstrumentedCommand,
+  InstrumentedConsumer,
   InstrumentedFetch,
+  InstrumentedLoad,
   InstrumentedWrite,
+  LoadScope,
+  TraceCarrier,
   WriteScope,
 } from "../instrumentation.ts";
-import { incoming, outgoing } from "./carrier.ts";
+import { outgoing } from "./carrier.ts";
+import { ConsumerSpans, failSpan } from "./consumer-spans.ts";
 import { createStoreMetrics, type StoreMetrics } from "./metrics.ts";
 import { TRACER_NAME } from "./names.ts";
 import { type OtelOptions, type ResolvedOtelOptions, resolveOtelOptions } from "./options.ts";
+import { contextFor, runIn } from "./span-scope.ts";
 import {
-  attemptShape,
+  commandShape,
   fetchShape,
-  queueWaitAttributes,
+  loadShape,
   writeResultAttributes,
   writeShape,
 } from "./span-shapes.ts";
@@ -64,78 +64,24 @@ class OtelInstrumentation implements Instrumentation {
     const shape = writeShape(write, zencastr);
     const parent = context.active();
     const span = this.#tracer(zencastr).startSpan(shape.name, shape, parent);
-    const active = trace.setSpan(parent, span);
     const carried = outgoing(
       this.#options.propagator,
-      active,
+      trace.setSpan(parent, span),
       this.#options.propagationOf(write.category),
     );
-    const startedAt = performance.now();
-    const metrics = this.#metrics;
-    return {
-      metadata: carried.metadata,
-      headers: carried.headers,
-      end(result) {
-        span.setAttributes(writeResultAttributes(write, result, zencastr));
-        span.end();
-        metrics.wrote(write.category, performance.now() - startedAt, write.messageCount);
-      },
-      fail(error) {
-        if (isExpectedVersionError(error)) metrics.conflicted(write.category);
-        failSpan(span, error);
-        span.end();
-      },
-    };
+    return new WriteSpan(span, write, zencastr, this.#metrics, carried);
   }
 
-  attempt(attempt: InstrumentedAttempt): AttemptScope {
-    const { message, consumer } = attempt;
-    const zencastr = this.#options.isZencastr(message.category);
-    const tracer = this.#tracer(zencastr);
-    const writer = incoming(this.#options.propagator, message, attempt.headers);
-    const writerSpan = trace.getSpanContext(writer);
-    const links: Link[] =
-      writerSpan !== undefined && trace.isSpanContextValid(writerSpan)
-        ? [{ context: writerSpan }]
-        : [];
-    const shape = attemptShape(attempt, zencastr);
-    const span = tracer.startSpan(shape.name, { ...shape, links }, writer);
-    const active = trace.setSpan(writer, span);
-    if (zencastr) {
-      const storedAt = message.time.getTime();
-      const dwellMs = Date.now() - storedAt;
-      tracer
-        .startSpan(
-          "queue_wait",
-          { startTime: message.time, attributes: queueWaitAttributes(attempt, dwellMs) },
-          active,
-        )
-        .end();
-    }
-    this.#metrics.attempted(consumer, message.category, attempt.attempt);
-    const startedAt = performance.now();
-    const metrics = this.#metrics;
-    return {
-      run: (work) =>
-        context.with(active, async () => {
-          try {
-            await work();
-          } catch (error) {
-            failSpan(span, error);
-            throw error;
-          }
-        }),
-      end(outcome: AttemptOutcome) {
-        span.setAttribute("message_store.outcome", outcome.kind);
-        if (outcome.kind !== "ack") {
-          span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error });
-          if (outcome.kind !== "retry")
-            span.setAttribute("message_store.dead_letter.reason", outcome.reason);
-        }
-        span.end();
-        metrics.handled(consumer, message.category, performance.now() - startedAt, outcome);
+  consumer(consumer: InstrumentedConsumer): ConsumerInstrumentation {
+    return new ConsumerSpans(
+      {
+        propagator: this.#options.propagator,
+        metrics: this.#metrics,
+        isZencastr: this.#options.isZencastr,
+        tracer: (zencastr) => this.#tracer(zencastr),
       },
-    };
+      consumer,
+    );
   }
 
   fetch(fetch: InstrumentedFetch): FetchScope {
@@ -149,16 +95,82 @@ class OtelInstrumentation implements Instrumentation {
         });
         span.end();
       },
-      fail(error) {
-        failSpan(span, error);
+      fail: (error) => endFailed(span, error),
+    };
+  }
+
+  load(load: InstrumentedLoad): LoadScope {
+    const shape = loadShape(load);
+    const span = this.#storeTracer.startSpan(shape.name, shape, context.active());
+    return {
+      end(result) {
+        span.setAttribute("message_store.version", result.version);
         span.end();
       },
+      fail: (error) => endFailed(span, error),
+    };
+  }
+
+  command(command: InstrumentedCommand): CommandScope {
+    const shape = commandShape(command);
+    const parent = context.active();
+    const span = this.#storeTracer.startSpan(shape.name, shape, parent);
+    const active: Context | undefined = contextFor(parent, span);
+    return {
+      run: (work, ...args) => runIn(active, work, args),
+      end(result) {
+        span.setAttributes({
+          "message_store.version": result.version,
+          "message_store.event_count": result.events,
+          "message_store.duplicate": result.duplicate,
+        });
+        span.end();
+      },
+      fail: (error) => endFailed(span, error),
     };
   }
 }
 
-function failSpan(span: Span, error: unknown): void {
-  if (error instanceof Error) span.recordException(error);
-  const message = error instanceof Error ? error.message : String(error);
-  span.setStatus({ code: SpanStatusCode.ERROR, message });
+/** A write's span: one object per write, ended with its result or its failure. */
+class WriteSpan implements WriteScope {
+  readonly metadata: Readonly<Record<string, unknown>> | undefined;
+  readonly headers: TraceCarrier | undefined;
+  readonly #span: Span;
+  readonly #write: InstrumentedWrite;
+  readonly #zencastr: boolean;
+  readonly #metrics: StoreMetrics;
+  readonly #startedAt = performance.now();
+
+  constructor(
+    span: Span,
+    write: InstrumentedWrite,
+    zencastr: boolean,
+    metrics: StoreMetrics,
+    carried: { metadata: WriteSpan["metadata"]; headers: WriteSpan["headers"] },
+  ) {
+    this.#span = span;
+    this.#write = write;
+    this.#zencastr = zencastr;
+    this.#metrics = metrics;
+    this.metadata = carried.metadata;
+    this.headers = carried.headers;
+  }
+
+  end(result: WriteResult): void {
+    const write = this.#write;
+    if (this.#span.isRecording())
+      this.#span.setAttributes(writeResultAttributes(write, result, this.#zencastr));
+    this.#span.end();
+    this.#metrics.wrote(write.category, performance.now() - this.#startedAt, write.messageCount);
+  }
+
+  fail(error: unknown): void {
+    if (isExpectedVersionError(error)) this.#metrics.conflicted(this.#write.category);
+    endFailed(this.#span, error);
+  }
+}
+
+function endFailed(span: Span, error: unknown): void {
+  failSpan(span, error);
+  span.end();
 }

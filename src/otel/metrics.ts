@@ -4,15 +4,20 @@
  * retries and dead letters. Lag is observed apart (`observeConsumerLag`), since it needs the
  * store to ask its backend.
  */
-import type { Counter, Histogram, MeterProvider } from "@opentelemetry/api";
+import type { Attributes, Counter, Histogram, MeterProvider } from "@opentelemetry/api";
 import type { AttemptOutcome } from "../instrumentation.ts";
 import { METER_NAME } from "./names.ts";
 
 export interface StoreMetrics {
   wrote(category: string, durationMs: number, messages: number): void;
   conflicted(category: string): void;
-  attempted(consumer: string, category: string, attempt: number): void;
-  handled(consumer: string, category: string, durationMs: number, outcome: AttemptOutcome): void;
+  /** The instruments as one consumer of one category records them, attribute sets made once. */
+  consumer(consumer: string, category: string): ConsumerMetrics;
+}
+
+export interface ConsumerMetrics {
+  attempted(attempt: number): void;
+  handled(durationMs: number, outcome: AttemptOutcome): void;
 }
 
 export function createStoreMetrics(provider: MeterProvider): StoreMetrics {
@@ -49,29 +54,52 @@ export function createStoreMetrics(provider: MeterProvider): StoreMetrics {
     description: "Messages given up: dead-lettered, or dropped when no dead-letter category is set",
     unit: "{message}",
   });
+  // Categories are few; one attribute set each, rather than one per write.
+  const byCategory = new Map<string, Attributes>();
+  const categoryAttributes = (category: string): Attributes => {
+    let attributes = byCategory.get(category);
+    if (attributes === undefined) {
+      attributes = { "message_store.category": category };
+      byCategory.set(category, attributes);
+    }
+    return attributes;
+  };
   return {
     wrote(category, durationMs, messages) {
-      writes.add(messages, { "message_store.category": category });
-      writeDuration.record(durationMs, { "message_store.category": category });
+      const attributes = categoryAttributes(category);
+      writes.add(messages, attributes);
+      writeDuration.record(durationMs, attributes);
     },
     conflicted(category) {
-      conflicts.add(1, { "message_store.category": category });
+      conflicts.add(1, categoryAttributes(category));
     },
-    attempted(consumer, category, attempt) {
+    consumer(consumer, category) {
       const attributes = { "message_store.consumer": consumer, "message_store.category": category };
-      attempts.add(1, attributes);
-      if (attempt === 1) deliveries.add(1, attributes);
-    },
-    handled(consumer, category, durationMs, outcome) {
-      const attributes = { "message_store.consumer": consumer, "message_store.category": category };
-      handlerDuration.record(durationMs, { ...attributes, "message_store.outcome": outcome.kind });
-      if (outcome.kind === "retry") retries.add(1, attributes);
-      else if (outcome.kind !== "ack")
-        deadLetters.add(1, {
-          ...attributes,
-          "message_store.outcome": outcome.kind,
-          "message_store.dead_letter.reason": outcome.reason,
-        });
+      const outcomeAttributes = (kind: AttemptOutcome["kind"]): Attributes => ({
+        ...attributes,
+        "message_store.outcome": kind,
+      });
+      const handledBy = {
+        ack: outcomeAttributes("ack"),
+        retry: outcomeAttributes("retry"),
+        "dead-letter": outcomeAttributes("dead-letter"),
+        drop: outcomeAttributes("drop"),
+      };
+      return {
+        attempted(attempt) {
+          attempts.add(1, attributes);
+          if (attempt === 1) deliveries.add(1, attributes);
+        },
+        handled(durationMs, outcome) {
+          handlerDuration.record(durationMs, handledBy[outcome.kind]);
+          if (outcome.kind === "retry") retries.add(1, attributes);
+          else if (outcome.kind !== "ack")
+            deadLetters.add(1, {
+              ...handledBy[outcome.kind],
+              "message_store.dead_letter.reason": outcome.reason,
+            });
+        },
+      };
     },
   };
 }

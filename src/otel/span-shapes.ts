@@ -6,10 +6,14 @@
 import { type Attributes, SpanKind } from "@opentelemetry/api";
 import type { WriteResult } from "../backend-records.ts";
 import type {
-  InstrumentedAttempt,
+  InstrumentedCommand,
+  InstrumentedConsumer,
   InstrumentedFetch,
+  InstrumentedLoad,
   InstrumentedWrite,
+  StoredFacts,
 } from "../instrumentation.ts";
+import type { RecordedMessage } from "../message.ts";
 import { entitySubject, filterSubject, lowCardinalitySubject } from "./zencastr-names.ts";
 
 export interface SpanShape {
@@ -62,75 +66,89 @@ export function writeResultAttributes(
     "message_store.global_position": result.globalPosition,
   };
   if (zencastr) {
-    // Zencastr reads these from the publish acknowledgement; here the stream is named by the
-    // store's rule (`{prefix}-{category}`) and the sequence is the global position.
-    attributes["messaging.nats.stream"] = storageName(write.store.prefix, write.category);
+    // Zencastr reads these from the publish acknowledgement: the stream the message went to
+    // (which Zencastr may have made under its own name) and its sequence, the global position.
+    attributes["messaging.nats.stream"] =
+      write.store.storageOf(write.category) ?? storageName(write.store.prefix, write.category);
     attributes["messaging.message.seq"] = result.globalPosition;
   }
   return attributes;
 }
 
+/** The store's rule for a category's stream, for a backend that does not say (memory). */
 function storageName(prefix: string, category: string): string {
   return prefix === "" ? category : `${prefix}-${category}`;
 }
 
-export function attemptShape(attempt: InstrumentedAttempt, zencastr: boolean): SpanShape {
-  const { message, consumer } = attempt;
-  const store: Attributes = {
+/** A consumer's span name, the same for each of its attempts. */
+export function attemptSpanName(
+  consumer: InstrumentedConsumer,
+  category: string,
+  zencastr: boolean,
+): string {
+  if (!zencastr) return `process ${category}`;
+  const filter = filterSubject(consumer.store.prefix, category, consumer.streamId);
+  return `nats process ${filter} (${consumer.consumer})`;
+}
+
+/**
+ * An attempt's attributes, one object literal of a fixed shape per call: this runs once per
+ * handler attempt, and the SDK copies what it is given anyway.
+ */
+export function attemptAttributes(
+  consumer: InstrumentedConsumer,
+  message: RecordedMessage,
+  attempt: number,
+  stored: StoredFacts,
+  zencastr: boolean,
+): Attributes {
+  const name = consumer.consumer;
+  if (!zencastr)
+    return {
+      "messaging.system": consumer.store.backend,
+      "messaging.operation.type": "process",
+      "messaging.operation.name": "process",
+      "messaging.destination.name": message.category,
+      "messaging.destination.subscription.name": name,
+      "messaging.consumer.group.name": name,
+      "messaging.message.id": message.id,
+      "message_store.stream_name": message.streamName,
+      "message_store.position": message.position,
+      "message_store.global_position": message.globalPosition,
+      "message_store.message_type": message.type,
+      "message_store.consumer": name,
+      "message_store.attempt": attempt,
+      "message_store.max_attempts": consumer.maxAttempts,
+    };
+  const attributes: Attributes = {
+    "messaging.system": "nats",
+    "messaging.operation": "process",
+    "messaging.destination.name": stored.destination,
+    "messaging.message.seq": message.globalPosition,
+    "messaging.message.body.type": message.type,
+    "messaging.nats.consumer": name,
+    "messaging.nats.stream": stored.storage,
+    "messaging.nats.redelivery_count": attempt,
     "message_store.stream_name": message.streamName,
     "message_store.position": message.position,
     "message_store.global_position": message.globalPosition,
     "message_store.message_type": message.type,
-    "message_store.consumer": consumer,
-    "message_store.attempt": attempt.attempt,
-    "message_store.max_attempts": attempt.maxAttempts,
+    "message_store.consumer": name,
+    "message_store.attempt": attempt,
+    "message_store.max_attempts": consumer.maxAttempts,
   };
-  if (zencastr) {
-    const streamTarget = attempt.target !== message.category;
-    const filter = filterSubject(
-      attempt.store.prefix,
-      message.category,
-      streamTarget ? message.streamId : undefined,
-    );
-    return {
-      name: `nats process ${filter} (${consumer})`,
-      kind: SpanKind.CONSUMER,
-      attributes: {
-        "messaging.system": "nats",
-        "messaging.operation": "process",
-        "messaging.destination.name": attempt.subject,
-        "messaging.message.seq": message.globalPosition,
-        "messaging.message.body.type": message.type,
-        "messaging.nats.consumer": consumer,
-        "messaging.nats.stream": attempt.storage,
-        "messaging.nats.redelivery_count": attempt.attempt,
-        ...zencastrMetadataAttributes(message.metadata),
-        ...store,
-      },
-    };
-  }
-  return {
-    name: `process ${message.category}`,
-    kind: SpanKind.CONSUMER,
-    attributes: {
-      "messaging.system": attempt.store.backend,
-      "messaging.operation.type": "process",
-      "messaging.operation.name": "process",
-      "messaging.destination.name": message.category,
-      "messaging.destination.subscription.name": consumer,
-      "messaging.consumer.group.name": consumer,
-      "messaging.message.id": message.id,
-      ...store,
-    },
-  };
+  addZencastrMetadata(attributes, message.metadata);
+  return attributes;
 }
 
 /**
  * The causation facts Zencastr services keep in metadata: `originSubject`, the Python
  * zen-log's `traceId`, and the JS zen-log's `__zenlog.traceId`, each only when present.
  */
-function zencastrMetadataAttributes(metadata: Readonly<Record<string, unknown>>): Attributes {
-  const attributes: Attributes = {};
+function addZencastrMetadata(
+  attributes: Attributes,
+  metadata: Readonly<Record<string, unknown>>,
+): void {
   const { originSubject, traceId, __zenlog: zenlog } = metadata;
   if (typeof originSubject === "string")
     attributes["messaging.message.body.metadata.originSubject"] = originSubject;
@@ -140,17 +158,21 @@ function zencastrMetadataAttributes(metadata: Readonly<Record<string, unknown>>)
     if (typeof nested === "string")
       attributes["messaging.message.body.metadata.__zenlog.traceId"] = nested;
   }
-  return attributes;
 }
 
 /** Zencastr's backdated span: from the moment the message was stored to its delivery. */
-export function queueWaitAttributes(attempt: InstrumentedAttempt, dwellMs: number): Attributes {
+export function queueWaitAttributes(
+  consumer: string,
+  attempt: number,
+  stored: StoredFacts,
+  dwellMs: number,
+): Attributes {
   return {
     "messaging.system": "nats",
-    "messaging.nats.stream": attempt.storage,
-    "messaging.nats.consumer": attempt.consumer,
+    "messaging.nats.stream": stored.storage,
+    "messaging.nats.consumer": consumer,
     "messaging.nats.dwell_ms": dwellMs,
-    "messaging.nats.redelivery_count": attempt.attempt,
+    "messaging.nats.redelivery_count": attempt,
   };
 }
 
@@ -166,4 +188,26 @@ export function fetchShape(fetch: InstrumentedFetch): SpanShape {
       "message_store.stream_name": fetch.streamName,
     },
   };
+}
+
+export function loadShape(load: InstrumentedLoad): SpanShape {
+  return {
+    name: `load ${load.category}`,
+    kind: SpanKind.INTERNAL,
+    attributes: {
+      "message_store.category": load.category,
+      "message_store.stream_name": load.streamName,
+      "message_store.entity.cached": load.cached,
+    },
+  };
+}
+
+export function commandShape(command: InstrumentedCommand): SpanShape {
+  const attributes: Attributes = {
+    "message_store.category": command.category,
+    "message_store.stream_name": command.streamName,
+    "message_store.command.type": command.commandType,
+  };
+  if (command.commandId !== undefined) attributes["message_store.command.id"] = command.commandId;
+  return { name: `handle ${command.category}`, kind: SpanKind.INTERNAL, attributes };
 }

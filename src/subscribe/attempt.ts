@@ -9,10 +9,12 @@ import { TimeoutError } from "../errors.ts";
 import type {
   AttemptOutcome,
   AttemptScope,
+  ConsumerInstrumentation,
   Instrumentation,
   InstrumentedStore,
 } from "../instrumentation.ts";
 import type { RecordedMessage } from "../message.ts";
+import type { ParsedTarget } from "../stream-name.ts";
 import { errorText } from "./error-text.ts";
 import { createHandlerContext, type RecordingContext } from "./handler-context.ts";
 import type { ResolvedConsumerOptions, ResolvedSubscribeOptions } from "./options.ts";
@@ -27,14 +29,28 @@ import {
 export interface AttemptDeps extends SettleDeps {
   readonly options: ResolvedSubscribeOptions;
   /** Set when the store has the `instrumentation` option: each handler attempt opens a scope. */
-  readonly instrumentation?: AttemptInstrumentation | undefined;
+  readonly instrumentation?: ConsumerInstrumentation | undefined;
 }
 
+/** What the store hands a subscription or `consume()` loop when it has the `instrumentation` option. */
 export interface AttemptInstrumentation {
   readonly hook: Instrumentation;
   readonly store: InstrumentedStore;
-  /** The subscription's target name (category or stream). */
-  readonly target: string;
+}
+
+/** The consumer's instrumentation, made once per subscription or loop; `undefined` without a hook. */
+export function instrumentConsumer(
+  instrumentation: AttemptInstrumentation | undefined,
+  target: ParsedTarget,
+  options: ResolvedConsumerOptions,
+): ConsumerInstrumentation | undefined {
+  return instrumentation?.hook.consumer({
+    store: instrumentation.store,
+    consumer: options.consumer,
+    category: target.category,
+    streamId: target.id,
+    maxAttempts: options.maxAttempts,
+  });
 }
 
 type Thrown = { readonly error: unknown } | undefined;
@@ -108,69 +124,44 @@ export function attemptDelivery(
     return early ?? { kind: "ack" };
   }
   const recording = createHandlerContext(delivery, options.consumer, options.maxAttempts, attempt);
-  const after = (thrown: Thrown): Verdict =>
-    verdictAfter(delivery, message, attempt, deps, recording, thrown);
-  const scope = openAttemptScope(delivery, message, attempt, deps);
-  if (scope !== undefined)
-    return attemptInScope(scope, message, attempt, deps, after, handler, recording);
+  const scope = deps.instrumentation?.attempt(message, attempt, delivery.raw);
   let result: unknown;
   try {
-    result = handler(message, recording.context);
-    if (!isPromiseLike(result)) return after(undefined);
+    result =
+      scope === undefined
+        ? handler(message, recording.context)
+        : scope.run(handler, message, recording.context);
   } catch (error) {
-    return after({ error });
+    return settleAttempt(delivery, message, attempt, deps, recording, { error }, scope);
   }
-  return settledHandler(result, options.handlerTimeoutMs, message.type).then(after);
+  // A synchronous handler is settled at once: no extra tick per message, traced or not.
+  if (!isPromiseLike(result))
+    return settleAttempt(delivery, message, attempt, deps, recording, undefined, scope);
+  return settledHandler(result, options.handlerTimeoutMs, message.type).then((thrown) =>
+    settleAttempt(delivery, message, attempt, deps, recording, thrown, scope),
+  );
 }
 
-type Handler = NonNullable<ResolvedSubscribeOptions["handlers"][string]>;
-
-/** The handler run inside the instrumentation's scope, which ends with the settled outcome. */
-async function attemptInScope(
-  scope: AttemptScope,
-  message: RecordedMessage,
-  attempt: number,
-  deps: AttemptDeps,
-  after: (thrown: Thrown) => Verdict,
-  handler: Handler,
-  recording: RecordingContext,
-): Promise<Verdict> {
-  const { options } = deps;
-  let running: Promise<void>;
-  try {
-    running = scope.run(() => handler(message, recording.context));
-  } catch (error) {
-    running = Promise.reject(error);
-  }
-  const verdict = after(await settledHandler(running, options.handlerTimeoutMs, message.type));
-  scope.end(attemptOutcome(verdict, attempt, options));
-  return verdict;
-}
-
-/** A scope for an attempt that will run a handler; `undefined` without instrumentation. */
-function openAttemptScope(
+/** The attempt's verdict, told to its instrumentation scope when it has one. */
+function settleAttempt(
   delivery: Delivery,
   message: RecordedMessage,
   attempt: number,
   deps: AttemptDeps,
-): AttemptScope | undefined {
-  const instrumentation = deps.instrumentation;
-  if (instrumentation === undefined) return undefined;
-  return instrumentation.hook.attempt({
-    store: instrumentation.store,
-    consumer: deps.options.consumer,
-    target: instrumentation.target,
-    message,
-    attempt,
-    maxAttempts: deps.options.maxAttempts,
-    headers: delivery.raw.headers,
-    storage: delivery.raw.storage,
-    subject: delivery.raw.destination,
-  });
+  recording: RecordingContext,
+  thrown: Thrown,
+  scope: AttemptScope | undefined,
+): Verdict {
+  const verdict = verdictAfter(delivery, message, attempt, deps, recording, thrown);
+  if (scope !== undefined) {
+    if (thrown !== undefined) scope.fail(thrown.error);
+    scope.end(attemptOutcome(verdict, attempt, deps.options));
+  }
+  return verdict;
 }
 
 /** The verdict as the settle policy (`nextStep`) will settle it: a failed last attempt is given up. */
-function attemptOutcome(
+export function attemptOutcome(
   verdict: Verdict,
   attempt: number,
   options: ResolvedConsumerOptions,

@@ -5,12 +5,16 @@
  * so order holds as with `concurrency: 1`; after `maxAttempts` it is dead-lettered. An item
  * left unsettled when the next one is requested counts as a failed attempt (an ack is never
  * assumed). Leaving the loop closes the source and hands an unsettled item back at once.
+ * With the store's `instrumentation`, each item is one attempt's scope, from the hand-out to
+ * its settling, as a subscription's handler attempt is.
  */
 import type { Backend, Delivery } from "../backend.ts";
+import type { AttemptOutcome, AttemptScope, ConsumerInstrumentation } from "../instrumentation.ts";
 import type { RecordedMessage } from "../message.ts";
 import type { Logger } from "../options.ts";
 import type { ParsedTarget } from "../stream-name.ts";
 import { pause } from "../util/pause.ts";
+import { type AttemptInstrumentation, attemptOutcome, instrumentConsumer } from "./attempt.ts";
 import { errorText } from "./error-text.ts";
 import { isMine } from "./group.ts";
 import { DEFAULT_TERMINATE_REASON } from "./handler-context.ts";
@@ -30,6 +34,9 @@ import type { ConsumedMessage, ConsumeOptions, DeliveryHook } from "./types.ts";
 export const UNSETTLED_ERROR =
   "not acked, naked or terminated before the next message was requested";
 
+/** The error recorded for an item left unsettled when the loop ended: it is handed back. */
+export const LEFT_UNSETTLED_ERROR = "not acked, naked or terminated before the loop ended";
+
 /** One item handed out; remembers how it was settled. */
 interface Handout {
   readonly item: ConsumedMessage;
@@ -37,6 +44,8 @@ interface Handout {
   outcome(): Verdict | "settled" | undefined;
   /** The caller moved on: an unsettled item becomes a failed attempt, and later calls do nothing. */
   close(): Verdict | "settled";
+  /** The loop ended with the item unsettled: it goes back to the consumer (the caller naks it). */
+  handBack(): void;
   /** Waits for an ack or terminate still being written. */
   idle(): Promise<void>;
 }
@@ -46,9 +55,17 @@ function handOut(
   message: RecordedMessage,
   attempt: number,
   deps: SettleDeps,
+  scope: AttemptScope | undefined,
 ): Handout {
   let outcome: Verdict | "settled" | undefined;
   let writing: Promise<unknown> = Promise.resolve();
+  // The attempt's instrumentation scope ends once, at the first settling that decides it.
+  let scopeOpen = scope !== undefined;
+  const endScope = (ended: AttemptOutcome): void => {
+    if (!scopeOpen) return;
+    scopeOpen = false;
+    scope?.end(ended);
+  };
   const claim = (): boolean => {
     if (outcome !== undefined) return false;
     outcome = "settled";
@@ -60,6 +77,7 @@ function handOut(
     maxAttempts: deps.options.maxAttempts,
     ack: async () => {
       if (!claim()) return;
+      endScope({ kind: "ack" });
       writing = acknowledge(delivery, deps);
       await writing;
     },
@@ -72,18 +90,28 @@ function handOut(
     terminate: async (reason) => {
       if (!claim()) return;
       const text = reason === undefined ? DEFAULT_TERMINATE_REASON : errorText(reason);
+      endScope(
+        attemptOutcome(
+          { kind: "give-up", reason: "terminated", error: text },
+          attempt,
+          deps.options,
+        ),
+      );
       writing = giveUp(delivery, "terminated", text, attempt, deps);
       await writing;
     },
     inProgress: () => delivery.inProgress(),
+    inTrace: (work) => (scope === undefined ? work() : scope.run(work)),
   };
   return {
     item,
     outcome: () => outcome,
     close: () => {
       outcome ??= { kind: "retry", error: UNSETTLED_ERROR, delayMs: undefined };
+      if (outcome !== "settled") endScope(attemptOutcome(outcome, attempt, deps.options));
       return outcome;
     },
+    handBack: () => endScope({ kind: "retry", error: LEFT_UNSETTLED_ERROR }),
     idle: async () => {
       await writing.catch(() => {});
     },
@@ -111,6 +139,7 @@ async function* consumeDeliveries(
   options: ResolvedConsumerOptions,
   logger: Logger,
   hook: DeliveryHook | undefined,
+  instrumentation: ConsumerInstrumentation | undefined,
 ): AsyncGenerator<ConsumedMessage, void, undefined> {
   const deps: SettleDeps = { backend, options, logger };
   const closed = new AbortController();
@@ -144,7 +173,9 @@ async function* consumeDeliveries(
             await giveUp(delivery, early.reason, early.error, attempt, deps);
           break;
         }
-        const handout = handOut(delivery, delivery.message, attempt, deps);
+        const message = delivery.message;
+        const scope = instrumentation?.attempt(message, attempt, delivery.raw);
+        const handout = handOut(delivery, message, attempt, deps, scope);
         current.handout = handout;
         yield handout.item;
         await handout.idle();
@@ -163,7 +194,10 @@ async function* consumeDeliveries(
   } finally {
     closed.abort();
     // Left early: an item not settled yet goes back to the consumer for a redelivery.
-    if (current !== undefined && current.handout?.outcome() !== "settled") current.delivery.nak(0);
+    if (current !== undefined && current.handout?.outcome() !== "settled") {
+      current.handout?.handBack();
+      current.delivery.nak(0);
+    }
     await source.close();
   }
 }
@@ -178,9 +212,12 @@ export function createConsumer(
   options: ConsumeOptions,
   logger: Logger,
   hook?: DeliveryHook,
+  instrumentation?: AttemptInstrumentation,
 ): AsyncIterable<ConsumedMessage> {
   const resolved = resolveConsumeOptions(options);
+  const consumer = instrumentConsumer(instrumentation, target, resolved);
   return {
-    [Symbol.asyncIterator]: () => consumeDeliveries(backend, target, resolved, logger, hook),
+    [Symbol.asyncIterator]: () =>
+      consumeDeliveries(backend, target, resolved, logger, hook, consumer),
   };
 }

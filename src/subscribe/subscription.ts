@@ -9,7 +9,7 @@ import type { Backend, ConsumerSource, Delivery } from "../backend.ts";
 import type { Logger } from "../options.ts";
 import type { ParsedTarget } from "../stream-name.ts";
 import { EventChannel } from "../util/event-channel.ts";
-import type { AttemptDeps, AttemptInstrumentation } from "./attempt.ts";
+import { type AttemptDeps, type AttemptInstrumentation, instrumentConsumer } from "./attempt.ts";
 import { isMine } from "./group.ts";
 import { resolveSubscribeOptions } from "./options.ts";
 import { OrderedDispatcher } from "./ordered-dispatcher.ts";
@@ -203,6 +203,11 @@ export function createSubscription(
   instrumentation?: AttemptInstrumentation,
 ): Subscription {
   const resolved = resolveSubscribeOptions(options);
-  const deps = { backend, options: resolved, logger, instrumentation };
+  const deps = {
+    backend,
+    options: resolved,
+    logger,
+    instrumentation: instrumentConsumer(instrumentation, target, resolved),
+  };
   return new BackendSubscription(backend, target, deps, hook);
 }

@@ -183,6 +183,12 @@ export interface ConsumedMessage<Received extends RecordedMessage = RecordedMess
   terminate(reason?: string): Promise<void>;
   /** Still working: keeps the backend from redelivering it meanwhile. */
   inProgress(): void;
+  /**
+   * Runs `work` inside this attempt's trace, so that the writes it makes are children of the
+   * attempt's span, as a subscription handler's are (with the store's `instrumentation`;
+   * without it, just calls `work`). The loop body itself runs in the caller's context.
+   */
+  inTrace<Result>(work: () => Result): Result;
 }
 
 /** What `sub.status()` reports, kept apart from the messages. */

@@ -20,7 +20,9 @@ describe("instrumentation options", () => {
     const options = untyped<MessageStoreOptions>({ instrumentation: { write: () => undefined } });
     const error = await connect("memory:", options).catch((thrown: unknown) => thrown);
     expect(isInvalidOptionsError(error)).toBe(true);
-    expect(String(error)).toMatch(/instrumentation must have write, attempt and fetch methods/);
+    expect(String(error)).toMatch(
+      /instrumentation must have the methods write, consumer, fetch, load, command; missing: consumer, fetch, load, command/,
+    );
   });
 
   it("refuses an unknown propagation choice and unknown keys", () => {

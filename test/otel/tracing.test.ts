@@ -2,7 +2,12 @@
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { afterEach, describe, expect, it } from "vitest";
-import { connect, type MessageStore, type MessageStoreOptions } from "../../src/index.ts";
+import {
+  connect,
+  type MessageStore,
+  type MessageStoreOptions,
+  type RecordedMessage,
+} from "../../src/index.ts";
 import { observeConsumerLag, TRACE_CONTEXT_METADATA_KEY } from "../../src/otel/index.ts";
 import { hasNats, natsUrl, uniquePrefix } from "../support/nats.ts";
 import { createTestTelemetry, onlySpan, type TestTelemetry, until } from "../support/otel.ts";
@@ -203,6 +208,128 @@ describe.each(backends)("otel on $name", ({ name: backend, open }) => {
       "message_store.version": 1,
       "message_store.message_count": 2,
     });
+  });
+
+  it("traces each consume() item as an attempt, parented by the writer, children inside inTrace", async () => {
+    const traced = await tracedStore();
+    await traced.write("job-1", { type: "Run" });
+    const write = onlySpan(telemetry.finished(), "write job");
+    const items = traced.consume("job", { consumer: "puller", maxAttempts: 2, retryDelay: 0 });
+    for await (const item of items) {
+      if (item.attempt === 1) {
+        item.nak();
+        continue;
+      }
+      await item.inTrace(() => traced.write("done-1", { type: "Done" }));
+      await item.ack();
+      break;
+    }
+    const attempts = telemetry.finished().filter((span) => span.name === "process job");
+    expect(attempts.map((span) => span.attributes["message_store.outcome"])).toEqual([
+      "retry",
+      "ack",
+    ]);
+    for (const span of attempts) {
+      expect(span.kind).toBe(SpanKind.CONSUMER);
+      expect(parentOf(span)).toBe(write.spanContext().spanId);
+      expect(span.links.map((link) => link.context.spanId)).toEqual([write.spanContext().spanId]);
+      expect(span.attributes["message_store.consumer"]).toBe("puller");
+    }
+    expect(attempts[0]?.status).toEqual({
+      code: SpanStatusCode.ERROR,
+      message: "naked on attempt 1 of 2",
+    });
+    const done = onlySpan(telemetry.finished(), "write done");
+    expect(parentOf(done)).toBe(attempts[1]?.spanContext().spanId);
+    const consumer = { "message_store.consumer": "puller" };
+    expect(await telemetry.sum("message_store.consumer.attempts", consumer)).toBe(2);
+    expect(await telemetry.sum("message_store.consumer.retries", consumer)).toBe(1);
+  });
+
+  it("ends a consume() item left unsettled by leaving the loop as a retry", async () => {
+    const traced = await tracedStore();
+    await traced.write("job-1", { type: "Run" });
+    for await (const _item of traced.consume("job", { consumer: "leaver" })) break;
+    const span = onlySpan(telemetry.finished(), "process job");
+    expect(span.attributes["message_store.outcome"]).toBe("retry");
+    expect(span.status.message).toBe("not acked, naked or terminated before the loop ended");
+  });
+
+  it("traces entity loads and command handling, the command's load and write inside it", async () => {
+    const traced = await tracedStore();
+    const accounts = traced.entities({
+      category: "account",
+      init: 0,
+      handlers: {
+        Deposited: (total: number, message: RecordedMessage) => total + Number(message.data),
+      },
+    });
+    await traced.write("account-1", { type: "Deposited", data: 5 });
+    expect((await accounts.fetch("1")).state).toBe(5);
+    const firstLoad = onlySpan(telemetry.finished(), "load account");
+    expect(firstLoad.kind).toBe(SpanKind.INTERNAL);
+    expect(firstLoad.attributes).toMatchObject({
+      "message_store.stream_name": "account-1",
+      "message_store.entity.cached": false,
+      "message_store.version": 0,
+    });
+    telemetry.spans.reset();
+
+    const result = await traced.handle(
+      "account-1",
+      { id: "c0ffee00-0000-4000-8000-000000000001", type: "Deposit", data: 7 },
+      { entity: accounts, decide: (command) => ({ type: "Deposited", data: command.data }) },
+    );
+    expect(result.version).toBe(1);
+    const handle = onlySpan(telemetry.finished(), "handle account");
+    expect(handle.attributes).toMatchObject({
+      "message_store.stream_name": "account-1",
+      "message_store.command.type": "Deposit",
+      "message_store.command.id": "c0ffee00-0000-4000-8000-000000000001",
+      "message_store.version": 1,
+      "message_store.event_count": 1,
+      "message_store.duplicate": false,
+    });
+    const write = onlySpan(telemetry.finished(), "write account");
+    expect(parentOf(write)).toBe(handle.spanContext().spanId);
+
+    // A command on an entity not in the cache loads it, inside the command's span.
+    telemetry.spans.reset();
+    const cold = traced.entities({ category: "account", init: 0, handlers: {} });
+    await cold.handle(
+      "2",
+      { type: "Deposit", data: 2 },
+      {
+        decide: (command) => ({ type: "Deposited", data: command.data }),
+      },
+    );
+    const coldHandle = onlySpan(telemetry.finished(), "handle account");
+    const load = onlySpan(telemetry.finished(), "load account");
+    expect(parentOf(load)).toBe(coldHandle.spanContext().spanId);
+    expect(load.attributes).toMatchObject({
+      "message_store.stream_name": "account-2",
+      "message_store.entity.cached": false,
+      "message_store.version": -1,
+    });
+  });
+
+  it("ends a command's span as an error when its decision throws", async () => {
+    const traced = await tracedStore();
+    const accounts = traced.entities({ category: "account", init: 0, handlers: {} });
+    await expect(
+      accounts.handle(
+        "1",
+        { type: "Deposit" },
+        {
+          decide: () => {
+            throw new Error("refused");
+          },
+        },
+      ),
+    ).rejects.toThrow("refused");
+    const handle = onlySpan(telemetry.finished(), "handle account");
+    expect(handle.status).toEqual({ code: SpanStatusCode.ERROR, message: "refused" });
+    expect(handle.events.map((event) => event.name)).toEqual(["exception"]);
   });
 
   it("records nothing and writes no trace context when tracing is off", async () => {

@@ -192,6 +192,41 @@ describe.skipIf(!hasNats())(
       expect(stored.type).toBe("ImportRequested");
     });
 
+    it("names the JetStream stream Zencastr created, not the store's rule, on writes and attempts", async () => {
+      const prefix = uniquePrefix("otel_zc_name");
+      const streamName = `ZC_IMPORTS_${prefix}`;
+      const manager = await jetstreamManager(connection);
+      // As a Zencastr service creates it: its own name, its own subjects, no layout mark.
+      await manager.streams.add({ name: streamName, subjects: [`${prefix}.import-podcast.>`] });
+      telemetry = createTestTelemetry();
+      store = await connect(natsUrl(), {
+        prefix,
+        instrumentation: telemetry.instrumentation({ zencastr: ["import-podcast"] }),
+      });
+      await store.write(
+        { category: "import-podcast", id: OBJECT_ID },
+        { type: "ImportRequested", data: {} },
+      );
+      const publish = onlySpan(telemetry.finished(), `nats publish ${prefix}.import-podcast.{id}`);
+      expect(publish.attributes["messaging.nats.stream"]).toBe(streamName);
+      const subscription = store.subscribe(CATEGORY, {
+        consumer: "importer",
+        handlers: { ImportRequested: () => {} },
+      });
+      await subscription.start();
+      const process = await until("the process span", () =>
+        telemetry
+          .finished()
+          .find((span) => span.name === `nats process ${prefix}.import-podcast.> (importer)`),
+      );
+      await subscription.stop();
+      expect(process.attributes["messaging.nats.stream"]).toBe(streamName);
+      expect(onlySpan(telemetry.finished(), "queue_wait").attributes["messaging.nats.stream"]).toBe(
+        streamName,
+      );
+      await manager.streams.delete(streamName);
+    });
+
     it("puts the context in both places when a category asks for both", async () => {
       telemetry = createTestTelemetry();
       const prefix = uniquePrefix("otel_both");

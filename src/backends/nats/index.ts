@@ -112,6 +112,10 @@ class NatsBackend implements Backend {
     await this.#nats.catalog.ensure(category, settings);
   }
 
+  storageName(category: string): string | undefined {
+    return this.#nats.catalog.knownName(category);
+  }
+
   async append(
     stream: ParsedStream,
     messages: readonly PreparedMessage[],

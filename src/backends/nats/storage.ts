@@ -98,8 +98,8 @@ export class CategoryStorage {
   readonly #subjects: SubjectLayout;
   readonly #options: ResolvedOptions;
   readonly #known = new Map<string, Promise<StorageConfig | undefined>>();
-  /** The layouts of the streams looked up so far, for decoders that cannot wait. */
-  readonly #layouts = new Map<string, CategoryLayout>();
+  /** The streams looked up so far, for decoders and traces that cannot wait. */
+  readonly #found = new Map<string, StorageConfig>();
 
   constructor(manager: JetStreamManager, subjects: SubjectLayout, options: ResolvedOptions) {
     this.#manager = manager;
@@ -113,7 +113,7 @@ export class CategoryStorage {
     if (cached !== undefined) return cached;
     const pending = this.#find(category).then((found) => {
       if (found === undefined) this.#known.delete(category);
-      else this.#layouts.set(category, found.layout);
+      else this.#found.set(category, found);
       return found;
     });
     pending.catch(() => this.#known.delete(category));
@@ -145,7 +145,12 @@ export class CategoryStorage {
 
   /** The layout of a category whose stream was looked up before, else `undefined`. */
   knownLayout(category: string): CategoryLayout | undefined {
-    return this.#layouts.get(category);
+    return this.#found.get(category)?.layout;
+  }
+
+  /** The name of a category's stream that was looked up before, else `undefined`. */
+  knownName(category: string): string | undefined {
+    return this.#found.get(category)?.name;
   }
 
   /**
@@ -192,7 +197,7 @@ export class CategoryStorage {
 
   #remember(category: string, config: StorageConfig): StorageConfig {
     this.#known.set(category, Promise.resolve(config));
-    this.#layouts.set(category, config.layout);
+    this.#found.set(category, config);
     return config;
   }
 
