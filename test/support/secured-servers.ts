@@ -8,16 +8,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import {
-  createAccount,
-  createOperator,
-  createUser,
-  encodeAccount,
-  encodeOperator,
-  encodeUser,
-  fmtCreds,
-  type KeyPair,
-} from "@nats-io/jwt";
+import { encodeAccount, encodeOperator, encodeUser, fmtCreds } from "@nats-io/jwt";
+import { createAccount, createOperator, createUser, type KeyPair } from "@nats-io/nkeys";
 import { nkeys } from "@nats-io/transport-node";
 import { inject } from "vitest";
 import {
