@@ -101,6 +101,29 @@ export class InvalidOptionsError extends MessageStoreError {
   }
 }
 
+/**
+ * A NATS context (the `nats` CLI's saved connection settings) that cannot be used: no file
+ * of that name, a file that cannot be read or is not a context, or a setting the store does
+ * not support. An `InvalidOptionsError`, so code that handles those handles this too; the
+ * message names the context and its file, never a secret in it.
+ */
+export class NatsContextError extends InvalidOptionsError {
+  /** The context's name, as given. */
+  readonly contextName: string;
+  /** The file it was read from, or would have been. */
+  readonly file: string;
+
+  constructor(contextName: string, file: string, problem: string, details: ErrorDetails = {}) {
+    super(`NATS context ${JSON.stringify(contextName)} (${file}): ${problem}`, details);
+    this.name = "NatsContextError";
+    this.contextName = contextName;
+    this.file = file;
+  }
+}
+
+export const isNatsContextError = (error: unknown): error is NatsContextError =>
+  error instanceof NatsContextError;
+
 /** A stored body that is not a JSON object with a string `type`. */
 export class MalformedMessageError extends MessageStoreError {
   constructor(message: string, details: ErrorDetails = {}) {

@@ -78,6 +78,15 @@ export interface MessageStoreOptions {
    * @default none (plain TCP unless the server asks for TLS)
    */
   tls?: TlsOptions | undefined;
+  /**
+   * A NATS context saved by the `nats` CLI (`nats context save NAME`), read from
+   * `$XDG_CONFIG_HOME/nats/context/NAME.json` (`~/.config/nats/…` by default). It gives the
+   * server URL, the login and the TLS files wherever the URL and these options give none;
+   * what you give explicitly wins. A missing, unreadable or malformed context is
+   * `NatsContextError` (an `InvalidOptionsError`).
+   * @default none
+   */
+  context?: string | undefined;
 }
 
 /** PEM files for TLS. */
@@ -112,6 +121,22 @@ export const TRANSIENT_RETRY_DELAY_MS = 250;
 const noop = (): void => {};
 export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };
 
+/**
+ * The options that only say how to open a connection: how to log in, TLS, and a NATS context
+ * to read them from (checked by connection-security.ts and nats-context.ts). They are not
+ * kept in the resolved options, so no secret is reachable from `store.options`, and they mean
+ * nothing to a store over a connection that is already open (`fromNats` refuses them).
+ */
+export const CONNECTION_ONLY_OPTIONS: readonly string[] = [
+  "user",
+  "password",
+  "token",
+  "nkeySeed",
+  "credsFile",
+  "tls",
+  "context",
+];
+
 const KNOWN_KEYS = new Set([
   "prefix",
   "createMissingStreams",
@@ -121,14 +146,7 @@ const KNOWN_KEYS = new Set([
   "replicas",
   "timeoutMs",
   "instrumentation",
-  // Checked by connection-security.ts; not kept in the resolved options, so no secret is
-  // reachable from `store.options`.
-  "user",
-  "password",
-  "token",
-  "nkeySeed",
-  "credsFile",
-  "tls",
+  ...CONNECTION_ONLY_OPTIONS,
 ]);
 
 /** Resolves options, applying the defaults. Throws `InvalidOptionsError`. */

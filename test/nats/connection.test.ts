@@ -8,6 +8,7 @@ import {
   fromNats,
   isInvalidOptionsError,
   isTimeoutError,
+  type MessageStoreOptions,
 } from "../../src/index.ts";
 import type { RunningNatsServer } from "../../src/server/run-nats-server.ts";
 import { hasNats, natsUrl, startDedicatedServer, uniquePrefix } from "../support/nats.ts";
@@ -83,6 +84,46 @@ describe.skipIf(!hasNats())("connecting to a NATS server", () => {
       const again = await fromNats(raw.connection, { prefix: store.options.prefix });
       expect(await again.version("thing-1")).toBe(0);
       await again.close();
+    } finally {
+      await raw.close();
+    }
+  });
+});
+
+describe.skipIf(!hasNats())("fromNats and the options that open a connection", () => {
+  it.each([
+    ["user", { user: "alice", password: "never-shown-1" }],
+    ["password", { password: "never-shown-1" }],
+    ["token", { token: "never-shown-1" }],
+    ["nkeySeed", { nkeySeed: `SU${"A".repeat(56)}` }],
+    ["credsFile", { credsFile: "app.creds" }],
+    ["tls", { tls: { caFile: "ca.pem" } }],
+    ["context", { context: "prod" }],
+  ] satisfies Array<[string, MessageStoreOptions]>)(
+    "refuses %s with InvalidOptionsError naming it, since the connection is already open",
+    async (key, options) => {
+      const raw = await openRawNats();
+      try {
+        const error = await fromNats(raw.connection, options).catch((e: unknown) => e);
+        expect(isInvalidOptionsError(error)).toBe(true);
+        expect((error as Error).message).toContain(`"${key}"`);
+        expect((error as Error).message).toMatch(/already open/);
+        expect((error as Error).message).not.toContain("never-shown-1");
+        expect(raw.connection.isClosed()).toBe(false);
+      } finally {
+        await raw.close();
+      }
+    },
+  );
+
+  it("takes an option given as undefined as not given", async () => {
+    const raw = await openRawNats();
+    try {
+      const store = await fromNats(raw.connection, {
+        prefix: uniquePrefix("own"),
+        user: undefined,
+      });
+      await store.close();
     } finally {
       await raw.close();
     }

@@ -21,10 +21,14 @@ import {
   hasOpenssl,
   makeCertificates,
   newNkeyUser,
+  newOperator,
+  type OperatorSetup,
   startNkeyServer,
+  startOperatorServer,
   startTlsServer,
   startTokenServer,
   startUserPasswordServer,
+  strangerUser,
   type TestCertificates,
 } from "../support/secured-servers.ts";
 
@@ -176,6 +180,51 @@ describe.skipIf(!hasNats())(`secured nats-servers ${natsSkipReason()}`, () => {
       expect(isAuthorizationError(error)).toBe(true);
       expect(elapsedMs).toBeLessThan(PROMPTLY_MS);
       expect(error.message).not.toContain(stranger.seed);
+    });
+  });
+
+  describe("operator mode (JWTs and a creds file)", () => {
+    let setup: OperatorSetup;
+    let server: RunningNatsServer;
+    beforeAll(async () => {
+      setup = await newOperator();
+      server = await startOperatorServer(setup);
+    });
+    afterAll(() => server?.stop());
+
+    /** Writes `creds` to a file only its owner reads, as `nsc` does. */
+    async function credsFile(name: string, creds: string): Promise<string> {
+      const file = join(server.storeDir, `${name}.creds`);
+      await writeFile(file, creds, { mode: 0o600 });
+      return file;
+    }
+
+    it("logs in with a creds file of a user its account signed", async () => {
+      const user = await setup.newUser();
+      await roundTrip(server.url, { credsFile: await credsFile("right", user.creds) });
+    });
+
+    it.each([
+      ["an expired user", () => setup.newUser({ expiresAt: Math.floor(Date.now() / 1000) - 60 })],
+      ["a user of an account the server does not know", () => strangerUser()],
+    ])("fails %s at once with AuthorizationError, naming no secret", async (_, makeUser) => {
+      const user = await makeUser();
+      const logger = recordingLogger();
+      const { error, elapsedMs } = await failedConnect(server.url, {
+        credsFile: await credsFile("refused", user.creds),
+        timeoutMs: LONG_TIMEOUT_MS,
+        logger,
+      });
+      expect(isAuthorizationError(error)).toBe(true);
+      expect(elapsedMs).toBeLessThan(PROMPTLY_MS);
+      expect(error.message).toMatch(/refused the login \(creds credentials\)/);
+      const said = [error.message, String(error.stack), ...logger.lines].join("\n");
+      expect(said).not.toContain(user.seed);
+      expect(said).not.toContain(user.jwt);
+      // Not even a part of either: the JWT's payload and signature, the seed's body.
+      for (const part of [...user.jwt.split(".").slice(1), user.seed.slice(2)]) {
+        expect(said).not.toContain(part);
+      }
     });
   });
 

@@ -8,6 +8,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { encodeAccount, encodeOperator, encodeUser, fmtCreds } from "@nats-io/jwt";
+import { createAccount, createOperator, createUser, type KeyPair } from "@nats-io/nkeys";
 import { nkeys } from "@nats-io/transport-node";
 import { inject } from "vitest";
 import {
@@ -118,6 +120,108 @@ export function startTlsServer(certificates: TestCertificates): Promise<RunningN
       `  key_file: ${quoted(certificates.serverKey)}`,
       `  ca_file: ${quoted(certificates.caFile)}`,
       "  verify: true",
+      "}",
+      "",
+    ].join("\n"),
+  });
+}
+
+/**
+ * Decentralised auth, made in the test as `nsc` would: an operator signs an account, the
+ * account signs users. The server trusts the operator and knows the account from a memory
+ * resolver, so a user it has never seen logs in with a JWT its account signed.
+ */
+export interface OperatorSetup {
+  readonly operatorJwt: string;
+  readonly accountPublicKey: string;
+  readonly accountJwt: string;
+  /** JetStream needs a system account in operator mode; it has no users here. */
+  readonly systemAccountPublicKey: string;
+  readonly systemAccountJwt: string;
+  /** Signs a user of the account; `expiresAt` (epoch seconds) makes the JWT expire. */
+  newUser(options?: { readonly expiresAt?: number }): Promise<CredsUser>;
+}
+
+export interface CredsUser {
+  readonly jwt: string;
+  readonly seed: string;
+  /** The text of a `.creds` file: the user's JWT and seed, as `nsc` writes it. */
+  readonly creds: string;
+}
+
+/**
+ * An account without limits. Given limits replace the defaults whole, so each is spelled out:
+ * a missing `conn` allows no connection, and without the JetStream ones there is no JetStream.
+ */
+const UNLIMITED_ACCOUNT = {
+  subs: -1,
+  conn: -1,
+  leaf: -1,
+  imports: -1,
+  exports: -1,
+  data: -1,
+  payload: -1,
+  wildcards: true,
+  mem_storage: -1,
+  disk_storage: -1,
+  streams: -1,
+  consumer: -1,
+} as const;
+
+export async function newOperator(): Promise<OperatorSetup> {
+  const operator = createOperator();
+  const account = createAccount();
+  const system = createAccount();
+  const operatorJwt = await encodeOperator("mstore-test", operator, {
+    system_account: system.getPublicKey(),
+  });
+  const accountJwt = await encodeAccount(
+    "APP",
+    account,
+    { limits: UNLIMITED_ACCOUNT },
+    { signer: operator },
+  );
+  return {
+    operatorJwt,
+    systemAccountPublicKey: system.getPublicKey(),
+    systemAccountJwt: await encodeAccount("SYS", system, {}, { signer: operator }),
+    accountPublicKey: account.getPublicKey(),
+    accountJwt,
+    newUser: (options = {}) => signUser(account, options.expiresAt),
+  };
+}
+
+/** A user signed by an account the server does not know: its JWT is well formed but refused. */
+export async function strangerUser(): Promise<CredsUser> {
+  return signUser(createAccount());
+}
+
+async function signUser(account: KeyPair, expiresAt?: number): Promise<CredsUser> {
+  const user = createUser();
+  const jwt = await encodeUser(
+    "app-user",
+    user,
+    account,
+    {},
+    expiresAt === undefined ? {} : { exp: expiresAt },
+  );
+  return {
+    jwt,
+    seed: new TextDecoder().decode(user.getSeed()),
+    creds: new TextDecoder().decode(fmtCreds(jwt, user)),
+  };
+}
+
+/** A server in operator mode, trusting `setup`'s operator, with its account preloaded. */
+export function startOperatorServer(setup: OperatorSetup): Promise<RunningNatsServer> {
+  return start({
+    config: [
+      `operator: ${setup.operatorJwt}`,
+      `system_account: ${setup.systemAccountPublicKey}`,
+      "resolver: MEMORY",
+      "resolver_preload: {",
+      `  ${setup.systemAccountPublicKey}: ${setup.systemAccountJwt}`,
+      `  ${setup.accountPublicKey}: ${setup.accountJwt}`,
       "}",
       "",
     ].join("\n"),
