@@ -4,26 +4,33 @@
  *   tsx bench/otel.ts [--quick] [--rounds N]
  *
  * - W1-like: sequential writes with an expected version to random streams, and W4-like:
- *   a new durable consumer catching up on a category, each as `off` (no `instrumentation`),
- *   `noop` (`otelInstrumentation()` with no SDK registered) and `traced` (the real SDK with an
- *   in-memory exporter). Rounds alternate the order, so a busy machine hurts each alike; the
- *   median round is reported.
+ *   a new durable consumer catching up on a category, each in four modes (`Mode`,
+ *   otel-child.ts): `off`, `noop`, `traced` (BatchSpanProcessor, what a service runs) and
+ *   `traced-simple` (SimpleSpanProcessor). Every measurement runs in a process of its own, so
+ *   no mode pays for what another switched on. Rounds alternate the order, so a busy machine
+ *   hurts each alike; the median round is reported.
+ * - The SDK floor: CPU per bare SDK span shaped like an attempt's, with no store, beside the
+ *   untraced W4's CPU per message: what tracing W4 costs at the least, whatever the store does.
  * - Propagation: the p50 of reading a 100-message entity, written with the trace context in
  *   metadata, in headers, in both, or without tracing (`none`).
  */
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { context, propagation } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { connect, type MessageStore } from "message-store";
+import { otelInstrumentation } from "message-store/otel";
 import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from "@opentelemetry/sdk-trace-base";
-import { connect, type MessageStore, type MessageStoreOptions } from "message-store";
-import { otelInstrumentation, type Propagation } from "message-store/otel";
+  type Figure,
+  type Floor,
+  type Job,
+  type Mode,
+  nextPrefix,
+  type Placement,
+  type ReadFigures,
+} from "./otel-child.ts";
+import { startBenchSdk } from "./otel-sdk.ts";
 import { startBenchServer } from "./server.ts";
-import { nowMs, percentile } from "./stats.ts";
+import { percentile } from "./stats.ts";
 
 const { values } = parseArgs({
   options: { quick: { type: "boolean", default: false }, rounds: { type: "string" } },
@@ -32,69 +39,37 @@ const quick = values.quick === true;
 const rounds = Number(values.rounds ?? (quick ? 1 : 5));
 const WRITES = quick ? 300 : 3000;
 const CONSUMED = quick ? 1000 : 10_000;
+const FLOOR_SPANS = quick ? 2000 : 20_000;
 const ENTITIES = 1000;
 const READ_ENTITIES = quick ? 20 : 200;
 const READS = quick ? 100 : 1000;
 
-context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-const exporter = new InMemorySpanExporter();
-const tracerProvider = new BasicTracerProvider({
-  spanProcessors: [new SimpleSpanProcessor(exporter)],
-});
-const propagator = new W3CTraceContextPropagator();
-propagation.setGlobalPropagator(propagator);
+const MODES: readonly Mode[] = ["off", "noop", "traced", "traced-simple"];
+const CHILD = fileURLToPath(new URL("./otel-child.ts", import.meta.url));
 
-type Mode = "off" | "noop" | "traced";
-
-/** Operations per second, and this process's CPU µs per operation (steadier on a busy machine). */
-interface Figure {
-  readonly perSecond: number;
-  readonly cpuMicros: number;
+/** Runs `job` in a fresh process (with this one's loader flags) and returns what it sends. */
+function inChild<Result>(job: Job): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = fork(CHILD, [JSON.stringify(job)], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    let result: Result | undefined;
+    child.on("message", (message) => {
+      result = message as Result;
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      if (code === 0 && result !== undefined) resolve(result);
+      else reject(new Error(`the ${job.job} child exited with code ${code}`));
+    });
+  });
 }
 
-function figureSince(operations: number, startedMs: number, cpu: NodeJS.CpuUsage): Figure {
-  const used = process.cpuUsage(cpu);
-  return {
-    perSecond: operations / ((nowMs() - startedMs) / 1000),
-    cpuMicros: (used.user + used.system) / operations,
-  };
-}
-const MODES: readonly Mode[] = ["off", "noop", "traced"];
-
-function optionsFor(mode: Mode, prefix: string): MessageStoreOptions {
-  if (mode === "off") return { prefix };
-  if (mode === "noop") return { prefix, instrumentation: otelInstrumentation() };
-  return { prefix, instrumentation: otelInstrumentation({ tracerProvider, propagator }) };
-}
-
-let prefixes = 0;
-const nextPrefix = (label: string): string => `otelbench_${label}_${Date.now()}_${prefixes++}`;
-
-async function writesPerSecond(url: string, mode: Mode): Promise<Figure> {
-  const store = await connect(url, optionsFor(mode, nextPrefix(`w1${mode}`)));
-  try {
-    await store.ensureCategory("bench");
-    const versions = new Map<number, number>();
-    let state = 7;
-    const cpu = process.cpuUsage();
-    const started = nowMs();
-    for (let index = 0; index < WRITES; index++) {
-      state = (state * 1103515245 + 12345) >>> 0;
-      const entity = state % ENTITIES;
-      const result = await store.write(
-        `bench-${entity}`,
-        { type: "Sampled", data: { index } },
-        { expectedVersion: versions.get(entity) ?? -1 },
-      );
-      versions.set(entity, result.position);
-    }
-    return figureSince(WRITES, started, cpu);
-  } finally {
-    exporter.reset();
-    await store.close();
-  }
-}
-
+/**
+ * The W4 category, written by a traced writer so that every message carries its writer's
+ * context as a traced service's messages do: each mode reads the same bytes, and a traced
+ * attempt has a parent and a link to make.
+ */
 async function seed(store: MessageStore, count: number): Promise<void> {
   const inFlight = new Set<Promise<unknown>>();
   for (let index = 0; index < count; index++) {
@@ -106,105 +81,53 @@ async function seed(store: MessageStore, count: number): Promise<void> {
   await Promise.all(inFlight);
 }
 
-async function consumedPerSecond(url: string, mode: Mode): Promise<Figure> {
-  const prefix = nextPrefix(`w4${mode}`);
-  const seeder = await connect(url, { prefix });
-  await seed(seeder, CONSUMED);
-  await seeder.close();
-  const store = await connect(url, optionsFor(mode, prefix));
-  try {
-    let handled = 0;
-    let done: () => void = () => {};
-    const all = new Promise<void>((resolve) => {
-      done = resolve;
-    });
-    const cpu = process.cpuUsage();
-    const started = nowMs();
-    const subscription = store.subscribe("bench", {
-      consumer: "counter",
-      handlers: {
-        Sampled: () => {
-          handled += 1;
-          if (handled === CONSUMED) done();
-        },
-      },
-    });
-    await subscription.start();
-    await all;
-    const figure = figureSince(CONSUMED, started, cpu);
-    await subscription.stop();
-    return figure;
-  } finally {
-    exporter.reset();
-    await store.close();
-  }
-}
-
-type Placement = Propagation | "none";
-
-async function readP50Ms(url: string, placement: Placement): Promise<number> {
-  const prefix = nextPrefix(`read${placement}`);
-  const options: MessageStoreOptions =
-    placement === "none"
-      ? { prefix }
-      : {
-          prefix,
-          instrumentation: otelInstrumentation({
-            tracerProvider,
-            propagator,
-            propagation: { bench: placement },
-          }),
-        };
-  const store = await connect(url, options);
-  try {
-    const inFlight = new Set<Promise<unknown>>();
-    for (let position = 0; position < 100; position++) {
-      for (let entity = 0; entity < READ_ENTITIES; entity++) {
-        const write = store.write(`bench-${entity}`, { type: "Sampled", data: { position } });
-        inFlight.add(write);
-        void write.finally(() => inFlight.delete(write));
-        if (inFlight.size >= 100) await Promise.race(inFlight);
-      }
-    }
-    await Promise.all(inFlight);
-    exporter.reset();
-    const samples: number[] = [];
-    for (let index = 0; index < READS; index++) {
-      const started = nowMs();
-      const messages = await store.get(`bench-${index % READ_ENTITIES}`);
-      samples.push(nowMs() - started);
-      if (messages.length !== 100) throw new Error(`read ${messages.length} messages, not 100`);
-    }
-    return percentile(samples, 0.5);
-  } finally {
-    await store.close();
-  }
-}
-
 const median = (samples: readonly number[]): number => percentile(samples, 0.5);
 
 async function main(): Promise<void> {
   const server = await startBenchServer((line) => console.log(line));
+  const url = server.url;
+  const writer = startBenchSdk("batch");
+  const instrumentation = otelInstrumentation({
+    tracerProvider: writer.tracerProvider,
+    propagator: writer.propagator,
+  });
   try {
-    const w1: Record<Mode, Figure[]> = { off: [], noop: [], traced: [] };
-    const w4: Record<Mode, Figure[]> = { off: [], noop: [], traced: [] };
+    const w1: Record<Mode, Figure[]> = { off: [], noop: [], traced: [], "traced-simple": [] };
+    const w4: Record<Mode, Figure[]> = { off: [], noop: [], traced: [], "traced-simple": [] };
+    const floors: Record<"batch" | "simple", Floor[]> = { batch: [], simple: [] };
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? MODES : [...MODES].reverse();
-      for (const mode of order) w1[mode].push(await writesPerSecond(server.url, mode));
-      for (const mode of order) w4[mode].push(await consumedPerSecond(server.url, mode));
+      for (const mode of order)
+        w1[mode].push(await inChild<Figure>({ job: "w1", mode, url, writes: WRITES }));
+      for (const mode of order) {
+        const prefix = nextPrefix(`w4${mode.replace("-", "")}`);
+        const seeder = await connect(url, { prefix, instrumentation });
+        await seed(seeder, CONSUMED);
+        await seeder.close();
+        writer.reset();
+        w4[mode].push(await inChild<Figure>({ job: "w4", mode, url, prefix, messages: CONSUMED }));
+      }
+      for (const processor of ["batch", "simple"] as const)
+        floors[processor].push(
+          await inChild<Floor>({ job: "floor", processor, spans: FLOOR_SPANS }),
+        );
       const figures = order.map(
         (mode) =>
           `${mode} ${w1[mode].at(-1)?.perSecond.toFixed(0)}/${w4[mode].at(-1)?.perSecond.toFixed(0)}`,
       );
-      console.log(`round ${round + 1}/${rounds} (W1/W4): ${figures.join(", ")}`);
+      console.log(`round ${round + 1}/${rounds} (W1/W4 per second): ${figures.join(", ")}`);
     }
-    const reads: Record<Placement, number> = { none: 0, metadata: 0, headers: 0, both: 0 };
-    for (const placement of Object.keys(reads) as Placement[])
-      reads[placement] = await readP50Ms(server.url, placement);
+    const reads = await inChild<ReadFigures>({
+      job: "read",
+      url,
+      entities: READ_ENTITIES,
+      reads: READS,
+    });
 
     console.log("");
     console.log(
-      `median of ${rounds} rounds: W1 ${WRITES} sequential writes, W4 ${CONSUMED} messages handled`,
+      `Node ${process.version}, median of ${rounds} rounds, each measurement in its own process: ` +
+        `W1 ${WRITES} sequential writes, W4 ${CONSUMED} messages handled`,
     );
     const rate = (figures: readonly Figure[]): number => median(figures.map((f) => f.perSecond));
     const cpu = (figures: readonly Figure[]): number => median(figures.map((f) => f.cpuMicros));
@@ -213,12 +136,27 @@ async function main(): Promise<void> {
         `W1 ${rate(w1[mode]).toFixed(0).padStart(6)}/s (${(rate(w1[mode]) / rate(w1.off)).toFixed(2)}x)`,
         `${cpu(w1[mode]).toFixed(0).padStart(4)} µs CPU/write`,
         `W4 ${rate(w4[mode]).toFixed(0).padStart(6)}/s (${(rate(w4[mode]) / rate(w4.off)).toFixed(2)}x)`,
-        `${cpu(w4[mode]).toFixed(0).padStart(4)} µs CPU/message`,
+        `${cpu(w4[mode]).toFixed(1).padStart(5)} µs CPU/message`,
       ];
-      console.log(`  ${mode.padEnd(6)} ${cells.join("   ")}`);
+      console.log(`  ${mode.padEnd(13)} ${cells.join("   ")}`);
+    }
+    const untraced = cpu(w4.off);
+    console.log(
+      `SDK floor: one consumer span as a W4 attempt makes it (14 attributes, parent, link, ` +
+        `in-memory exporter), no store, median of ${rounds}; untraced W4 is ${untraced.toFixed(1)} µs CPU/message`,
+    );
+    for (const processor of ["batch", "simple"] as const) {
+      const span = median(floors[processor].map((floor) => floor.spanMicros));
+      const entered = median(floors[processor].map((floor) => floor.withContextMicros));
+      // W4 is bound by this process's CPU: at best a traced attempt costs the untraced one plus the span.
+      const ceiling = (extra: number): string => (untraced / (untraced + extra)).toFixed(2);
+      console.log(
+        `  ${processor.padEnd(6)} span ${span.toFixed(1)} µs (W4 at most ${ceiling(span)}x); ` +
+          `with its context entered ${entered.toFixed(1)} µs (at most ${ceiling(entered)}x)`,
+      );
     }
     console.log(`read of a 100-message entity, p50 of ${READS} (${READ_ENTITIES * 100} messages)`);
-    for (const [placement, ms] of Object.entries(reads))
+    for (const [placement, ms] of Object.entries(reads) as [Placement, number][])
       console.log(
         `  ${placement.padEnd(8)} ${ms.toFixed(3)} ms (${(ms / reads.none).toFixed(2)}x)`,
       );
