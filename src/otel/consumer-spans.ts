@@ -6,6 +6,7 @@
  * object, not a set of closures.
  */
 import {
+  type Attributes,
   type Context,
   type Link,
   type Span,
@@ -26,7 +27,12 @@ import type { RecordedMessage } from "../message.ts";
 import { incoming } from "./carrier.ts";
 import type { ConsumerMetrics, StoreMetrics } from "./metrics.ts";
 import { contextFor, runIn } from "./span-scope.ts";
-import { attemptAttributes, attemptSpanName, queueWaitAttributes } from "./span-shapes.ts";
+import {
+  attemptAttributes,
+  attemptSpanName,
+  attemptStartAttributes,
+  queueWaitAttributes,
+} from "./span-shapes.ts";
 
 /** What a consumer needs of the instrumentation that made it. */
 export interface ConsumerSpanParts {
@@ -42,6 +48,8 @@ interface CategoryFacts {
   readonly zencastr: boolean;
   readonly tracer: Tracer;
   readonly spanName: string;
+  /** What every attempt's span starts with; `undefined` when it depends on the message (Zencastr). */
+  readonly startAttributes: Attributes | undefined;
   readonly metrics: ConsumerMetrics;
 }
 
@@ -71,13 +79,18 @@ export class ConsumerSpans implements ConsumerInstrumentation {
       facts.spanName,
       {
         kind: SpanKind.CONSUMER,
-        attributes: attemptAttributes(consumer, message, attempt, stored, facts.zencastr),
+        attributes:
+          facts.startAttributes ??
+          attemptStartAttributes(consumer, facts.category, stored, facts.zencastr),
         links,
       },
       writer,
     );
+    const recording = span.isRecording();
+    if (recording)
+      span.setAttributes(attemptAttributes(consumer, message, attempt, stored, facts.zencastr));
     const active = contextFor(writer, span);
-    if (facts.zencastr && span.isRecording()) {
+    if (facts.zencastr && recording) {
       const dwellMs = Date.now() - message.time.getTime();
       facts.tracer
         .startSpan(
@@ -101,6 +114,9 @@ export class ConsumerSpans implements ConsumerInstrumentation {
       zencastr,
       tracer: this.#parts.tracer(zencastr),
       spanName: attemptSpanName(this.#consumer, category, zencastr),
+      startAttributes: zencastr
+        ? undefined
+        : attemptStartAttributes(this.#consumer, category, undefined, false),
       metrics: this.#parts.metrics.consumer(this.#consumer.consumer, category),
     };
   }

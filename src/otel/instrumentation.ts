@@ -64,6 +64,7 @@ class OtelInstrumentation implements Instrumentation {
     const shape = writeShape(write, zencastr);
     const parent = context.active();
     const span = this.#tracer(zencastr).startSpan(shape.name, shape, parent);
+    if (span.isRecording()) span.setAttributes(shape.details);
     const carried = outgoing(
       this.#options.propagator,
       trace.setSpan(parent, span),

@@ -11,7 +11,10 @@ import { type Context, context, type Span, trace } from "@opentelemetry/api";
  * entering one costs (on Node 20 the first one switches on async hooks for the process).
  */
 export function contextFor(parent: Context, span: Span): Context | undefined {
-  return trace.isSpanContextValid(span.spanContext()) ? trace.setSpan(parent, span) : undefined;
+  // A recording span has a valid context: the check of its ids is left for the others.
+  return span.isRecording() || trace.isSpanContextValid(span.spanContext())
+    ? trace.setSpan(parent, span)
+    : undefined;
 }
 
 /** `work(...args)` with `active` as the active context, when there is one. */

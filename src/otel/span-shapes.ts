@@ -22,15 +22,27 @@ export interface SpanShape {
   readonly attributes: Attributes;
 }
 
-export function writeShape(write: InstrumentedWrite, zencastr: boolean): SpanShape {
-  const store: Attributes = {
+/**
+ * A hot span's shape (a write's, an attempt's): `attributes` are given at its start, and are
+ * the ones the messaging conventions ask for at creation, since a sampler may decide on them;
+ * `details` are set only once the span is known to record. The SDK copies and checks the
+ * attributes a span starts with twice and those set later once, and a span that is sampled
+ * out then builds nothing more.
+ */
+export interface HotSpanShape extends SpanShape {
+  readonly details: Attributes;
+}
+
+export function writeShape(write: InstrumentedWrite, zencastr: boolean): HotSpanShape {
+  const details: Attributes = {
     "message_store.stream_name": write.streamName,
     "message_store.message_type": write.messageType,
     "message_store.expected_version": String(write.expectedVersion),
   };
-  if (write.messageCount > 1) store["messaging.batch.message_count"] = write.messageCount;
+  if (write.messageCount > 1) details["messaging.batch.message_count"] = write.messageCount;
   if (zencastr) {
     const subject = entitySubject(write.store.prefix, write.category, write.streamId);
+    details["messaging.message.body.type"] = write.messageType;
     return {
       name: `nats publish ${lowCardinalitySubject(subject)}`,
       kind: SpanKind.PRODUCER,
@@ -38,9 +50,8 @@ export function writeShape(write: InstrumentedWrite, zencastr: boolean): SpanSha
         "messaging.system": "nats",
         "messaging.operation": "publish",
         "messaging.destination.name": subject,
-        "messaging.message.body.type": write.messageType,
-        ...store,
       },
+      details,
     };
   }
   return {
@@ -51,8 +62,8 @@ export function writeShape(write: InstrumentedWrite, zencastr: boolean): SpanSha
       "messaging.operation.type": "send",
       "messaging.operation.name": "write",
       "messaging.destination.name": write.category,
-      ...store,
     },
+    details,
   };
 }
 
@@ -92,8 +103,33 @@ export function attemptSpanName(
 }
 
 /**
- * An attempt's attributes, one object literal of a fixed shape per call: this runs once per
- * handler attempt, and the SDK copies what it is given anyway.
+ * The attributes an attempt's span starts with (see `HotSpanShape`). In the store's shape they
+ * are the same for every attempt of a consumer, so it makes them once; in Zencastr's the
+ * destination is the message's subject.
+ */
+export function attemptStartAttributes(
+  consumer: InstrumentedConsumer,
+  category: string,
+  stored: StoredFacts | undefined,
+  zencastr: boolean,
+): Attributes {
+  if (!zencastr)
+    return {
+      "messaging.system": consumer.store.backend,
+      "messaging.operation.type": "process",
+      "messaging.operation.name": "process",
+      "messaging.destination.name": category,
+    };
+  return {
+    "messaging.system": "nats",
+    "messaging.operation": "process",
+    "messaging.destination.name": stored?.destination,
+  };
+}
+
+/**
+ * The rest of an attempt's attributes, set once its span records: one object literal of a
+ * fixed shape per call, since this runs once per handler attempt.
  */
 export function attemptAttributes(
   consumer: InstrumentedConsumer,
@@ -105,10 +141,6 @@ export function attemptAttributes(
   const name = consumer.consumer;
   if (!zencastr)
     return {
-      "messaging.system": consumer.store.backend,
-      "messaging.operation.type": "process",
-      "messaging.operation.name": "process",
-      "messaging.destination.name": message.category,
       "messaging.destination.subscription.name": name,
       "messaging.consumer.group.name": name,
       "messaging.message.id": message.id,
@@ -121,9 +153,6 @@ export function attemptAttributes(
       "message_store.max_attempts": consumer.maxAttempts,
     };
   const attributes: Attributes = {
-    "messaging.system": "nats",
-    "messaging.operation": "process",
-    "messaging.destination.name": stored.destination,
     "messaging.message.seq": message.globalPosition,
     "messaging.message.body.type": message.type,
     "messaging.nats.consumer": name,

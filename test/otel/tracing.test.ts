@@ -1,6 +1,13 @@
 // Spans and metrics from `message-store/otel`, with the real SDK's in-memory exporters, on both backends.
-import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
-import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { type Attributes, SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  type ReadableSpan,
+  type Sampler,
+  SamplingDecision,
+  SimpleSpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   connect,
@@ -147,6 +154,59 @@ describe.each(backends)("otel on $name", ({ name: backend, open }) => {
     expect(await telemetry.sum("message_store.consumer.dead_letters", consumer)).toBe(1);
     const durations = (await telemetry.metrics()).get("message_store.handler.duration");
     expect(durations?.dataPoints.length).toBeGreaterThan(0);
+  });
+
+  it("gives a sampler the messaging attributes at each span's start", async () => {
+    telemetry = createTestTelemetry();
+    const seen: { name: string; attributes: Attributes }[] = [];
+    const dropAll: Sampler = {
+      shouldSample(_context, _traceId, name, _kind, attributes) {
+        seen.push({ name, attributes: { ...attributes } });
+        return { decision: SamplingDecision.NOT_RECORD };
+      },
+    };
+    const exporter = new InMemorySpanExporter();
+    const sampled = new BasicTracerProvider({
+      sampler: dropAll,
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
+    const { otelInstrumentation } = await import("../../src/otel/index.ts");
+    const { propagator, meterProvider } = telemetry;
+    const traced = await open({
+      instrumentation: otelInstrumentation({ tracerProvider: sampled, propagator, meterProvider }),
+    });
+    store = traced;
+    const handled: string[] = [];
+    const subscription = traced.subscribe("acct", {
+      consumer: "auditor",
+      handlers: { Opened: (message) => void handled.push(message.id) },
+    });
+    await subscription.start();
+    await traced.write("acct-1", { type: "Opened" });
+    await until("the handler", () => handled[0]);
+    await subscription.stop();
+    expect(seen).toEqual([
+      {
+        name: "write acct",
+        attributes: {
+          "messaging.system": backend,
+          "messaging.operation.type": "send",
+          "messaging.operation.name": "write",
+          "messaging.destination.name": "acct",
+        },
+      },
+      {
+        name: "process acct",
+        attributes: {
+          "messaging.system": backend,
+          "messaging.operation.type": "process",
+          "messaging.operation.name": "process",
+          "messaging.destination.name": "acct",
+        },
+      },
+    ]);
+    expect(exporter.getFinishedSpans()).toEqual([]);
+    await sampled.shutdown();
   });
 
   it("counts writes and conflicts per category and records write latency", async () => {
