@@ -142,7 +142,7 @@ async function main(): Promise<void> {
     }
     const untraced = cpu(w4.off);
     console.log(
-      `SDK floor: one consumer span as a W4 attempt makes it (14 attributes, parent, link, ` +
+      `SDK floor: one consumer span as a W4 attempt makes it (4 + 11 attributes, parent, link, ` +
         `in-memory exporter), no store, median of ${rounds}; untraced W4 is ${untraced.toFixed(1)} µs CPU/message`,
     );
     for (const processor of ["batch", "simple"] as const) {
