@@ -175,6 +175,8 @@ describe.skipIf(!hasNats())(`a 3-node cluster with R3 categories ${natsSkipReaso
       }
     }, 20_000);
     await subscription.stop();
+    // A replica that has not caught up with the write yet would be reported as behind.
+    await healed(bed, (await bed.manager.streams.find("*.healthy.>")) as string);
     const { findings } = await store.diagnose();
     const about = (subject: string) => findings.find((finding) => finding.subject === subject);
     expect(findings.find((finding) => finding.check === "cluster")).toMatchObject({

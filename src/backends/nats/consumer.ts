@@ -324,15 +324,20 @@ class NatsConsumerSource implements ConsumerSource {
   /**
    * Creates the durable consumer, or updates it to this spec. The server treats a create with
    * an identical configuration as a no-op, so processes starting together all succeed; when an
-   * existing consumer cannot take this configuration, it is used as it is.
+   * existing consumer cannot take this configuration, it is used as it is. One that already
+   * has this spec's settings is used without asking: a create goes through the cluster's meta
+   * leader, slow on a busy cluster, and an attempt that timed out after its create landed
+   * would otherwise time out again the same way.
    */
   async #ensureConsumer(storage: string): Promise<ConsumerInfo> {
     const { manager } = this.#nats;
     const { name } = this.#place;
     const found = await manager.consumers.info(storage, name).catch(() => undefined);
+    const config = this.#config(found);
+    if (found !== undefined && hasSettings(found.config, config)) return found;
     let info: ConsumerInfo;
     try {
-      info = await manager.consumers.add(storage, this.#config(found));
+      info = await manager.consumers.add(storage, config);
     } catch (error) {
       const existing = await manager.consumers.info(storage, name).catch(() => undefined);
       if (existing === undefined) throw error;
