@@ -44,12 +44,44 @@ interface KnownEnd {
    * write: another process may have moved the entity since.
    */
   readonly learned: boolean;
+  /** When another writer last took a position this one tried (epoch ms), if ever. */
+  readonly refusedAt?: number;
+  /**
+   * Set when a guarded stream refused these messages at `version` just after the end was
+   * learned afresh: that position is taken, and the racer that took it is the only one ahead,
+   * so the same write's next attempt tries the position after it, at once and without a
+   * lookup (see `#refusedEnd`). Counts the refusals in a row.
+   */
+  readonly probe?: { readonly messages: readonly PreparedMessage[]; readonly refusals: number };
 }
 
 /** An entity never seen: a blind write guesses it is new, and finds out in the same round trip. */
 const UNSEEN_END: KnownEnd = { version: -1, lastSequence: 0, learned: true };
 
 const ENTITIES_REMEMBERED = 10_000;
+
+type BlindPlan = "probe" | "look-first" | "look-alongside" | "publish";
+
+/**
+ * How many refusals in a row a blind write answers by trying the next position before it
+ * looks up the end again: one refusal after another means the entity moves faster than one
+ * position per round trip, and one lookup beats counting up one position per round trip.
+ */
+const PROBES_BEFORE_LOOKUP = 3;
+
+/**
+ * How long an entity counts as raced after a refusal. A blind write to it looks up the end
+ * before publishing rather than beside it: an end it remembers is then most likely stale, and
+ * publishing after it would only be refused (the same two round trips, one more publish).
+ */
+const RACED_FOR_MS = 1000;
+
+/**
+ * How long after a refusal the next attempt still counts as "at once". Past this the store's
+ * backoff has paused the write, other writers have moved on, and probing the next position
+ * would only be refused: the write looks the end up instead.
+ */
+const PROBE_FRESH_MS = 5;
 
 export class EntityWriter {
   readonly #nats: NatsContext;
@@ -97,19 +129,26 @@ export class EntityWriter {
         `JetStream stream ${storage.name} does not allow atomic batches, so a multi-message write to ${stream.name} cannot be atomic: write the messages one at a time, or run ensureCategory({ category: ${JSON.stringify(stream.category)} }) to enable atomic publish (allow_atomic) and direct gets on it`,
       );
     }
-    const end = await this.#startingEnd(key, stream, expected);
+    let end = await this.#startingEnd(key, stream, expected);
+    const blind = exactExpectedVersion(expected) === undefined;
+    const plan = blind ? this.#blindPlan(end, messages) : "publish";
+    // A blind write to an entity other processes race on looks the end up first, then
+    // publishes after it (see RACED_FOR_MS).
+    if (plan === "look-first") end = await this.#refresh(key, stream, end.refusedAt);
     // A blind write over an end it did not make may race other processes: it looks up the
     // real end while it publishes, so a refusal costs no further round trip, and a write to
     // an entity never seen costs one round trip when the entity is new.
-    const lookingUp =
-      exactExpectedVersion(expected) === undefined && end.learned
-        ? entityEnd(this.#nats, stream)
-        : undefined;
+    const lookingUp = plan === "look-alongside" ? entityEnd(this.#nats, stream) : undefined;
     lookingUp?.catch(() => undefined);
     const outcome = await this.#send(key, stream, storage, end, messages);
     if (outcome.stored) {
       const version = end.version + messages.length;
-      this.#ends.set(key, { version, lastSequence: outcome.sequence, learned: false });
+      this.#ends.set(key, {
+        version,
+        lastSequence: outcome.sequence,
+        learned: false,
+        ...(end.refusedAt === undefined ? {} : { refusedAt: end.refusedAt }),
+      });
       return { position: version, globalPosition: outcome.sequence };
     }
     const { refusal } = outcome;
@@ -121,8 +160,11 @@ export class EntityWriter {
     // Someone else holds the position: learn the real end, then let the store decide
     // whether this is a retry, a conflict, or (for "any") a reason to try again. A blind
     // write reports the version it tried, which is where the store looks for a retry.
-    const actual = this.#remember(key, await (lookingUp ?? entityEnd(this.#nats, stream)));
-    const tried = exactExpectedVersion(expected) === undefined ? end.version : expected;
+    const actual =
+      blind && storage.guarded
+        ? this.#refusedEnd(key, end, messages, plan, await lookingUp)
+        : this.#remember(key, await (lookingUp ?? entityEnd(this.#nats, stream)), Date.now());
+    const tried = blind ? end.version : expected;
     throw new ExpectedVersionError(stream.name, tried, actual.version, {
       cause: refusal.failure,
     });
@@ -148,13 +190,68 @@ export class EntityWriter {
     return end;
   }
 
-  async #refresh(key: string, stream: ParsedStream): Promise<KnownEnd> {
-    return this.#remember(key, await entityEnd(this.#nats, stream));
+  async #refresh(key: string, stream: ParsedStream, refusedAt?: number): Promise<KnownEnd> {
+    return this.#remember(key, await entityEnd(this.#nats, stream), refusedAt);
+  }
+
+  /**
+   * How a blind write finds its place: by trying the position after one just refused
+   * ("probe"), by looking the end up before publishing, beside publishing, or not at all
+   * (an end this writer made itself, on an entity nobody else was seen writing).
+   */
+  #blindPlan(end: KnownEnd, messages: readonly PreparedMessage[]): BlindPlan {
+    const now = Date.now();
+    const { probe, refusedAt } = end;
+    if (refusedAt !== undefined && now - refusedAt < RACED_FOR_MS) {
+      const fresh = now - refusedAt <= PROBE_FRESH_MS;
+      if (fresh && probe?.messages === messages && probe.refusals < PROBES_BEFORE_LOOKUP) {
+        return "probe";
+      }
+      return "look-first";
+    }
+    return end.learned ? "look-alongside" : "publish";
+  }
+
+  /**
+   * The end after a guarded stream refused a blind write at `end.version + 1`. That position
+   * is taken, and positions fill densely, so the entity is at least there (a lookup sent
+   * alongside the publish may have been answered before the winner was stored). When the end
+   * tried was fresh (just looked up, or the position after one just refused), the racer that
+   * took it is most likely the only one ahead, and the next attempt probes the position after.
+   */
+  #refusedEnd(
+    key: string,
+    end: KnownEnd,
+    messages: readonly PreparedMessage[],
+    plan: BlindPlan,
+    found: { version: number; lastSequence: number } | undefined,
+  ): KnownEnd {
+    const taken = end.version + 1;
+    const fresh = plan !== "publish";
+    const refusals = plan === "probe" ? (end.probe?.refusals ?? 0) + 1 : 1;
+    const known: KnownEnd = {
+      version: Math.max(taken, found?.version ?? taken),
+      lastSequence: found?.lastSequence ?? 0,
+      learned: true,
+      refusedAt: Date.now(),
+      ...(fresh ? { probe: { messages, refusals } } : {}),
+    };
+    this.#ends.set(key, known);
+    return known;
   }
 
   /** Keeps an end that was looked up. */
-  #remember(key: string, found: { version: number; lastSequence: number }): KnownEnd {
-    const end = { version: found.version, lastSequence: found.lastSequence, learned: true };
+  #remember(
+    key: string,
+    found: { version: number; lastSequence: number },
+    refusedAt?: number,
+  ): KnownEnd {
+    const end: KnownEnd = {
+      version: found.version,
+      lastSequence: found.lastSequence,
+      learned: true,
+      ...(refusedAt === undefined ? {} : { refusedAt }),
+    };
     this.#ends.set(key, end);
     return end;
   }
