@@ -69,6 +69,45 @@ describe.skipIf(!hasNats())("NATS writes", () => {
     expect((await second.get("queue-1")).map((m) => m.type)).toEqual(["A", "B", "C"]);
   });
 
+  it("a blind writer that lost a race tries the next position at once, then looks before publishing", async () => {
+    const first = await open();
+    const second = await open({ prefix: first.options.prefix });
+    const { prefix } = first.options;
+    for (let index = 0; index < 5; index += 1) await first.write("race-1", { type: "A" });
+    // A core subscriber sees every publish and direct get, stored or refused.
+    const { connection } = bed.raw();
+    const published: string[] = [];
+    let directGets = 0;
+    const publishes = connection.subscribe(`${prefix}.race.1.*`, {
+      callback: (_error, message) => {
+        published.push(message.subject.slice(prefix.length + 1));
+      },
+    });
+    const gets = connection.subscribe(`$JS.API.DIRECT.GET.${prefix}-race`, {
+      callback: () => {
+        directGets += 1;
+      },
+    });
+    await connection.flush();
+
+    // Never seen: it guesses a new entity and learns the end beside the refusal at 0, then
+    // takes the position after that end without looking again.
+    await expect(second.write("race-1", { type: "B" })).resolves.toMatchObject({ position: 5 });
+    // The first store's own end (4) is stale now: refused at 5, it looks, then takes 6. The
+    // end it found was the one it knew, so the race is over and it publishes 7 and 8 at once.
+    for (let index = 0; index < 3; index += 1) await first.write("race-1", { type: "A" });
+    // The second store's own end (5) is stale too, and it saw a race a moment ago: it looks
+    // first rather than publish at 6, where it would only be refused.
+    await expect(second.write("race-1", { type: "C" })).resolves.toMatchObject({ position: 9 });
+
+    await connection.flush();
+    publishes.unsubscribe();
+    gets.unsubscribe();
+    expect(published).toEqual(["0", "5", "5", "6", "7", "8", "9"].map((p) => `race.1.${p}`));
+    // Three lookups, each a direct get on the position wildcard and one on the bare subject.
+    expect(directGets).toBe(6);
+  });
+
   it("answers a retry from another process with the first result, looking only where it could have landed", async () => {
     const first = await open();
     const second = await open({ prefix: first.options.prefix });

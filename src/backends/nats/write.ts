@@ -133,8 +133,12 @@ export class EntityWriter {
     const blind = exactExpectedVersion(expected) === undefined;
     const plan = blind ? this.#blindPlan(end, messages) : "publish";
     // A blind write to an entity other processes race on looks the end up first, then
-    // publishes after it (see RACED_FOR_MS).
-    if (plan === "look-first") end = await this.#refresh(key, stream, end.refusedAt);
+    // publishes after it (see RACED_FOR_MS). Finding the end it remembered means nobody
+    // else wrote since: the race is over, and the next write publishes at once.
+    if (plan === "look-first") {
+      const found = await entityEnd(this.#nats, stream);
+      end = this.#remember(key, found, found.version === end.version ? undefined : end.refusedAt);
+    }
     // A blind write over an end it did not make may race other processes: it looks up the
     // real end while it publishes, so a refusal costs no further round trip, and a write to
     // an entity never seen costs one round trip when the entity is new.
@@ -190,8 +194,8 @@ export class EntityWriter {
     return end;
   }
 
-  async #refresh(key: string, stream: ParsedStream, refusedAt?: number): Promise<KnownEnd> {
-    return this.#remember(key, await entityEnd(this.#nats, stream), refusedAt);
+  async #refresh(key: string, stream: ParsedStream): Promise<KnownEnd> {
+    return this.#remember(key, await entityEnd(this.#nats, stream));
   }
 
   /**
