@@ -413,11 +413,14 @@ export class MessageStore implements AsyncDisposable {
         return await this.#backend.append(stream, prepared, expected);
       } catch (error) {
         if (!isExpectedVersionError(error)) throw error;
-        if (exact !== undefined) {
-          const earlier = await findRetriedWrite(this.#backend, stream, exact, prepared);
+        // The refusal may be this same write, already stored: a retry of an exact write, or
+        // a publish the backend sent again after no answer. Look where it would have landed.
+        const landedAfter = exact ?? uncertainAppendVersion(error);
+        if (landedAfter !== undefined) {
+          const earlier = await findRetriedWrite(this.#backend, stream, landedAfter, prepared);
           if (earlier !== undefined) return earlier;
-          throw error;
         }
+        if (exact !== undefined) throw error;
         if (!matchesExpectedVersion(expected, error.actual)) throw error;
         if (conflicts >= MAX_CONFLICT_RETRIES) {
           throw new MessageStoreError(

@@ -144,7 +144,7 @@ export class EntityWriter {
     // an entity never seen costs one round trip when the entity is new.
     const lookingUp = plan === "look-alongside" ? entityEnd(this.#nats, stream) : undefined;
     lookingUp?.catch(() => undefined);
-    const outcome = await this.#send(key, stream, storage, end, messages);
+    const { outcome, resent } = await this.#send(key, stream, storage, end, messages);
     if (outcome.stored) {
       const version = end.version + messages.length;
       this.#ends.set(key, {
@@ -169,9 +169,13 @@ export class EntityWriter {
         ? this.#refusedEnd(key, end, messages, plan, await lookingUp)
         : this.#remember(key, await (lookingUp ?? entityEnd(this.#nats, stream)), Date.now());
     const tried = blind ? end.version : expected;
-    throw new ExpectedVersionError(stream.name, tried, actual.version, {
+    const conflict = new ExpectedVersionError(stream.name, tried, actual.version, {
       cause: refusal.failure,
     });
+    // A publish sent again after no answer may be refused for its own first copy, which
+    // landed: the store looks where that one would be before it tries again.
+    if (resent) markUncertainAppend(conflict, end.version);
+    throw conflict;
   }
 
   /** The end to write after, refreshed when the cache cannot be trusted for `expected`. */
@@ -266,14 +270,16 @@ export class EntityWriter {
     storage: StorageConfig,
     end: KnownEnd,
     messages: readonly PreparedMessage[],
-  ): Promise<PublishOutcome> {
+  ): Promise<{ readonly outcome: PublishOutcome; readonly resent: boolean }> {
     const { requester, subjects, options, watch } = this.#nats;
+    let attempts = 0;
     try {
-      return await withTransientRetries(
+      const outcome = await withTransientRetries(
         `write to ${stream.name}`,
         options.timeoutMs,
         watch,
         (remaining) => {
+          attempts += 1;
           const headers = expectationHeaders(storage, stream, end, subjects);
           if (messages.length === 1) {
             const [message] = messages as [PreparedMessage];
@@ -290,6 +296,7 @@ export class EntityWriter {
         },
         () => this.#failIfDeleted(stream, storage),
       );
+      return { outcome, resent: attempts > 1 };
     } catch (error) {
       // It may have landed: look at the server next time rather than trust the cache, and
       // tell the store where it would be, so a retry with the same id finds it.
