@@ -108,6 +108,44 @@ describe.skipIf(!hasNats())("NATS writes", () => {
     expect(directGets).toBe(6);
   });
 
+  for (const [label, settings] of [
+    ["an unguarded category", { positionGuard: false }],
+    ["the zencastr layout", { layout: "zencastr" }],
+  ] as const) {
+    it(`blind writers in several stores racing on ${label}: dense, each write stored once`, async () => {
+      const first = await open();
+      const category = `plain${label.length}`;
+      await first.ensureCategory(category, settings);
+      const stores = [first];
+      for (let index = 1; index < 4; index += 1)
+        stores.push(await open({ prefix: first.options.prefix }));
+      const streams = [`${category}-1`, `${category}-2`];
+      const written = await Promise.all(
+        stores.flatMap((store, storeIndex) =>
+          [0, 1].map(async (writer) => {
+            const ids: string[] = [];
+            for (let attempt = 0; attempt < 6; attempt += 1) {
+              const id = randomUUID();
+              await store.write(streams[(writer + attempt) % 2] as string, {
+                id,
+                type: "Raced",
+                data: { storeIndex, writer },
+              });
+              ids.push(id);
+            }
+            return ids;
+          }),
+        ),
+      );
+      const stored = (await Promise.all(streams.map((stream) => first.get(stream)))).flat();
+      for (const stream of streams) {
+        const positions = stored.filter((m) => m.streamName === stream).map((m) => m.position);
+        expect(positions).toEqual(positions.map((_, index) => index));
+      }
+      expect(stored.map((m) => m.id).sort()).toEqual(written.flat().sort());
+    });
+  }
+
   it("answers a retry from another process with the first result, looking only where it could have landed", async () => {
     const first = await open();
     const second = await open({ prefix: first.options.prefix });

@@ -47,10 +47,10 @@ interface KnownEnd {
   /** When another writer last took a position this one tried (epoch ms), if ever. */
   readonly refusedAt?: number;
   /**
-   * Set when a guarded stream refused these messages at `version` just after the end was
-   * learned afresh: that position is taken, and the racer that took it is the only one ahead,
-   * so the same write's next attempt tries the position after it, at once and without a
-   * lookup (see `#refusedEnd`). Counts the refusals in a row.
+   * Set after these messages were refused, when the end is fresh: on a guarded stream the
+   * position tried is taken and the racer that took it most likely the only one ahead (see
+   * `#refusedEnd`); elsewhere the end was looked up after the refusal. The same write's next
+   * attempt then publishes after it at once, without a lookup. Counts the refusals in a row.
    */
   readonly probe?: { readonly messages: readonly PreparedMessage[]; readonly refusals: number };
 }
@@ -165,9 +165,13 @@ export class EntityWriter {
     // whether this is a retry, a conflict, or (for "any") a reason to try again. A blind
     // write reports the version it tried, which is where the store looks for a retry.
     const actual =
-      blind && storage.guarded
+      blind && storage.layout === "position" && storage.guarded
         ? this.#refusedEnd(key, end, messages, plan, await lookingUp)
-        : this.#remember(key, await (lookingUp ?? entityEnd(this.#nats, stream)), Date.now());
+        : this.#lookedUpAfterRefusal(
+            key,
+            messages,
+            await (lookingUp ?? entityEnd(this.#nats, stream)),
+          );
     const tried = blind ? end.version : expected;
     const conflict = new ExpectedVersionError(stream.name, tried, actual.version, {
       cause: refusal.failure,
@@ -243,6 +247,27 @@ export class EntityWriter {
       learned: true,
       refusedAt: Date.now(),
       ...(fresh ? { probe: { messages, refusals } } : {}),
+    };
+    this.#ends.set(key, known);
+    return known;
+  }
+
+  /**
+   * Without a position guard a refusal says only that the expected sequence was wrong, so the
+   * end is looked up; that end is as fresh as it gets, and the same write's next attempt
+   * publishes after it at once.
+   */
+  #lookedUpAfterRefusal(
+    key: string,
+    messages: readonly PreparedMessage[],
+    found: { version: number; lastSequence: number },
+  ): KnownEnd {
+    const known: KnownEnd = {
+      version: found.version,
+      lastSequence: found.lastSequence,
+      learned: true,
+      refusedAt: Date.now(),
+      probe: { messages, refusals: 1 },
     };
     this.#ends.set(key, known);
     return known;
