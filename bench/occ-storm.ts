@@ -64,18 +64,19 @@ function takeCounts(writes: number): string {
 }
 
 /**
- * Writes/s of `writers` blind writers cycling over `streams` streams, spread over `stores`;
- * with `alone`, each writer keeps to a stream of its own instead.
+ * Writes/s of `writers` blind writers cycling over `streams` streams, spread over `stores`,
+ * for `forMs`; with `alone`, each writer keeps to a stream of its own instead.
  */
 async function storm(
   stores: readonly MessageStore[],
   label: string,
   alone = false,
+  forMs = durationMs,
 ): Promise<{ rate: number; counted: string }> {
   const names = Array.from({ length: streams }, (_, index) => `storm-${label}${index}`);
   let writes = 0;
   counts.clear();
-  const deadline = Date.now() + durationMs;
+  const deadline = Date.now() + forMs;
   await Promise.all(
     Array.from({ length: writers }, async (_, writer) => {
       const store = stores[writer % stores.length] as MessageStore;
@@ -86,7 +87,7 @@ async function storm(
       }
     }),
   );
-  return { rate: writes / (durationMs / 1000), counted: takeCounts(writes) };
+  return { rate: writes / (forMs / 1000), counted: takeCounts(writes) };
 }
 
 const load = (): string => `load ${loadavg()[0]?.toFixed(2)}`;
@@ -98,6 +99,10 @@ try {
   const separate = await Promise.all(
     Array.from({ length: writers }, () => connect(server.url, { prefix })),
   );
+  // An unreported round first: the first seconds of a run measure the JIT, not the store,
+  // and whichever case ran first came out slowest.
+  await storm([shared], "warm-shared-", false, durationMs / 3);
+  await storm(separate, "warm-separate-", false, durationMs / 3);
   const ratios: number[] = [];
   for (let round = 0; round < rounds; round += 1) {
     const one = await storm([shared], `shared${round}-`);
