@@ -104,8 +104,10 @@ describe.skipIf(!hasNats())("NATS writes", () => {
     publishes.unsubscribe();
     gets.unsubscribe();
     expect(published).toEqual(["0", "5", "5", "6", "7", "8", "9"].map((p) => `race.1.${p}`));
-    // Three lookups, each a direct get on the position wildcard and one on the bare subject.
-    expect(directGets).toBe(6);
+    // Three lookups, each a direct get on the position wildcard and one on the bare subject;
+    // a fourth only if the machine stalls the retry past PROBE_FRESH_MS, and it looks instead.
+    expect(directGets).toBeGreaterThanOrEqual(6);
+    expect(directGets).toBeLessThanOrEqual(8);
   });
 
   for (const [label, settings] of [

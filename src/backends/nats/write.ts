@@ -47,12 +47,13 @@ interface KnownEnd {
   /** When another writer last took a position this one tried (epoch ms), if ever. */
   readonly refusedAt?: number;
   /**
-   * Set after these messages were refused, when the end is fresh: on a guarded stream the
-   * position tried is taken and the racer that took it most likely the only one ahead (see
-   * `#refusedEnd`); elsewhere the end was looked up after the refusal. The same write's next
-   * attempt then publishes after it at once, without a lookup. Counts the refusals in a row.
+   * Set after a refusal when the end is fresh: on a guarded stream the position tried is
+   * taken and the racer that took it most likely the only one ahead (see `#refusedEnd`);
+   * elsewhere the end was looked up after the refusal. The next attempt, this write's retry
+   * or the next write queued behind it, publishes after that end at once, without a lookup,
+   * while the refusal is at most `PROBE_FRESH_MS` old. Counts the refusals in a row.
    */
-  readonly probe?: { readonly messages: readonly PreparedMessage[]; readonly refusals: number };
+  readonly probe?: { readonly refusals: number };
 }
 
 /** An entity never seen: a blind write guesses it is new, and finds out in the same round trip. */
@@ -131,7 +132,7 @@ export class EntityWriter {
     }
     let end = await this.#startingEnd(key, stream, expected);
     const blind = exactExpectedVersion(expected) === undefined;
-    const plan = blind ? this.#blindPlan(end, messages) : "publish";
+    const plan = blind ? this.#blindPlan(end) : "publish";
     // A blind write to an entity other processes race on looks the end up first, then
     // publishes after it (see RACED_FOR_MS). Finding the end it remembered means nobody
     // else wrote since: the race is over, and the next write publishes at once.
@@ -166,12 +167,8 @@ export class EntityWriter {
     // write reports the version it tried, which is where the store looks for a retry.
     const actual =
       blind && storage.layout === "position" && storage.guarded
-        ? this.#refusedEnd(key, end, messages, plan, await lookingUp)
-        : this.#lookedUpAfterRefusal(
-            key,
-            messages,
-            await (lookingUp ?? entityEnd(this.#nats, stream)),
-          );
+        ? this.#refusedEnd(key, end, plan, await lookingUp)
+        : this.#lookedUpAfterRefusal(key, await (lookingUp ?? entityEnd(this.#nats, stream)));
     const tried = blind ? end.version : expected;
     const conflict = new ExpectedVersionError(stream.name, tried, actual.version, {
       cause: refusal.failure,
@@ -211,12 +208,12 @@ export class EntityWriter {
    * ("probe"), by looking the end up before publishing, beside publishing, or not at all
    * (an end this writer made itself, on an entity nobody else was seen writing).
    */
-  #blindPlan(end: KnownEnd, messages: readonly PreparedMessage[]): BlindPlan {
+  #blindPlan(end: KnownEnd): BlindPlan {
     const now = Date.now();
     const { probe, refusedAt } = end;
     if (refusedAt !== undefined && now - refusedAt < RACED_FOR_MS) {
       const fresh = now - refusedAt <= PROBE_FRESH_MS;
-      if (fresh && probe?.messages === messages && probe.refusals < PROBES_BEFORE_LOOKUP) {
+      if (fresh && probe !== undefined && probe.refusals < PROBES_BEFORE_LOOKUP) {
         return "probe";
       }
       return "look-first";
@@ -234,7 +231,6 @@ export class EntityWriter {
   #refusedEnd(
     key: string,
     end: KnownEnd,
-    messages: readonly PreparedMessage[],
     plan: BlindPlan,
     found: { version: number; lastSequence: number } | undefined,
   ): KnownEnd {
@@ -246,7 +242,7 @@ export class EntityWriter {
       lastSequence: found?.lastSequence ?? 0,
       learned: true,
       refusedAt: Date.now(),
-      ...(fresh ? { probe: { messages, refusals } } : {}),
+      ...(fresh ? { probe: { refusals } } : {}),
     };
     this.#ends.set(key, known);
     return known;
@@ -254,20 +250,16 @@ export class EntityWriter {
 
   /**
    * Without a position guard a refusal says only that the expected sequence was wrong, so the
-   * end is looked up; that end is as fresh as it gets, and the same write's next attempt
+   * end is looked up; that end is as fresh as it gets, and the next attempt
    * publishes after it at once.
    */
-  #lookedUpAfterRefusal(
-    key: string,
-    messages: readonly PreparedMessage[],
-    found: { version: number; lastSequence: number },
-  ): KnownEnd {
+  #lookedUpAfterRefusal(key: string, found: { version: number; lastSequence: number }): KnownEnd {
     const known: KnownEnd = {
       version: found.version,
       lastSequence: found.lastSequence,
       learned: true,
       refusedAt: Date.now(),
-      probe: { messages, refusals: 1 },
+      probe: { refusals: 1 },
     };
     this.#ends.set(key, known);
     return known;
