@@ -96,24 +96,33 @@ async function subscribeSlowly(context: SuiteContext, tuning: Tuning): Promise<v
   }
 }
 
-async function consumeSlowly(context: SuiteContext, tuning: Tuning): Promise<void> {
-  const backlog = await writeBacklog(context, tuning);
-  const { store, category, calls, options } = backlog;
-  const loop = (async () => {
-    for await (const item of store.consume(category, options)) {
-      if (item.message.type === "Done") {
-        await item.ack();
-        return;
-      }
-      await handleSlowly(calls, item.message.data as number, item.attempt);
+/** A `consume()` loop over the backlog that ends at the first `Done` message. */
+async function consumeLoop(store: MessageStore, backlog: Backlog): Promise<void> {
+  const { category, calls, options } = backlog;
+  for await (const item of store.consume(category, options)) {
+    if (item.message.type === "Done") {
       await item.ack();
+      return;
     }
-  })();
+    await handleSlowly(calls, item.message.data as number, item.attempt);
+    await item.ack();
+  }
+}
+
+/** `members` processes consume the backlog under one consumer name. */
+async function consumeSlowly(context: SuiteContext, tuning: Tuning, members = 1): Promise<void> {
+  const backlog = await writeBacklog(context, tuning);
+  const stores = [backlog.store];
+  while (stores.length < members) stores.push(await context.sibling(backlog.store));
+  const loops = stores.map((store) => consumeLoop(store, backlog));
   try {
     await expectEachHandledOnce(backlog);
   } finally {
-    await store.write(`${category}-done`, { type: "Done" });
-    await loop;
+    // One `Done` per loop; a loop that ends leaves the rest to the others.
+    for (let index = 0; index < members; index += 1) {
+      await backlog.store.write(`${backlog.category}-done${index}`, { type: "Done" });
+    }
+    await Promise.all(loops);
   }
 }
 
@@ -136,6 +145,12 @@ export function slowHandlerCases(context: SuiteContext): void {
   test(
     "consume() slower than the ack wait hands out each message once, on attempt 1, and dead-letters none",
     () => consumeSlowly(context, { maxAttempts: 2 }),
+    options,
+  );
+
+  test(
+    "two consume() members slower than the ack wait hand out each message once between them",
+    () => consumeSlowly(context, {}, 2),
     options,
   );
 }
