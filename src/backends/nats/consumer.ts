@@ -390,7 +390,8 @@ class NatsConsumerSource implements ConsumerSource {
       sequence: msg.seq,
       storedAtMs: msg.time.getTime(),
     };
-    if (this.#settled.has(facts.sequence)) {
+    // A first delivery is never a copy, so W4's catch-up does not pay for the lookup.
+    if (facts.deliveryCount > 1 && this.#settled.has(facts.sequence)) {
       // Acked again: harmless if the first ack arrived, and it stands in if that one was lost.
       this.#acks.add(msg);
       return undefined;
