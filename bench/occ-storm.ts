@@ -4,9 +4,16 @@
  * stream, so they never race; separate stores race on every write and must learn each
  * other's positions. The ratio says how much the races cost.
  *
- *   tsx bench/occ-storm.ts [--writers 16] [--streams 5] [--seconds 3] [--rounds 2]
+ * Each round also runs the separate stores with no race at all (every writer on a stream of
+ * its own): what 16 connections in one process reach when every write is one publish, the
+ * ceiling for the racing figure on this machine. `--count` counts the requests each stored
+ * write took (publishes stored and refused, direct gets), by wrapping the store's requester.
+ *
+ *   tsx bench/occ-storm.ts [--writers 16] [--streams 5] [--seconds 3] [--rounds 2] [--count]
  */
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
+import { Requester } from "../src/backends/nats/requester.ts";
 import { connect, type MessageStore } from "../src/index.ts";
 import { startBenchServer } from "./server.ts";
 
@@ -16,6 +23,7 @@ const { values } = parseArgs({
     streams: { type: "string", default: "5" },
     seconds: { type: "string", default: "3" },
     rounds: { type: "string", default: "2" },
+    count: { type: "boolean", default: false },
   },
 });
 const writers = Number(values.writers);
@@ -23,22 +31,66 @@ const streams = Number(values.streams);
 const durationMs = Number(values.seconds) * 1000;
 const rounds = Number(values.rounds);
 
-/** Writes/s of `writers` blind writers cycling over `streams` streams, spread over `stores`. */
-async function storm(stores: readonly MessageStore[], label: string): Promise<number> {
+/** Requests by kind since the last `takeCounts()`, when `--count` is given. */
+const counts = new Map<string, number>();
+if (values.count) countRequests();
+
+function countRequests(): void {
+  const bump = (kind: string): void => {
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  };
+  const decoder = new TextDecoder();
+  const requestReplies = Requester.prototype.requestReplies;
+  Requester.prototype.requestReplies = function (subject, body, timeoutMs, onReply, headers) {
+    const kind = subject.startsWith("$JS.API.DIRECT.GET.")
+      ? "direct gets"
+      : subject.startsWith("$JS.API.")
+        ? "other API requests"
+        : "publishes";
+    bump(kind);
+    const counted: typeof onReply = (reply) => {
+      if (kind === "publishes" && decoder.decode(reply.data).includes('"error"')) bump("refused");
+      return onReply(reply);
+    };
+    return requestReplies.call(this, subject, body, timeoutMs, counted, headers);
+  };
+}
+
+function takeCounts(writes: number): string {
+  if (!values.count) return "";
+  const perWrite = [...counts].map(([kind, n]) => `${(n / writes).toFixed(2)} ${kind}`);
+  counts.clear();
+  return ` (per stored write: ${perWrite.join(", ")})`;
+}
+
+/**
+ * Writes/s of `writers` blind writers cycling over `streams` streams, spread over `stores`,
+ * for `forMs`; with `alone`, each writer keeps to a stream of its own instead.
+ */
+async function storm(
+  stores: readonly MessageStore[],
+  label: string,
+  alone = false,
+  forMs = durationMs,
+): Promise<{ rate: number; counted: string }> {
   const names = Array.from({ length: streams }, (_, index) => `storm-${label}${index}`);
   let writes = 0;
-  const deadline = Date.now() + durationMs;
+  counts.clear();
+  const deadline = Date.now() + forMs;
   await Promise.all(
     Array.from({ length: writers }, async (_, writer) => {
       const store = stores[writer % stores.length] as MessageStore;
       for (let next = writer; Date.now() < deadline; next += 1) {
-        await store.write(names[next % streams] as string, { type: "Raced" });
+        const stream = alone ? `storm-${label}${writer}` : (names[next % streams] as string);
+        await store.write(stream, { type: "Raced" });
         writes += 1;
       }
     }),
   );
-  return writes / (durationMs / 1000);
+  return { rate: writes / (forMs / 1000), counted: takeCounts(writes) };
 }
+
+const load = (): string => `load ${loadavg()[0]?.toFixed(2)}`;
 
 const server = await startBenchServer((line) => console.log(line));
 try {
@@ -47,13 +99,27 @@ try {
   const separate = await Promise.all(
     Array.from({ length: writers }, () => connect(server.url, { prefix })),
   );
+  // An unreported round first: the first seconds of a run measure the JIT, not the store,
+  // and whichever case ran first came out slowest.
+  await storm([shared], "warm-shared-", false, durationMs / 3);
+  await storm(separate, "warm-separate-", false, durationMs / 3);
   const ratios: number[] = [];
   for (let round = 0; round < rounds; round += 1) {
     const one = await storm([shared], `shared${round}-`);
-    const many = await storm(separate, `separate${round}-`);
-    ratios.push(many / one);
     console.log(
-      `round ${round + 1}: one shared store ${one.toFixed(0)} writes/s, ${writers} stores ${many.toFixed(0)} writes/s, ratio ${(many / one).toFixed(2)}`,
+      `round ${round + 1}: one shared store ${one.rate.toFixed(0)} writes/s${one.counted}, ${load()}`,
+    );
+    const many = await storm(separate, `separate${round}-`);
+    console.log(
+      `round ${round + 1}: ${writers} stores racing ${many.rate.toFixed(0)} writes/s${many.counted}, ${load()}`,
+    );
+    const alone = await storm(separate, `alone${round}-`, true);
+    console.log(
+      `round ${round + 1}: ${writers} stores, no race ${alone.rate.toFixed(0)} writes/s${alone.counted}, ${load()}`,
+    );
+    ratios.push(many.rate / one.rate);
+    console.log(
+      `round ${round + 1}: racing / shared ${(many.rate / one.rate).toFixed(2)}, no race / shared ${(alone.rate / one.rate).toFixed(2)}`,
     );
   }
   console.log(

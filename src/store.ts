@@ -413,11 +413,14 @@ export class MessageStore implements AsyncDisposable {
         return await this.#backend.append(stream, prepared, expected);
       } catch (error) {
         if (!isExpectedVersionError(error)) throw error;
-        if (exact !== undefined) {
-          const earlier = await findRetriedWrite(this.#backend, stream, exact, prepared);
+        // The refusal may be this same write, already stored: a retry of an exact write, or
+        // a publish the backend sent again after no answer. Look where it would have landed.
+        const landedAfter = exact ?? uncertainAppendVersion(error);
+        if (landedAfter !== undefined) {
+          const earlier = await findRetriedWrite(this.#backend, stream, landedAfter, prepared);
           if (earlier !== undefined) return earlier;
-          throw error;
         }
+        if (exact !== undefined) throw error;
         if (!matchesExpectedVersion(expected, error.actual)) throw error;
         if (conflicts >= MAX_CONFLICT_RETRIES) {
           throw new MessageStoreError(
@@ -930,12 +933,14 @@ function callerGaveFirstId(messages: Message | readonly Message[]): boolean {
 /**
  * A blind writer that keeps losing a race waits a little, at random and longer each time:
  * writers in other processes racing on one stream otherwise collide on every attempt, and a
- * refused attempt costs the server as much as a stored one. A pause makes the end the
- * backend learned from the refusal stale, so the attempt right after a pause only learns it
- * again and the one after that races for real: pauses come before every other attempt.
+ * refused attempt costs the server as much as a stored one. The first two attempts after a
+ * refusal go at once: the backend knows the refused position is taken and tries the next
+ * one, which only pays while that knowledge is fresh (a pause lets other writers move on).
+ * After a longer pause the backend looks the end up before it publishes, so every attempt
+ * races for real.
  */
 function raceBackoff(conflicts: number): Promise<void> | undefined {
-  if (conflicts < 2 || conflicts % 2 === 1) return undefined;
+  if (conflicts < 2) return undefined;
   const ceilingMs = Math.min(RACE_BACKOFF_MAX_MS, RACE_BACKOFF_BASE_MS * 2 ** (conflicts / 2));
   return sleep(Math.random() * ceilingMs);
 }

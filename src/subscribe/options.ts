@@ -27,8 +27,22 @@ export const DEFAULT_MAX_ATTEMPTS = 3;
  * @default 1000
  */
 export const DEFAULT_BATCH_SIZE = 1000;
-/** @default 10000 */
-export const DEFAULT_IN_PROGRESS_INTERVAL_MS = 10_000;
+/**
+ * The fewest milliseconds between two in-progress signals the default allows, so a short
+ * `ackWaitMs` does not turn every held message into a stream of pings to the server.
+ */
+export const MIN_DEFAULT_IN_PROGRESS_INTERVAL_MS = 100;
+
+/**
+ * The default `inProgressIntervalMs`: a third of `ackWaitMs` (10 s for the default 30 s), so
+ * a held message is marked in progress twice before its ack wait could run out, even with a
+ * ping lost or late. Never more often than every 100 ms, unless `ackWaitMs` is so short that
+ * only a shorter interval still comes before it.
+ */
+export function defaultInProgressIntervalMs(ackWaitMs: number): number {
+  const floor = Math.min(MIN_DEFAULT_IN_PROGRESS_INTERVAL_MS, Math.floor(ackWaitMs / 2));
+  return Math.max(Math.floor(ackWaitMs / 3), floor, 1);
+}
 
 export interface ResolvedConsumerOptions {
   /** The durable name: the `consumer` option, with the group suffix when in a group. */
@@ -121,6 +135,21 @@ function checkJitter(jitter: unknown): number {
   return jitter;
 }
 
+/**
+ * `inProgressIntervalMs`, checked against `ackWaitMs`: an interval as long as the ack wait
+ * would let the server redeliver a message whose handler is still running.
+ */
+function checkInProgressInterval(value: unknown, ackWaitMs: number): number {
+  const interval = checkedPositive(value, "subscribe: inProgressIntervalMs");
+  if (interval === undefined) return defaultInProgressIntervalMs(ackWaitMs);
+  if (interval >= ackWaitMs) {
+    fail(
+      `inProgressIntervalMs (${interval}) must be shorter than ackWaitMs (${ackWaitMs}), or a running handler's message is redelivered`,
+    );
+  }
+  return interval;
+}
+
 function checkGroup(group: unknown): ConsumerGroupMember | undefined {
   if (group === undefined) return undefined;
   if (group === null || typeof group !== "object") fail("group must be { member, size }");
@@ -142,6 +171,7 @@ function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsumerOptio
   checkRetryDelay(options.retryDelay);
   const consumer = checkConsumerName(options.consumer, "subscribe");
   const group = checkGroup(options.group);
+  const ackWaitMs = positiveInteger(options.ackWaitMs, "ackWaitMs", DEFAULT_ACK_WAIT_MS);
   return {
     consumer: group === undefined ? consumer : groupDurableName(consumer, group),
     group,
@@ -149,12 +179,8 @@ function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsumerOptio
     retryDelay: withJitter(retryDelayPolicy(options.retryDelay), checkJitter(options.retryJitter)),
     deadLetter: checkDeadLetter(options.deadLetter),
     batchSize: positiveInteger(options.batchSize, "batchSize", DEFAULT_BATCH_SIZE),
-    ackWaitMs: positiveInteger(options.ackWaitMs, "ackWaitMs", DEFAULT_ACK_WAIT_MS),
-    inProgressIntervalMs: positiveInteger(
-      options.inProgressIntervalMs,
-      "inProgressIntervalMs",
-      DEFAULT_IN_PROGRESS_INTERVAL_MS,
-    ),
+    ackWaitMs,
+    inProgressIntervalMs: checkInProgressInterval(options.inProgressIntervalMs, ackWaitMs),
     startAt: options.startAt === undefined ? undefined : checkStartAt(options.startAt, "subscribe"),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The one rule for a consumer source that fails or ends while it is still wanted: log it,
- * wait (250 ms, doubling per failure in a row, at most 2 s), and open it again. Subscriptions
+ * wait (250 ms, doubling per failure in a row, at most 1 s), and open it again. Subscriptions
  * and `consume()` both read through it, so every backend's source may simply end or throw
  * when its connection to the consumer is lost (on NATS: the consumer was deleted, the consume
  * failed); nothing stalls silently.
@@ -13,10 +13,11 @@ import { pause } from "../util/pause.ts";
 export const REOPEN_DELAY_MS = 250;
 /**
  * Longest pause between reopen attempts. Short, because a consumer whose leader died gets a
- * new one 4–9 s later (measured on a loopback cluster) and only a request sent after that
- * election is answered: the pause is how late the subscription notices.
+ * new one 4–9 s later (measured on a loopback cluster) and only a pull sent after that
+ * election is answered: the pause is how late the subscription notices. An attempt while
+ * there is no leader costs one refused pull on NATS.
  */
-export const MAX_REOPEN_DELAY_MS = 2000;
+export const MAX_REOPEN_DELAY_MS = 1000;
 
 /** The pause before reopening after `failures` failures in a row (1-based). */
 export function reopenDelay(failures: number): number {

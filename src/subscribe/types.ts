@@ -128,8 +128,9 @@ export interface ConsumerOptions {
    */
   ackWaitMs?: number | undefined;
   /**
-   * How often a running handler's message is marked in progress.
-   * @default 10000
+   * How often a running handler's message (and each one held behind it) is marked in
+   * progress, so the server does not redeliver it. Must be shorter than `ackWaitMs`.
+   * @default a third of `ackWaitMs` (10000 for the default), at least 100 ms when `ackWaitMs` allows
    */
   inProgressIntervalMs?: number | undefined;
   /**

@@ -20,6 +20,12 @@ export interface Workload {
   readonly acknowledged: Acknowledged[];
   /** Message id → when its handler first ran (epoch ms). */
   readonly handled: Map<string, number>;
+  /**
+   * Ids of messages whose handler first ran on a redelivery: the server counted their first
+   * delivery, but it never reached the subscription (lost as the consumer's leader changed),
+   * so they came back only after the ack wait.
+   */
+  readonly firstSeenRedelivered: Set<string>;
   /** How many times handlers ran in all (more than `handled.size` means redeliveries). */
   handlerRuns(): number;
   /** Write failures the writers retried (timeouts, no leader yet), with their messages. */
@@ -39,14 +45,17 @@ export async function startWorkload(
 ): Promise<Workload> {
   const acknowledged: Acknowledged[] = [];
   const handled = new Map<string, number>();
+  const firstSeenRedelivered = new Set<string>();
   const retriedErrors: string[] = [];
   let runs = 0;
   const subscription = store.subscribe(category, {
     consumer: "proof",
     handlers: {
-      Written: (message) => {
+      Written: (message, context) => {
         runs += 1;
-        if (!handled.has(message.id)) handled.set(message.id, Date.now());
+        if (handled.has(message.id)) return;
+        handled.set(message.id, Date.now());
+        if (context.attempt > 1) firstSeenRedelivered.add(message.id);
       },
     },
   });
@@ -82,6 +91,7 @@ export async function startWorkload(
   return {
     acknowledged,
     handled,
+    firstSeenRedelivered,
     handlerRuns: () => runs,
     retriedErrors,
     subscription,
@@ -122,13 +132,23 @@ export async function allHandled(workload: Workload, timeoutMs: number): Promise
 
 /**
  * The longest any acknowledged message waited for its handler, counted from when it was
- * acknowledged or from when the cluster accepted writes again, whichever is later.
+ * acknowledged or from when the cluster accepted writes again, whichever is later. Messages
+ * the server lost on their way (`firstSeenRedelivered`) wait for the ack wait instead and
+ * are left out; the proofs count them separately.
  */
 export function longestWaitMs(workload: Workload, writableAgainAt: number): number {
   let longest = 0;
   for (const ack of workload.acknowledged) {
+    if (workload.firstSeenRedelivered.has(ack.id)) continue;
     const handledAt = workload.handled.get(ack.id) ?? Date.now();
     longest = Math.max(longest, handledAt - Math.max(ack.at, writableAgainAt));
   }
   return longest;
+}
+
+/** When the first handler run at or after `since` happened (epoch ms); now if none did. */
+export function firstHandledAfter(workload: Workload, since: number): number {
+  let first = Number.POSITIVE_INFINITY;
+  for (const at of workload.handled.values()) if (at >= since && at < first) first = at;
+  return Number.isFinite(first) ? first : Date.now();
 }

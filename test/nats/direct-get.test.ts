@@ -4,6 +4,7 @@ import { StorageType } from "@nats-io/jetstream";
 import { headers } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { lastOnSubject, messagesOnSubject } from "../../src/backends/nats/direct-get.ts";
+import { Requester } from "../../src/backends/nats/requester.ts";
 import type { StorageConfig } from "../../src/backends/nats/storage.ts";
 import { hasNats, uniquePrefix } from "../support/nats.ts";
 import { encode, useNatsTestBed } from "./nats-helpers.ts";
@@ -38,6 +39,7 @@ describe.skipIf(!hasNats())("reading one message by subject", () => {
     it(`${direct ? "a direct get" : "a plain message get (no allow_direct)"} gives subject, sequence, time and headers`, async () => {
       const { storage, head } = await streamWith(direct);
       const { connection, manager } = bed.raw();
+      const requester = new Requester(connection);
       await connection.request(`${head}.c.1`, encode({ type: "A", data: 1 }));
       const before = Date.now();
       const withHeader = headers();
@@ -54,7 +56,7 @@ describe.skipIf(!hasNats())("reading one message by subject", () => {
       ) as { seq: number };
       await connection.request(`${head}.c.2`, encode({ type: "C", data: 3 }));
 
-      const last = await lastOnSubject(manager, storage, `${head}.c.1`);
+      const last = await lastOnSubject(manager, requester, storage, `${head}.c.1`, 5000);
       expect(last).toMatchObject({
         storage: storage.name,
         subject: `${head}.c.1`,
@@ -64,10 +66,10 @@ describe.skipIf(!hasNats())("reading one message by subject", () => {
       expect(Math.abs((last?.time.getTime() ?? 0) - before)).toBeLessThan(5_000);
       expect(JSON.parse(new TextDecoder().decode(last?.data))).toEqual({ type: "B", data: 2 });
 
-      const wildcard = await lastOnSubject(manager, storage, `${head}.c.*`);
+      const wildcard = await lastOnSubject(manager, requester, storage, `${head}.c.*`, 5000);
       expect(wildcard).toMatchObject({ subject: `${head}.c.2`, sequence: ack.seq + 1 });
       if (!direct) expect(wildcard?.headers).toBeUndefined();
-      expect(await lastOnSubject(manager, storage, `${head}.c.9`)).toBeUndefined();
+      expect(await lastOnSubject(manager, requester, storage, `${head}.c.9`, 5000)).toBeUndefined();
       expect(await messagesOnSubject(manager, storage, `${head}.c.1`)).toBe(2);
       expect(await messagesOnSubject(manager, storage, `${head}.c.9`)).toBe(0);
     });

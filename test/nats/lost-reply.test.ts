@@ -4,7 +4,9 @@
  * ("any", "exists") retries by the same store instance, and exact ones from anywhere.
  */
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PUBLISH_ATTEMPT_TIMEOUT_MS } from "../../src/backends/nats/publish.ts";
 import {
   connect,
   type ExpectedVersion,
@@ -76,6 +78,29 @@ describe.skipIf(!hasNats())("a write whose reply is lost", () => {
       expect(stored.slice(scenario.seeded).map((message) => message.id)).toEqual(
         messages.map((message) => message.id),
       );
+    });
+  }
+
+  for (const expectedVersion of ["any", 0] as const) {
+    it(`a publish sent again after no answer is not stored twice when the first one landed (expectedVersion ${expectedVersion})`, async () => {
+      // A timeoutMs longer than one attempt: the writer itself sends the publish again, and
+      // the server refuses the second copy because the first holds the position.
+      const patient = await connect(proxy.url, { prefix: store.options.prefix, timeoutMs: 6000 });
+      try {
+        const stream = `acct-${randomUUID().slice(0, 8)}`;
+        await patient.write(stream, { type: "Seeded" });
+        proxy.hold();
+        const writing = patient.write(stream, { type: "Deposited" }, { expectedVersion });
+        await sleep(PUBLISH_ATTEMPT_TIMEOUT_MS + 300);
+        proxy.release();
+        await expect(writing).resolves.toMatchObject({ position: 1 });
+        expect((await patient.get(stream)).map((message) => message.type)).toEqual([
+          "Seeded",
+          "Deposited",
+        ]);
+      } finally {
+        await patient.close();
+      }
     });
   }
 

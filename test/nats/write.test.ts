@@ -69,6 +69,85 @@ describe.skipIf(!hasNats())("NATS writes", () => {
     expect((await second.get("queue-1")).map((m) => m.type)).toEqual(["A", "B", "C"]);
   });
 
+  it("a blind writer that lost a race tries the next position at once, then looks before publishing", async () => {
+    const first = await open();
+    const second = await open({ prefix: first.options.prefix });
+    const { prefix } = first.options;
+    for (let index = 0; index < 5; index += 1) await first.write("race-1", { type: "A" });
+    // A core subscriber sees every publish and direct get, stored or refused.
+    const { connection } = bed.raw();
+    const published: string[] = [];
+    let directGets = 0;
+    const publishes = connection.subscribe(`${prefix}.race.1.*`, {
+      callback: (_error, message) => {
+        published.push(message.subject.slice(prefix.length + 1));
+      },
+    });
+    const gets = connection.subscribe(`$JS.API.DIRECT.GET.${prefix}-race`, {
+      callback: () => {
+        directGets += 1;
+      },
+    });
+    await connection.flush();
+
+    // Never seen: it guesses a new entity and learns the end beside the refusal at 0, then
+    // takes the position after that end without looking again.
+    await expect(second.write("race-1", { type: "B" })).resolves.toMatchObject({ position: 5 });
+    // The first store's own end (4) is stale now: refused at 5, it looks, then takes 6. The
+    // end it found was the one it knew, so the race is over and it publishes 7 and 8 at once.
+    for (let index = 0; index < 3; index += 1) await first.write("race-1", { type: "A" });
+    // The second store's own end (5) is stale too, and it saw a race a moment ago: it looks
+    // first rather than publish at 6, where it would only be refused.
+    await expect(second.write("race-1", { type: "C" })).resolves.toMatchObject({ position: 9 });
+
+    await connection.flush();
+    publishes.unsubscribe();
+    gets.unsubscribe();
+    expect(published).toEqual(["0", "5", "5", "6", "7", "8", "9"].map((p) => `race.1.${p}`));
+    // Three lookups, each a direct get on the position wildcard and one on the bare subject;
+    // a fourth only if the machine stalls the retry past PROBE_FRESH_MS, and it looks instead.
+    expect(directGets).toBeGreaterThanOrEqual(6);
+    expect(directGets).toBeLessThanOrEqual(8);
+  });
+
+  for (const [label, settings] of [
+    ["an unguarded category", { positionGuard: false }],
+    ["the zencastr layout", { layout: "zencastr" }],
+  ] as const) {
+    it(`blind writers in several stores racing on ${label}: dense, each write stored once`, async () => {
+      const first = await open();
+      const category = `plain${label.length}`;
+      await first.ensureCategory(category, settings);
+      const stores = [first];
+      for (let index = 1; index < 4; index += 1)
+        stores.push(await open({ prefix: first.options.prefix }));
+      const streams = [`${category}-1`, `${category}-2`];
+      const written = await Promise.all(
+        stores.flatMap((store, storeIndex) =>
+          [0, 1].map(async (writer) => {
+            const ids: string[] = [];
+            for (let attempt = 0; attempt < 6; attempt += 1) {
+              const id = randomUUID();
+              await store.write(streams[(writer + attempt) % 2] as string, {
+                id,
+                type: "Raced",
+                data: { storeIndex, writer },
+              });
+              ids.push(id);
+            }
+            return ids;
+          }),
+        ),
+      );
+      const stored = (await Promise.all(streams.map((stream) => first.get(stream)))).flat();
+      for (const stream of streams) {
+        const positions = stored.filter((m) => m.streamName === stream).map((m) => m.position);
+        expect(positions).toEqual(positions.map((_, index) => index));
+      }
+      expect(stored.map((m) => m.id).sort()).toEqual(written.flat().sort());
+    });
+  }
+
   it("answers a retry from another process with the first result, looking only where it could have landed", async () => {
     const first = await open();
     const second = await open({ prefix: first.options.prefix });

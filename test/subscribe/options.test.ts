@@ -30,6 +30,21 @@ describe("subscription options", () => {
     expect([1, 2, 3].map(resolved.retryDelay)).toEqual([1000, 2000, 4000]);
   });
 
+  it("derives the in-progress interval from ackWaitMs: a third, at least 100 ms when it fits", () => {
+    const interval = (ackWaitMs: number) =>
+      resolveSubscribeOptions({ ...valid, ackWaitMs }).inProgressIntervalMs;
+    expect([2000, 60_000, 240, 150, 3].map(interval)).toEqual([666, 20_000, 100, 75, 1]);
+  });
+
+  it("keeps an explicit in-progress interval shorter than ackWaitMs", () => {
+    const resolved = resolveSubscribeOptions({
+      ...valid,
+      ackWaitMs: 2000,
+      inProgressIntervalMs: 1999,
+    });
+    expect(resolved.inProgressIntervalMs).toBe(1999);
+  });
+
   it.each([
     { consumer: "" },
     { consumer: "has space" },
@@ -49,6 +64,10 @@ describe("subscription options", () => {
     { deadLetter: "dl q" },
     { deadLetter: "" },
     { batchSize: 0 },
+    { inProgressIntervalMs: 0 },
+    { inProgressIntervalMs: 30_000 },
+    { ackWaitMs: 2000, inProgressIntervalMs: 2000 },
+    { ackWaitMs: 2000, inProgressIntervalMs: 5000 },
     { unknownKey: true },
   ])("refuses %j", (options) => refuses(options));
 });

@@ -10,8 +10,11 @@
 import {
   AckPolicy,
   type ConsumerConfig,
+  type ConsumerInfo,
   type ConsumerMessages,
   DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
   type JsMsg,
 } from "@nats-io/jetstream";
 import { nanos, type Status } from "@nats-io/transport-node";
@@ -50,6 +53,45 @@ export const CONSUME_SILENCE_LIMIT_MS: number = 3 * CONSUME_IDLE_HEARTBEAT_MS;
 export const REOPEN_ATTEMPT_TIMEOUT_MS = 1000;
 
 type StartFields = Pick<ConsumerConfig, "deliver_policy" | "opt_start_seq" | "opt_start_time">;
+
+/**
+ * Consumers whose consume just ended because their leader changed (heartbeats stopped, or
+ * nobody answered a pull), by connection and `storage/name`, with the info the consume was
+ * opened from. The next open takes it and pulls at once instead of asking the server about
+ * the consumer first: while a consumer has no leader nobody answers those questions, so each
+ * one cost a whole attempt (1 s) and the pause after it, and the subscription noticed its
+ * new leader seconds late. A pull to a leaderless consumer is refused at once ("no
+ * responders"), so that consume just ends, is remembered again and opened again after the
+ * reopen pause; whether the consumer still exists is asked meanwhile. Any other open (a
+ * subscription starting) sets its consumer up in full.
+ */
+const reopenFrom = new WeakMap<NatsContext, Map<string, ConsumerInfo>>();
+
+function reopenFromOf(nats: NatsContext): Map<string, ConsumerInfo> {
+  let known = reopenFrom.get(nats);
+  if (known === undefined) {
+    known = new Map();
+    reopenFrom.set(nats, known);
+  }
+  return known;
+}
+
+/** Whether `error` is the server saying the consumer or its stream does not exist. */
+function isConsumerGone(error: unknown): boolean {
+  return (
+    error instanceof JetStreamApiError &&
+    (error.code === JetStreamApiCodes.ConsumerNotFound ||
+      error.code === JetStreamApiCodes.StreamNotFound)
+  );
+}
+
+/** Whether `existing` already has every setting of `wanted` (so an update would change nothing). */
+function hasSettings(existing: ConsumerConfig, wanted: Partial<ConsumerConfig>): boolean {
+  return Object.entries(wanted).every(
+    ([key, value]) =>
+      JSON.stringify(existing[key as keyof ConsumerConfig]) === JSON.stringify(value),
+  );
+}
 
 /** The deliver policy fields of a start position. */
 export function startFields(startAt: StartAt | undefined): Partial<StartFields> {
@@ -151,6 +193,10 @@ class NatsConsumerSource implements ConsumerSource {
   #nextPending = false;
   /** When the consume last showed life (a message or a heartbeat), epoch ms. */
   #lastSign = 0;
+  /** The consumer the consume pulls from, as it was when the consume opened. */
+  #opened: ConsumerInfo | undefined;
+  /** The server said the consumer or its stream is gone: the reopen sets it up in full. */
+  #gone = false;
   readonly #status: NatsSourceStatus;
   readonly #acks: AckBatch;
   /** Lets a late copy of a settled message be recognised (settled-sequences.ts). */
@@ -162,7 +208,9 @@ class NatsConsumerSource implements ConsumerSource {
     this.#place = place;
     this.#status = new NatsSourceStatus(nats, this.#closed.signal);
     this.#settled = new SettledSequences(spec.batchSize);
-    this.#acks = new AckBatch(nats.requester, nats.options.timeoutMs, (error) =>
+    const publish = (subject: string, body: Uint8Array): void =>
+      nats.connection.publish(subject, body);
+    this.#acks = new AckBatch(nats.requester, publish, nats.options.timeoutMs, (error) =>
       this.#log("warn", error, "an ack was not confirmed; its messages may be redelivered"),
     );
   }
@@ -240,46 +288,102 @@ class NatsConsumerSource implements ConsumerSource {
   async #open(closed: AbortSignal): Promise<string | undefined> {
     // Setting up waits for a reconnect while the server is away; a close must not wait too.
     const attemptMs = Math.min(this.#nats.options.timeoutMs, REOPEN_ATTEMPT_TIMEOUT_MS);
-    const storage = await untilAborted(
-      withinMs(this.#ensureConsumer(), attemptMs, "setting up the consumer"),
+    const set = await untilAborted(
+      withinMs(this.#setUp(), attemptMs, "setting up the consumer"),
       closed,
     );
-    if (storage === undefined) return undefined;
-    // Opening a consume can wait on the server too; a consume that opens after a close
-    // stops itself (see #consume).
-    const messages = await untilAborted(this.#consume(storage, attemptMs), closed);
+    if (set === undefined) return undefined;
+    // A consume that opens after a close stops itself (see #consume).
+    const messages = await untilAborted(this.#consume(set.info), closed);
     if (messages === undefined || closed.aborted) return undefined;
+    if (set.remembered) void this.#checkExists(messages, attemptMs);
     this.#reading = messages[Symbol.asyncIterator]();
-    return storage;
+    return set.storage;
+  }
+
+  /**
+   * The consumer to pull from: the one a consume that lost its leader left (`reopenFrom`),
+   * when its settings are still this spec's, or else created or updated now.
+   */
+  async #setUp(): Promise<{ storage: string; info: ConsumerInfo; remembered: boolean }> {
+    const storage = await this.#place.storage();
+    const left = reopenFromOf(this.#nats);
+    const remembered = left.get(this.#key(storage));
+    left.delete(this.#key(storage));
+    if (remembered !== undefined && hasSettings(remembered.config, this.#config(remembered))) {
+      return { storage, info: remembered, remembered: true };
+    }
+    return { storage, info: await this.#ensureConsumer(storage), remembered: false };
+  }
+
+  /** This spec's consumer configuration; an `existing` consumer keeps its start. */
+  #config(existing: ConsumerInfo | undefined): Partial<ConsumerConfig> {
+    const { name, filters } = this.#place;
+    return durableConsumerConfig({ ...this.#spec, consumer: name }, filters, existing?.config);
+  }
+
+  #key(storage: string): string {
+    return `${storage}/${this.#place.name}`;
   }
 
   /**
    * Creates the durable consumer, or updates it to this spec. The server treats a create with
    * an identical configuration as a no-op, so processes starting together all succeed; when an
-   * existing consumer cannot take this configuration, it is used as it is.
+   * existing consumer cannot take this configuration, it is used as it is. One that already
+   * has this spec's settings is used without asking: a create goes through the cluster's meta
+   * leader, slow on a busy cluster, and an attempt that timed out after its create landed
+   * would otherwise time out again the same way.
    */
-  async #ensureConsumer(): Promise<string> {
+  async #ensureConsumer(storage: string): Promise<ConsumerInfo> {
     const { manager } = this.#nats;
-    const { name, filters } = this.#place;
-    const storage = await this.#place.storage();
+    const { name } = this.#place;
     const found = await manager.consumers.info(storage, name).catch(() => undefined);
-    const config = durableConsumerConfig({ ...this.#spec, consumer: name }, filters, found?.config);
+    const config = this.#config(found);
+    if (found !== undefined && hasSettings(found.config, config)) return found;
+    let info: ConsumerInfo;
     try {
-      await manager.consumers.add(storage, config);
+      info = await manager.consumers.add(storage, config);
     } catch (error) {
       const existing = await manager.consumers.info(storage, name).catch(() => undefined);
       if (existing === undefined) throw error;
       this.#log("warn", error, "the existing consumer kept its configuration");
+      info = existing;
     }
-    return storage;
+    return info;
   }
 
-  async #consume(storage: string, attemptMs: number): Promise<ConsumerMessages> {
-    const consumer = await withinMs(
-      this.#nats.jetstream.consumers.get(storage, this.#place.name),
-      attemptMs,
-      "looking up the consumer",
-    );
+  /**
+   * For a consume opened from remembered info: asks whether the consumer still exists. When
+   * the server says it or its stream is gone, the consume ends and is not remembered, so the
+   * reopen creates the consumer again. No answer proves nothing (its leader is being
+   * elected): the consume's own pulls tell when it has one again.
+   */
+  async #checkExists(messages: ConsumerMessages, attemptMs: number): Promise<void> {
+    const info = this.#opened;
+    if (info === undefined) return;
+    try {
+      const asked = this.#nats.manager.consumers.info(info.stream_name, info.name);
+      await withinMs(asked, attemptMs, "checking the consumer");
+    } catch (error) {
+      if (!isConsumerGone(error)) return;
+      this.#gone = true;
+      reopenFromOf(this.#nats).delete(this.#key(info.stream_name));
+      this.#log("warn", error, "the consumer is gone; recreating it");
+      await messages.close();
+    }
+  }
+
+  /** Leaves the consume's consumer for the next open to pull from at once (`reopenFrom`). */
+  #leaveForReopen(): void {
+    const info = this.#opened;
+    if (info === undefined || this.#gone) return;
+    reopenFromOf(this.#nats).set(this.#key(info.stream_name), info);
+  }
+
+  async #consume(info: ConsumerInfo): Promise<ConsumerMessages> {
+    // From the info at hand: asking the server first waits while the consumer has no leader.
+    const consumer = this.#nats.jetstream.consumers.getConsumerFromInfo(info);
+    this.#opened = info;
     const messages = await consumer.consume({
       max_messages: this.#spec.batchSize,
       idle_heartbeat: CONSUME_IDLE_HEARTBEAT_MS,
@@ -297,9 +401,11 @@ class NatsConsumerSource implements ConsumerSource {
   }
 
   /**
-   * Logs the consume's status and ends it when its consumer is gone, so it is recreated, or
-   * when heartbeats stop (a new consumer leader), so it is reopened at once: nats.js would
-   * re-pull by itself, but after a failed check it waits 15–45 s before trying again.
+   * Logs the consume's status and ends it when its consumer is gone, so it is recreated; when
+   * heartbeats stop (a new consumer leader), so it is reopened at once: nats.js would re-pull
+   * by itself, but after a failed check it waits 15–45 s before trying again; and when a pull
+   * found nobody to answer it (the consumer has no leader, or no longer exists): nats.js would
+   * wait for missed heartbeats before pulling again.
    */
   async #watch(messages: ConsumerMessages): Promise<void> {
     try {
@@ -308,7 +414,13 @@ class NatsConsumerSource implements ConsumerSource {
           case "consumer_deleted":
           case "consumer_not_found":
           case "stream_not_found":
+            this.#gone = true;
             this.#log("warn", undefined, `consumer status ${status.type}; recreating it`);
+            await messages.close();
+            return;
+          case "no_responders":
+            this.#log("warn", undefined, "no server answered a pull; reopening the consume");
+            this.#leaveForReopen();
             await messages.close();
             return;
           case "heartbeat":
@@ -317,9 +429,9 @@ class NatsConsumerSource implements ConsumerSource {
           case "heartbeats_missed":
             this.#status.report({ type: "heartbeats-missed", detail: String(status.count) });
             this.#log("warn", undefined, "consumer heartbeats missed; reopening the consume");
+            this.#leaveForReopen();
             await messages.close();
             return;
-          case "no_responders":
           case "exceeded_limits":
             this.#log("warn", undefined, `consumer status ${status.type}`);
             break;
@@ -347,6 +459,7 @@ class NatsConsumerSource implements ConsumerSource {
       const silentMs = Date.now() - this.#lastSign;
       if (!connected || silentMs < CONSUME_SILENCE_LIMIT_MS || messages.getPending() > 0) return;
       this.#log("warn", undefined, `consume silent for ${silentMs} ms; reopening it`);
+      this.#leaveForReopen();
       void messages.close();
     }, CONSUME_IDLE_HEARTBEAT_MS);
     // nats.js hands out a queued iterator with `stop()`; the consume's end stops it.

@@ -51,10 +51,6 @@ export function storedFromDelivery(storage: string, message: JsMsg): StoredMessa
  * copying and filtering the header names, three times per message, which showed in entity
  * reads (W3), so the headers are walked once here instead.
  */
-export function toStored(storage: string, message: StoredMsg): StoredMessage {
-  return storedFromHeaders(storage, message.header, message.data);
-}
-
 function storedFromHeaders(storage: string, header: MsgHdrs, data: Uint8Array): StoredMessage {
   let subject = "";
   let sequence = "";
@@ -92,16 +88,20 @@ export function storedFromMessageGet(storage: string, message: StoredMsg): Store
   };
 }
 
-/** The last message on `subject` (a wildcard is fine), or `undefined`. */
+/**
+ * The last message on `subject` (a wildcard is fine), or `undefined`. A direct get goes
+ * through the store's requester, like the batched ones: nats.js `direct.getMessage` builds
+ * an `Error` with a stack trace per request, and this lookup runs beside every blind write
+ * that may be racing other processes (bench:storm) and every entity freshness check.
+ */
 export async function lastOnSubject(
   manager: JetStreamManager,
+  requester: Requester,
   storage: StorageConfig,
   subject: string,
+  timeoutMs: number,
 ): Promise<StoredMessage | undefined> {
-  if (storage.direct) {
-    const found = await manager.direct.getMessage(storage.name, { last_by_subj: subject });
-    return found === null ? undefined : toStored(storage.name, found);
-  }
+  if (storage.direct) return directGetLast(requester, storage.name, subject, timeoutMs);
   const found = await manager.streams.getMessage(storage.name, { last_by_subj: subject });
   return found === null ? undefined : storedFromMessageGet(storage.name, found);
 }
@@ -154,6 +154,31 @@ async function directGetBatch(
     },
   );
   return { found, tooMany };
+}
+
+/** One direct get `last_by_subj`: a single reply, the message or a 404 status. */
+async function directGetLast(
+  requester: Requester,
+  storage: string,
+  subject: string,
+  timeoutMs: number,
+): Promise<StoredMessage | undefined> {
+  const request = utf8.encode(JSON.stringify({ last_by_subj: subject }));
+  const reply = await requester.request(
+    `${JETSTREAM_API}.DIRECT.GET.${storage}`,
+    request,
+    timeoutMs,
+  );
+  const header = reply.headers;
+  if (header === undefined) throw new Error(`direct get on ${storage}: a reply without headers`);
+  if (header.code === NOT_FOUND) return undefined;
+  if (header.code !== 0) {
+    throw new MessageStoreError(
+      `direct get on ${storage} failed: ${header.code} ${header.description}`,
+      "BACKEND",
+    );
+  }
+  return storedFromHeaders(storage, header, reply.data);
 }
 
 /**

@@ -115,8 +115,10 @@ async function* pagesFrom(
 ): AsyncGenerator<PositionedPage> {
   const start = await lastOnSubject(
     nats.manager,
+    nats.requester,
     storage,
     nats.subjects.positionSubject(stream, fromPosition),
+    nats.options.timeoutMs,
   );
   if (start === undefined) return;
   const wildcard = nats.subjects.positionWildcard(stream);
@@ -265,7 +267,13 @@ async function subjectEnd(
   stream: ParsedStream,
 ): Promise<EntityEnd> {
   const subject = nats.subjects.entitySubject(stream);
-  const last = await lastOnSubject(nats.manager, storage, subject);
+  const last = await lastOnSubject(
+    nats.manager,
+    nats.requester,
+    storage,
+    subject,
+    nats.options.timeoutMs,
+  );
   if (last === undefined) return { version: -1, lastSequence: 0, last: undefined };
   const count = await messagesOnSubject(nats.manager, storage, subject);
   return { version: count - 1, lastSequence: last.sequence, last };
@@ -281,8 +289,20 @@ export async function entityEnd(nats: NatsContext, stream: ParsedStream): Promis
   if (storage === undefined) return { version: -1, lastSequence: 0, last: undefined };
   if (storage.layout === "zencastr") return subjectEnd(nats, storage, stream);
   const [last, bare] = await Promise.all([
-    lastOnSubject(nats.manager, storage, nats.subjects.positionWildcard(stream)),
-    lastOnSubject(nats.manager, storage, nats.subjects.entitySubject(stream)),
+    lastOnSubject(
+      nats.manager,
+      nats.requester,
+      storage,
+      nats.subjects.positionWildcard(stream),
+      nats.options.timeoutMs,
+    ),
+    lastOnSubject(
+      nats.manager,
+      nats.requester,
+      storage,
+      nats.subjects.entitySubject(stream),
+      nats.options.timeoutMs,
+    ),
   ]);
   if (bare === undefined) {
     if (last === undefined) return { version: -1, lastSequence: 0, last: undefined };

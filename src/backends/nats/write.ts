@@ -44,12 +44,45 @@ interface KnownEnd {
    * write: another process may have moved the entity since.
    */
   readonly learned: boolean;
+  /** When another writer last took a position this one tried (epoch ms), if ever. */
+  readonly refusedAt?: number;
+  /**
+   * Set after a refusal when the end is fresh: on a guarded stream the position tried is
+   * taken and the racer that took it most likely the only one ahead (see `#refusedEnd`);
+   * elsewhere the end was looked up after the refusal. The next attempt, this write's retry
+   * or the next write queued behind it, publishes after that end at once, without a lookup,
+   * while the refusal is at most `PROBE_FRESH_MS` old. Counts the refusals in a row.
+   */
+  readonly probe?: { readonly refusals: number };
 }
 
 /** An entity never seen: a blind write guesses it is new, and finds out in the same round trip. */
 const UNSEEN_END: KnownEnd = { version: -1, lastSequence: 0, learned: true };
 
 const ENTITIES_REMEMBERED = 10_000;
+
+type BlindPlan = "probe" | "look-first" | "look-alongside" | "publish";
+
+/**
+ * How many refusals in a row a blind write answers by trying the next position before it
+ * looks up the end again: one refusal after another means the entity moves faster than one
+ * position per round trip, and one lookup beats counting up one position per round trip.
+ */
+const PROBES_BEFORE_LOOKUP = 3;
+
+/**
+ * How long an entity counts as raced after a refusal. A blind write to it looks up the end
+ * before publishing rather than beside it: an end it remembers is then most likely stale, and
+ * publishing after it would only be refused (the same two round trips, one more publish).
+ */
+const RACED_FOR_MS = 1000;
+
+/**
+ * How long after a refusal the next attempt still counts as "at once". Past this the store's
+ * backoff has paused the write, other writers have moved on, and probing the next position
+ * would only be refused: the write looks the end up instead.
+ */
+const PROBE_FRESH_MS = 5;
 
 export class EntityWriter {
   readonly #nats: NatsContext;
@@ -97,19 +130,30 @@ export class EntityWriter {
         `JetStream stream ${storage.name} does not allow atomic batches, so a multi-message write to ${stream.name} cannot be atomic: write the messages one at a time, or run ensureCategory({ category: ${JSON.stringify(stream.category)} }) to enable atomic publish (allow_atomic) and direct gets on it`,
       );
     }
-    const end = await this.#startingEnd(key, stream, expected);
+    let end = await this.#startingEnd(key, stream, expected);
+    const blind = exactExpectedVersion(expected) === undefined;
+    const plan = blind ? this.#blindPlan(end) : "publish";
+    // A blind write to an entity other processes race on looks the end up first, then
+    // publishes after it (see RACED_FOR_MS). Finding the end it remembered means nobody
+    // else wrote since: the race is over, and the next write publishes at once.
+    if (plan === "look-first") {
+      const found = await entityEnd(this.#nats, stream);
+      end = this.#remember(key, found, found.version === end.version ? undefined : end.refusedAt);
+    }
     // A blind write over an end it did not make may race other processes: it looks up the
     // real end while it publishes, so a refusal costs no further round trip, and a write to
     // an entity never seen costs one round trip when the entity is new.
-    const lookingUp =
-      exactExpectedVersion(expected) === undefined && end.learned
-        ? entityEnd(this.#nats, stream)
-        : undefined;
+    const lookingUp = plan === "look-alongside" ? entityEnd(this.#nats, stream) : undefined;
     lookingUp?.catch(() => undefined);
-    const outcome = await this.#send(key, stream, storage, end, messages);
+    const { outcome, resent } = await this.#send(key, stream, storage, end, messages);
     if (outcome.stored) {
       const version = end.version + messages.length;
-      this.#ends.set(key, { version, lastSequence: outcome.sequence, learned: false });
+      this.#ends.set(key, {
+        version,
+        lastSequence: outcome.sequence,
+        learned: false,
+        ...(end.refusedAt === undefined ? {} : { refusedAt: end.refusedAt }),
+      });
       return { position: version, globalPosition: outcome.sequence };
     }
     const { refusal } = outcome;
@@ -121,11 +165,18 @@ export class EntityWriter {
     // Someone else holds the position: learn the real end, then let the store decide
     // whether this is a retry, a conflict, or (for "any") a reason to try again. A blind
     // write reports the version it tried, which is where the store looks for a retry.
-    const actual = this.#remember(key, await (lookingUp ?? entityEnd(this.#nats, stream)));
-    const tried = exactExpectedVersion(expected) === undefined ? end.version : expected;
-    throw new ExpectedVersionError(stream.name, tried, actual.version, {
+    const actual =
+      blind && storage.layout === "position" && storage.guarded
+        ? this.#refusedEnd(key, end, plan, await lookingUp)
+        : this.#lookedUpAfterRefusal(key, await (lookingUp ?? entityEnd(this.#nats, stream)));
+    const tried = blind ? end.version : expected;
+    const conflict = new ExpectedVersionError(stream.name, tried, actual.version, {
       cause: refusal.failure,
     });
+    // A publish sent again after no answer may be refused for its own first copy, which
+    // landed: the store looks where that one would be before it tries again.
+    if (resent) markUncertainAppend(conflict, end.version);
+    throw conflict;
   }
 
   /** The end to write after, refreshed when the cache cannot be trusted for `expected`. */
@@ -152,9 +203,80 @@ export class EntityWriter {
     return this.#remember(key, await entityEnd(this.#nats, stream));
   }
 
+  /**
+   * How a blind write finds its place: by trying the position after one just refused
+   * ("probe"), by looking the end up before publishing, beside publishing, or not at all
+   * (an end this writer made itself, on an entity nobody else was seen writing).
+   */
+  #blindPlan(end: KnownEnd): BlindPlan {
+    const now = Date.now();
+    const { probe, refusedAt } = end;
+    if (refusedAt !== undefined && now - refusedAt < RACED_FOR_MS) {
+      const fresh = now - refusedAt <= PROBE_FRESH_MS;
+      if (fresh && probe !== undefined && probe.refusals < PROBES_BEFORE_LOOKUP) {
+        return "probe";
+      }
+      return "look-first";
+    }
+    return end.learned ? "look-alongside" : "publish";
+  }
+
+  /**
+   * The end after a guarded stream refused a blind write at `end.version + 1`. That position
+   * is taken, and positions fill densely, so the entity is at least there (a lookup sent
+   * alongside the publish may have been answered before the winner was stored). When the end
+   * tried was fresh (just looked up, or the position after one just refused), the racer that
+   * took it is most likely the only one ahead, and the next attempt probes the position after.
+   */
+  #refusedEnd(
+    key: string,
+    end: KnownEnd,
+    plan: BlindPlan,
+    found: { version: number; lastSequence: number } | undefined,
+  ): KnownEnd {
+    const taken = end.version + 1;
+    const fresh = plan !== "publish";
+    const refusals = plan === "probe" ? (end.probe?.refusals ?? 0) + 1 : 1;
+    const known: KnownEnd = {
+      version: Math.max(taken, found?.version ?? taken),
+      lastSequence: found?.lastSequence ?? 0,
+      learned: true,
+      refusedAt: Date.now(),
+      ...(fresh ? { probe: { refusals } } : {}),
+    };
+    this.#ends.set(key, known);
+    return known;
+  }
+
+  /**
+   * Without a position guard a refusal says only that the expected sequence was wrong, so the
+   * end is looked up; that end is as fresh as it gets, and the next attempt
+   * publishes after it at once.
+   */
+  #lookedUpAfterRefusal(key: string, found: { version: number; lastSequence: number }): KnownEnd {
+    const known: KnownEnd = {
+      version: found.version,
+      lastSequence: found.lastSequence,
+      learned: true,
+      refusedAt: Date.now(),
+      probe: { refusals: 1 },
+    };
+    this.#ends.set(key, known);
+    return known;
+  }
+
   /** Keeps an end that was looked up. */
-  #remember(key: string, found: { version: number; lastSequence: number }): KnownEnd {
-    const end = { version: found.version, lastSequence: found.lastSequence, learned: true };
+  #remember(
+    key: string,
+    found: { version: number; lastSequence: number },
+    refusedAt?: number,
+  ): KnownEnd {
+    const end: KnownEnd = {
+      version: found.version,
+      lastSequence: found.lastSequence,
+      learned: true,
+      ...(refusedAt === undefined ? {} : { refusedAt }),
+    };
     this.#ends.set(key, end);
     return end;
   }
@@ -165,14 +287,16 @@ export class EntityWriter {
     storage: StorageConfig,
     end: KnownEnd,
     messages: readonly PreparedMessage[],
-  ): Promise<PublishOutcome> {
+  ): Promise<{ readonly outcome: PublishOutcome; readonly resent: boolean }> {
     const { requester, subjects, options, watch } = this.#nats;
+    let attempts = 0;
     try {
-      return await withTransientRetries(
+      const outcome = await withTransientRetries(
         `write to ${stream.name}`,
         options.timeoutMs,
         watch,
         (remaining) => {
+          attempts += 1;
           const headers = expectationHeaders(storage, stream, end, subjects);
           if (messages.length === 1) {
             const [message] = messages as [PreparedMessage];
@@ -189,6 +313,7 @@ export class EntityWriter {
         },
         () => this.#failIfDeleted(stream, storage),
       );
+      return { outcome, resent: attempts > 1 };
     } catch (error) {
       // It may have landed: look at the server next time rather than trust the cache, and
       // tell the store where it would be, so a retry with the same id finds it.

@@ -1,5 +1,6 @@
 /** Subscriptions: delivery, durable resume, stop semantics, shared consumers, unknown types. */
 import { expect } from "vitest";
+import type { ConsumerInfo } from "../../backend-records.ts";
 import type { RecordedMessage } from "../../message.ts";
 import type { Subscription } from "../../subscribe/types.ts";
 import { deferred, eventually, sleep, uniqueId } from "../helpers.ts";
@@ -129,6 +130,44 @@ export function subscribeCases({ store: newStore, test }: SuiteContext): void {
     await sleep(QUIET_MS);
     expect(handled).toEqual([0, 1, 2, 3, 4]);
     await second.stop();
+  });
+
+  test("a handler running longer than ackWaitMs keeps its message, with the default progress interval", async () => {
+    const store = await newStore();
+    const categoryName = `sub${uniqueId()}`;
+    const consumer = `c${uniqueId()}`;
+    const ackWaitMs = 1000;
+    const entered = deferred();
+    const release = deferred();
+    let calls = 0;
+    const subscription = store.subscribe(categoryName, {
+      consumer,
+      ackWaitMs,
+      handlers: {
+        Slow: async () => {
+          calls += 1;
+          entered.resolve();
+          await release.promise;
+        },
+      },
+    });
+    await subscription.start();
+    await store.write(`${categoryName}-1`, { type: "Slow" });
+    await entered.promise;
+    let info: ConsumerInfo | undefined;
+    try {
+      // Two and a half ack waits: without in-progress signals the backend redelivers it twice.
+      await sleep(ackWaitMs * 2.5);
+      info = await store.consumerInfo(categoryName, consumer);
+    } finally {
+      release.resolve();
+    }
+    expect(info).toMatchObject({ inFlight: 1, redelivered: 0 });
+    await eventually("the message acknowledged", async () => {
+      return (await store.consumerInfo(categoryName, consumer))?.inFlight === 0;
+    });
+    expect(calls).toBe(1);
+    await subscription.stop();
   });
 
   test("when stop() or leaving a consume() loop resolves, every handled message is acknowledged", async () => {
