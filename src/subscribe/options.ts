@@ -21,8 +21,9 @@ import type {
 export const DEFAULT_MAX_ATTEMPTS = 3;
 /**
  * Large enough that a catch-up never waits on a pull round trip (bench W4: raw nats.js is at
- * its best at `max_messages: 1000` too); the held deliveries are pinged in progress, so none
- * times out while it waits its turn.
+ * its best at `max_messages: 1000` too). What the subscription holds is pinged in progress;
+ * a pulled message that waits unread past the ack wait is redelivered, and the NATS source
+ * acks a late copy of one it settled instead of handing it out (settled-sequences.ts).
  * @default 1000
  */
 export const DEFAULT_BATCH_SIZE = 1000;

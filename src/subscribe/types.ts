@@ -114,10 +114,11 @@ export interface ConsumerOptions {
   startAt?: StartAtOption | undefined;
   /**
    * Messages pulled per fetch; with `concurrency`, at most `batchSize + concurrency` are held unacked.
-   * Lower it for slow handlers: a pulled message not yet read by the subscription is not marked
-   * in progress, so when handling `batchSize` messages takes longer than `ackWaitMs` (handlers
-   * slower than about 30 ms at the defaults and `concurrency: 1`), NATS redelivers the waiting
-   * ones. Lower it too when several processes share a consumer and each message takes long.
+   * On NATS a pulled message not yet read is not marked in progress; one that waits longer than
+   * `ackWaitMs` is delivered again. This process never handles that copy, but another process
+   * sharing the consumer may: there, keep `batchSize` × handler time under `ackWaitMs`
+   * (handlers under about 30 ms at the defaults). Lower it too when several processes share a
+   * consumer and each message takes long.
    * @default 1000
    */
   batchSize?: number | undefined;

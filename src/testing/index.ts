@@ -23,6 +23,7 @@ import { poisonCases } from "./cases/poison.ts";
 import { readCases } from "./cases/read.ts";
 import { replayCases } from "./cases/replay.ts";
 import { retryCases } from "./cases/retry.ts";
+import { slowHandlerCases } from "./cases/slow-handler.ts";
 import { subscribeCases } from "./cases/subscribe.ts";
 import { typedSubscriptionCases } from "./cases/typed-subscriptions.ts";
 import { typedWriteCases } from "./cases/typed-writes.ts";
@@ -50,6 +51,7 @@ const AREAS: readonly [string, (context: SuiteContext) => void][] = [
   ["retry", retryCases],
   ["dead letter", deadLetterCases],
   ["poison messages", poisonCases],
+  ["slow handlers", slowHandlerCases],
   ["consumers at scale", consumersAtScaleCases],
   ["replay", replayCases],
   ["dead-letter workflow", deadLetterWorkflowCases],

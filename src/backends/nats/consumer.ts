@@ -33,6 +33,7 @@ import { NatsSourceStatus } from "./consumer-status.ts";
 import type { NatsContext } from "./context.ts";
 import { headersRecord } from "./message-headers.ts";
 import { deliveryFactsOf, replySubjectOf } from "./reply-subject.ts";
+import { SettledSequences } from "./settled-sequences.ts";
 
 /**
  * How often the server confirms an idle pull is still alive. When a consumer's leader changes
@@ -198,12 +199,15 @@ class NatsConsumerSource implements ConsumerSource {
   #gone = false;
   readonly #status: NatsSourceStatus;
   readonly #acks: AckBatch;
+  /** Lets a late copy of a settled message be recognised (settled-sequences.ts). */
+  readonly #settled: SettledSequences;
 
   constructor(nats: NatsContext, spec: ConsumerSpec, place: DurablePlace) {
     this.#nats = nats;
     this.#spec = spec;
     this.#place = place;
     this.#status = new NatsSourceStatus(nats, this.#closed.signal);
+    this.#settled = new SettledSequences(spec.batchSize);
     const publish = (subject: string, body: Uint8Array): void =>
       nats.connection.publish(subject, body);
     this.#acks = new AckBatch(nats.requester, publish, nats.options.timeoutMs, (error) =>
@@ -261,7 +265,8 @@ class NatsConsumerSource implements ConsumerSource {
           return end();
         }
         this.#lastSign = Date.now();
-        return { done: false, value: this.#delivery(storage, result.value) };
+        const delivery = this.#delivery(storage, result.value);
+        return delivery === undefined ? next() : { done: false, value: delivery };
       }, fail);
     };
     return { next, return: end };
@@ -490,13 +495,20 @@ class NatsConsumerSource implements ConsumerSource {
     }
   }
 
-  #delivery(storage: string, msg: JsMsg): Delivery {
+  /** The delivery of `msg`, or `undefined` for a late copy of a message settled here (acked again). */
+  #delivery(storage: string, msg: JsMsg): Delivery | undefined {
     const category = this.#place.category;
     const facts = deliveryFactsOf(replySubjectOf(msg)) ?? {
       deliveryCount: msg.info.deliveryCount,
       sequence: msg.seq,
       storedAtMs: msg.time.getTime(),
     };
+    // A first delivery is never a copy, so W4's catch-up does not pay for the lookup.
+    if (facts.deliveryCount > 1 && this.#settled.has(facts.sequence)) {
+      // Acked again: harmless if the first ack arrived, and it stands in if that one was lost.
+      this.#acks.add(msg);
+      return undefined;
+    }
     const subject = msg.subject;
     const body = msg.data;
     let message: RecordedMessage | undefined;
@@ -533,11 +545,15 @@ class NatsConsumerSource implements ConsumerSource {
         // (ack-batch.ts); once the source is closing, each is sent at once and confirmed, so
         // `stop()` returns only after the server recorded the ack of the message in flight.
         ack: async () => {
+          this.#settled.add(facts.sequence);
           this.#acks.add(msg);
           if (this.#closed.signal.aborted) await this.#acks.flush();
         },
         nak: (delayMs) => msg.nak(delayMs),
-        term: () => msg.term(),
+        term: () => {
+          this.#settled.add(facts.sequence);
+          msg.term();
+        },
         inProgress: () => msg.working(),
       },
       storage,
