@@ -113,7 +113,16 @@ async function run(store: MessageStore, category: string, stream: string, { name
       });
     case "waitFor":
       return outcome(async () => {
-        const found = await store.waitFor(stream, () => true, options as WaitForOptions);
+        // Without a timeoutMs the default (seconds) would apply whenever nothing comes: a
+        // few such draws made the quick profile run past its time under load.
+        const bounded =
+          typeof options === "object" &&
+          options !== null &&
+          !Array.isArray(options) &&
+          !("timeoutMs" in options)
+            ? { ...options, timeoutMs: 20 }
+            : options;
+        const found = await store.waitFor(stream, () => true, bounded as WaitForOptions);
         return found.position;
       });
     default:
