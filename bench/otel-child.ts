@@ -7,14 +7,17 @@
 import { context, ROOT_CONTEXT, SpanKind, trace } from "@opentelemetry/api";
 import { connect, type MessageStore, type MessageStoreOptions } from "message-store";
 import { otelInstrumentation, type Propagation } from "message-store/otel";
-import { type BenchSdk, type Processor, startBenchSdk } from "./otel-sdk.ts";
+import { type BenchSdk, enableContextManager, type Processor, startBenchSdk } from "./otel-sdk.ts";
 import { nowMs, percentile } from "./stats.ts";
 
 /**
- * `off`: no `instrumentation` option. `noop`: `otelInstrumentation()` with no SDK registered.
- * `traced`: the SDK with `BatchSpanProcessor`; `traced-simple`: with `SimpleSpanProcessor`.
+ * `off`: no `instrumentation` option. `hooks`: no `instrumentation` either, but the SDK's
+ * async-local-storage context manager registered and entered once, as a traced service has it:
+ * what async hooks alone cost every promise of the client. `noop`: `otelInstrumentation()` with
+ * no SDK registered. `traced`: the SDK with `BatchSpanProcessor`; `traced-simple`: with
+ * `SimpleSpanProcessor`.
  */
-export type Mode = "off" | "noop" | "traced" | "traced-simple";
+export type Mode = "off" | "hooks" | "noop" | "traced" | "traced-simple";
 
 export type Job =
   | { readonly job: "w1"; readonly mode: Mode; readonly url: string; readonly writes: number }
@@ -74,13 +77,17 @@ export const nextPrefix = (label: string): string =>
   `otelbench_${label}_${process.pid}_${Date.now()}_${prefixes++}`;
 
 function sdkFor(mode: Mode): BenchSdk | undefined {
+  if (mode === "hooks") {
+    enableContextManager();
+    return undefined;
+  }
   if (mode === "traced") return startBenchSdk("batch");
   if (mode === "traced-simple") return startBenchSdk("simple");
   return undefined;
 }
 
 function optionsFor(mode: Mode, sdk: BenchSdk | undefined, prefix: string): MessageStoreOptions {
-  if (mode === "off") return { prefix };
+  if (mode === "off" || mode === "hooks") return { prefix };
   if (sdk === undefined) return { prefix, instrumentation: otelInstrumentation() };
   const { tracerProvider, propagator } = sdk;
   return { prefix, instrumentation: otelInstrumentation({ tracerProvider, propagator }) };

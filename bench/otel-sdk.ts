@@ -34,8 +34,17 @@ export interface BenchSdk {
 }
 
 /** Registers the context manager and the propagator for this process, as an SDK's setup does. */
-export function startBenchSdk(processor: Processor): BenchSdk {
+/**
+ * Registers the async-local-storage context manager and enters a context once: from then on
+ * Node runs async hooks for every promise in the process, whether or not a span is made.
+ */
+export function enableContextManager(): void {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  context.with(context.active(), () => {});
+}
+
+export function startBenchSdk(processor: Processor): BenchSdk {
+  enableContextManager();
   const propagator = new W3CTraceContextPropagator();
   propagation.setGlobalPropagator(propagator);
   const exporter = new InMemorySpanExporter();

@@ -4,7 +4,7 @@
  *   tsx bench/otel.ts [--quick] [--rounds N]
  *
  * - W1-like: sequential writes with an expected version to random streams, and W4-like:
- *   a new durable consumer catching up on a category, each in four modes (`Mode`,
+ *   a new durable consumer catching up on a category, each in five modes (`Mode`,
  *   otel-child.ts): `off`, `noop`, `traced` (BatchSpanProcessor, what a service runs) and
  *   `traced-simple` (SimpleSpanProcessor). Every measurement runs in a process of its own, so
  *   no mode pays for what another switched on. Rounds alternate the order, so a busy machine
@@ -44,7 +44,7 @@ const ENTITIES = 1000;
 const READ_ENTITIES = quick ? 20 : 200;
 const READS = quick ? 100 : 1000;
 
-const MODES: readonly Mode[] = ["off", "noop", "traced", "traced-simple"];
+const MODES: readonly Mode[] = ["off", "hooks", "noop", "traced", "traced-simple"];
 const CHILD = fileURLToPath(new URL("./otel-child.ts", import.meta.url));
 
 /** Runs `job` in a fresh process (with this one's loader flags) and returns what it sends. */
@@ -92,8 +92,20 @@ async function main(): Promise<void> {
     propagator: writer.propagator,
   });
   try {
-    const w1: Record<Mode, Figure[]> = { off: [], noop: [], traced: [], "traced-simple": [] };
-    const w4: Record<Mode, Figure[]> = { off: [], noop: [], traced: [], "traced-simple": [] };
+    const w1: Record<Mode, Figure[]> = {
+      off: [],
+      hooks: [],
+      noop: [],
+      traced: [],
+      "traced-simple": [],
+    };
+    const w4: Record<Mode, Figure[]> = {
+      off: [],
+      hooks: [],
+      noop: [],
+      traced: [],
+      "traced-simple": [],
+    };
     const floors: Record<"batch" | "simple", Floor[]> = { batch: [], simple: [] };
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? MODES : [...MODES].reverse();
