@@ -33,7 +33,6 @@ export interface BenchSdk {
   reset(): void;
 }
 
-/** Registers the context manager and the propagator for this process, as an SDK's setup does. */
 /**
  * Registers the async-local-storage context manager and enters a context once: from then on
  * Node runs async hooks for every promise in the process, whether or not a span is made.
@@ -43,6 +42,7 @@ export function enableContextManager(): void {
   context.with(context.active(), () => {});
 }
 
+/** Registers the context manager and the propagator for this process, as an SDK's setup does. */
 export function startBenchSdk(processor: Processor): BenchSdk {
   enableContextManager();
   const propagator = new W3CTraceContextPropagator();

@@ -5,8 +5,8 @@
  *
  * - W1-like: sequential writes with an expected version to random streams, and W4-like:
  *   a new durable consumer catching up on a category, each in five modes (`Mode`,
- *   otel-child.ts): `off`, `noop`, `traced` (BatchSpanProcessor, what a service runs) and
- *   `traced-simple` (SimpleSpanProcessor). Every measurement runs in a process of its own, so
+ *   otel-child.ts): `off`, `hooks` (the context manager alone), `noop`, `traced`
+ *   (BatchSpanProcessor, what a service runs) and `traced-simple` (SimpleSpanProcessor). Every measurement runs in a process of its own, so
  *   no mode pays for what another switched on. Rounds alternate the order, so a busy machine
  *   hurts each alike; the median round is reported.
  * - The SDK floor: CPU per bare SDK span shaped like an attempt's, with no store, beside the
@@ -45,6 +45,9 @@ const READ_ENTITIES = quick ? 20 : 200;
 const READS = quick ? 100 : 1000;
 
 const MODES: readonly Mode[] = ["off", "hooks", "noop", "traced", "traced-simple"];
+/** An empty list of figures for each mode in `MODES`. */
+const figuresPerMode = (): Record<Mode, Figure[]> =>
+  Object.fromEntries(MODES.map((mode) => [mode, []])) as unknown as Record<Mode, Figure[]>;
 const CHILD = fileURLToPath(new URL("./otel-child.ts", import.meta.url));
 
 /** Runs `job` in a fresh process (with this one's loader flags) and returns what it sends. */
@@ -92,20 +95,8 @@ async function main(): Promise<void> {
     propagator: writer.propagator,
   });
   try {
-    const w1: Record<Mode, Figure[]> = {
-      off: [],
-      hooks: [],
-      noop: [],
-      traced: [],
-      "traced-simple": [],
-    };
-    const w4: Record<Mode, Figure[]> = {
-      off: [],
-      hooks: [],
-      noop: [],
-      traced: [],
-      "traced-simple": [],
-    };
+    const w1 = figuresPerMode();
+    const w4 = figuresPerMode();
     const floors: Record<"batch" | "simple", Floor[]> = { batch: [], simple: [] };
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? MODES : [...MODES].reverse();
