@@ -4,7 +4,15 @@
  * the whole process, and every promise after pays for them). The parent forks this file with
  * the job as JSON in `argv[2]` and gets the figure back as one IPC message.
  */
-import { context, ROOT_CONTEXT, SpanKind, trace } from "@opentelemetry/api";
+import {
+  type Context,
+  context,
+  type Link,
+  ROOT_CONTEXT,
+  SpanKind,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
 import { connect, type MessageStore, type MessageStoreOptions } from "message-store";
 import { otelInstrumentation, type Propagation } from "message-store/otel";
 import { type BenchSdk, enableContextManager, type Processor, startBenchSdk } from "./otel-sdk.ts";
@@ -15,9 +23,11 @@ import { nowMs, percentile } from "./stats.ts";
  * async-local-storage context manager registered and entered once, as a traced service has it:
  * what async hooks alone cost every promise of the client. `noop`: `otelInstrumentation()` with
  * no SDK registered. `traced`: the SDK with `BatchSpanProcessor`; `traced-simple`: with
- * `SimpleSpanProcessor`.
+ * `SimpleSpanProcessor`. `bare-span`: no `instrumentation`, but the W4 handler makes one bare
+ * SDK span as the floor does (`attemptLikeSpan`), through the batch processor: what the SDK's
+ * span costs inside a running consumer, with none of the store's tracing code.
  */
-export type Mode = "off" | "hooks" | "noop" | "traced" | "traced-simple";
+export type Mode = "off" | "hooks" | "noop" | "traced" | "traced-simple" | "bare-span";
 
 export type Job =
   | { readonly job: "w1"; readonly mode: Mode; readonly url: string; readonly writes: number }
@@ -81,13 +91,13 @@ function sdkFor(mode: Mode): BenchSdk | undefined {
     enableContextManager();
     return undefined;
   }
-  if (mode === "traced") return startBenchSdk("batch");
+  if (mode === "traced" || mode === "bare-span") return startBenchSdk("batch");
   if (mode === "traced-simple") return startBenchSdk("simple");
   return undefined;
 }
 
 function optionsFor(mode: Mode, sdk: BenchSdk | undefined, prefix: string): MessageStoreOptions {
-  if (mode === "off" || mode === "hooks") return { prefix };
+  if (mode === "off" || mode === "hooks" || mode === "bare-span") return { prefix };
   if (sdk === undefined) return { prefix, instrumentation: otelInstrumentation() };
   const { tracerProvider, propagator } = sdk;
   return { prefix, instrumentation: otelInstrumentation({ tracerProvider, propagator }) };
@@ -140,7 +150,12 @@ async function writesPerSecond(mode: Mode, url: string, writes: number): Promise
  * A new durable consumer `consumer` handles all `messages` of the category `bench`; timed
  * from its start until the last is handled.
  */
-async function catchUp(store: MessageStore, consumer: string, messages: number): Promise<Figure> {
+async function catchUp(
+  store: MessageStore,
+  consumer: string,
+  messages: number,
+  alsoPerMessage: (index: number) => void,
+): Promise<Figure> {
   let handled = 0;
   let done: () => void = () => {};
   const all = new Promise<void>((resolve) => {
@@ -150,6 +165,7 @@ async function catchUp(store: MessageStore, consumer: string, messages: number):
     consumer,
     handlers: {
       Sampled: () => {
+        alsoPerMessage(handled);
         handled += 1;
         if (handled === messages) done();
       },
@@ -171,12 +187,13 @@ async function consumedPerSecond(
   messages: number,
 ): Promise<Figure> {
   const sdk = sdkFor(mode);
+  const perMessage = mode === "bare-span" && sdk !== undefined ? bareSpans(sdk) : nothing;
   const store = await connect(url, optionsFor(mode, sdk, prefix));
   try {
-    await catchUp(store, "warmup", messages);
+    await catchUp(store, "warmup", messages, perMessage);
     await checkExported(sdk, messages);
     sdk?.reset();
-    const figure = await catchUp(store, "counter", messages);
+    const figure = await catchUp(store, "counter", messages, perMessage);
     await checkExported(sdk, messages);
     return figure;
   } finally {
@@ -184,17 +201,8 @@ async function consumedPerSecond(
   }
 }
 
-/**
- * What the SDK alone costs per handler attempt: one consumer span as a traced W4 attempt
- * makes it (the same name and kind, a writer's context as parent and as link, the four
- * messaging attributes at its start and ten more once it records, the outcome at its end),
- * through the same processor and exporter, with no store.
- * Then the same span with its context entered once around a no-op, as an attempt runs its
- * handler.
- */
-function sdkFloor(processor: Processor, spans: number): Floor {
-  const sdk = startBenchSdk(processor);
-  const tracer = sdk.tracerProvider.getTracer("message-store");
+/** A writer's context, as a propagator reads it from a traced message: parent and link of a span. */
+function writerContext(sdk: BenchSdk): { writer: Context; link: Link } {
   const writer = sdk.propagator.extract(
     ROOT_CONTEXT,
     { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" },
@@ -202,31 +210,63 @@ function sdkFloor(processor: Processor, spans: number): Floor {
   );
   const writerSpan = trace.getSpanContext(writer);
   if (writerSpan === undefined) throw new Error("the propagator read no writer's context");
+  return { writer, link: { context: writerSpan } };
+}
+
+/**
+ * One consumer span as a traced W4 attempt makes it, with no store code: the same name and
+ * kind, a writer's context as parent and as link, the four messaging attributes at its start
+ * and ten more once it records, the outcome at its end, through the same processor and
+ * exporter; with `enter`, its context entered once around a no-op, as an attempt runs its
+ * handler.
+ */
+function attemptLikeSpan(
+  tracer: Tracer,
+  { writer, link }: { writer: Context; link: Link },
+  index: number,
+  enter: boolean,
+): void {
+  const span = tracer.startSpan(
+    "process bench",
+    { kind: SpanKind.CONSUMER, attributes: START_ATTRIBUTES, links: [link] },
+    writer,
+  );
+  if (span.isRecording())
+    span.setAttributes({
+      "messaging.destination.subscription.name": "counter",
+      "messaging.consumer.group.name": "counter",
+      "messaging.message.id": `9d5e3c1a-7b2f-4e8a-9c41-${String(index).padStart(12, "0")}`,
+      "message_store.stream_name": `bench-${index % ENTITIES}`,
+      "message_store.position": index >> 10,
+      "message_store.global_position": index + 1,
+      "message_store.message_type": "Sampled",
+      "message_store.consumer": "counter",
+      "message_store.attempt": 1,
+      "message_store.max_attempts": 3,
+    });
+  if (enter) context.with(trace.setSpan(writer, span), nothing);
+  span.setAttribute("message_store.outcome", "ack");
+  span.end();
+}
+
+/** The `bare-span` mode's handler work: one attempt-like span per message, its context entered. */
+function bareSpans(sdk: BenchSdk): (index: number) => void {
+  const tracer = sdk.tracerProvider.getTracer("message-store");
+  const writer = writerContext(sdk);
+  return (index) => attemptLikeSpan(tracer, writer, index, true);
+}
+
+/**
+ * What the SDK alone costs per handler attempt: `attemptLikeSpan` in a tight loop with no
+ * store, without and then with its context entered.
+ */
+function sdkFloor(processor: Processor, spans: number): Floor {
+  const sdk = startBenchSdk(processor);
+  const tracer = sdk.tracerProvider.getTracer("message-store");
+  const writer = writerContext(sdk);
   const run = (count: number, enter: boolean): number => {
     const cpu = process.cpuUsage();
-    for (let index = 0; index < count; index++) {
-      const span = tracer.startSpan(
-        "process bench",
-        { kind: SpanKind.CONSUMER, attributes: START_ATTRIBUTES, links: [{ context: writerSpan }] },
-        writer,
-      );
-      if (span.isRecording())
-        span.setAttributes({
-          "messaging.destination.subscription.name": "counter",
-          "messaging.consumer.group.name": "counter",
-          "messaging.message.id": `9d5e3c1a-7b2f-4e8a-9c41-${String(index).padStart(12, "0")}`,
-          "message_store.stream_name": `bench-${index % ENTITIES}`,
-          "message_store.position": index >> 10,
-          "message_store.global_position": index + 1,
-          "message_store.message_type": "Sampled",
-          "message_store.consumer": "counter",
-          "message_store.attempt": 1,
-          "message_store.max_attempts": 3,
-        });
-      if (enter) context.with(trace.setSpan(writer, span), nothing);
-      span.setAttribute("message_store.outcome", "ack");
-      span.end();
-    }
+    for (let index = 0; index < count; index++) attemptLikeSpan(tracer, writer, index, enter);
     const used = process.cpuUsage(cpu);
     sdk.reset();
     return (used.user + used.system) / count;
