@@ -2,6 +2,7 @@
  * `mstore doctor` spawned as a user runs it: findings per check, the exit code saying
  * whether anything warns, and the sync setting read when the account may ask for it.
  */
+import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { RunningNatsServer } from "../../src/server/run-nats-server.ts";
 import { startNatsServer } from "../../src/server/run-nats-server.ts";
@@ -56,6 +57,36 @@ describe.skipIf(!hasNats())(`mstore doctor on NATS ${natsSkipReason()}`, () => {
         subject: "acct",
         status: "warning",
         detail: expect.stringMatching(/position guard on.*replicas 1 \(a lost server/),
+      }),
+    ]);
+  });
+
+  it("counts the entities of a guarded category that hold another writer's message on their own subject", async () => {
+    const prefix = uniquePrefix("doctor");
+    const common = ["--url", natsUrl(), "--prefix", prefix];
+    expect((await runCli([...common, "write", "acct-1", "Opened"])).code).toBe(0);
+    expect((await runCli([...common, "write", "acct-2", "Opened"])).code).toBe(0);
+    const clean = byCheck(
+      parseLines((await runCli([...common, "--json", "doctor"])).stdout),
+      "category",
+    );
+    expect(clean[0]?.detail).not.toMatch(/another writer/);
+    // As a Zencastr service or `nats pub` would write it: on the entity's own subject.
+    const raw = await connect({ servers: natsUrl() });
+    try {
+      await raw.request(`${prefix}.acct.2`, JSON.stringify({ type: "Theirs" }));
+    } finally {
+      await raw.close();
+    }
+    const result = await runCli([...common, "--json", "doctor"]);
+    expect(result.code).toBe(EXIT_WARNINGS);
+    expect(byCheck(parseLines(result.stdout), "category")).toEqual([
+      expect.objectContaining({
+        subject: "acct",
+        status: "warning",
+        detail: expect.stringMatching(
+          /1 entities hold another writer's message on their own subject/,
+        ),
       }),
     ]);
   });

@@ -54,6 +54,37 @@ describe.skipIf(!hasNats())("NATS reads", () => {
     expect(category).toEqual([0, -1, -1]);
   });
 
+  it("warns once per stream when another writer's message sits where the position guard cannot see it, and counts it", async () => {
+    const warnings: { fields: object; text: string }[] = [];
+    const logger = {
+      debug: () => {},
+      info: () => {},
+      warn: (fields: object, text?: string) => warnings.push({ fields, text: text ?? "" }),
+      error: () => {},
+    };
+    const writer = await open();
+    const { prefix } = writer.options;
+    await writer.write("shared-1", { type: "Ours" });
+    await bed.raw().connection.request(`${prefix}.shared.1`, encode({ type: "Theirs" }));
+    await writer.write("plain-1", { type: "Ours" });
+    // A store that has not cached the entity looks its end up, and counts the other message.
+    const reader = await open({ prefix, logger });
+    expect(await reader.version("plain-1")).toBe(0);
+    expect(warnings).toEqual([]);
+    expect(await reader.version("shared-1")).toBe(1);
+    const written = await reader.write("shared-1", { type: "Ours" }, { expectedVersion: 1 });
+    expect(written.position).toBe(2);
+    expect((await reader.get("shared-1")).map((m) => [m.type, m.position])).toEqual([
+      ["Ours", 0],
+      ["Theirs", 1],
+      ["Ours", 2],
+    ]);
+    expect(await reader.version("shared-1")).toBe(2);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.text).toMatch(/position-guarded entity's own subject.*zencastr layout/);
+    expect(warnings[0]?.fields).toMatchObject({ category: "shared", streamName: "shared-1" });
+  });
+
   it("skips malformed bodies in a category read and reads from a global position", async () => {
     const store = await open();
     const { prefix } = store.options;

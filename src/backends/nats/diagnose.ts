@@ -23,7 +23,8 @@ export async function diagnoseNats(nats: NatsContext): Promise<Diagnosis> {
       .filter((category): category is string => category !== undefined);
     const [category] = categories;
     if (category === undefined) continue;
-    findings.push(categoryFinding(category, stream, clusterSize));
+    const foreign = await foreignEntities(nats, category, stream);
+    findings.push(categoryFinding(category, stream, clusterSize, foreign));
     for await (const consumer of nats.manager.consumers.list(stream.config.name)) {
       findings.push(consumerFinding(category, stream, consumer));
     }
@@ -106,9 +107,38 @@ async function syncFinding(connection: NatsConnection): Promise<Finding> {
   };
 }
 
-function categoryFinding(category: string, stream: StreamInfo, clusterSize: number): Finding {
+/**
+ * How many entities of a position-guarded category hold a message on their own subject,
+ * `{…}.{category}.{id}`, where this store never writes in that layout: another kind of
+ * writer's. The guard cannot see those (docs/reliability.md, "Other writers on a guarded
+ * category"). One stream info request, its subjects filtered to that depth; `0` for other
+ * streams.
+ */
+async function foreignEntities(
+  nats: NatsContext,
+  category: string,
+  stream: StreamInfo,
+): Promise<number> {
+  const storage = await nats.catalog.lookup(category);
+  if (storage === undefined || !storage.guarded || storage.layout !== "position") return 0;
+  const filtered = await nats.manager.streams.info(stream.config.name, {
+    subjects_filter: `${nats.subjects.categoryRoot(category)}*`,
+  });
+  return Object.keys(filtered.state.subjects ?? {}).length;
+}
+
+function categoryFinding(
+  category: string,
+  stream: StreamInfo,
+  clusterSize: number,
+  foreignEntities: number,
+): Finding {
   const { config } = stream;
   const risks: string[] = [];
+  if (foreignEntities > 0)
+    risks.push(
+      `${foreignEntities} entities hold another writer's message on their own subject, which the position guard cannot see (give a category shared with such writers the zencastr layout)`,
+    );
   const replicas = config.num_replicas ?? 1;
   if (replicas < 3) risks.push(`replicas ${replicas} (a lost server loses or stops it; use 3)`);
   if (replicas > clusterSize) risks.push(`replicas ${replicas} on ${clusterSize} server(s)`);

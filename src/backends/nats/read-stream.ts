@@ -279,6 +279,28 @@ async function subjectEnd(
   return { version: count - 1, lastSequence: last.sequence, last };
 }
 
+/** The guarded streams whose foreign writer a store has warned of: once each is enough. */
+const warnedOfForeignWriter = new WeakMap<NatsContext, Set<string>>();
+
+/**
+ * Another kind of writer (a Zencastr service, raw nats.js) put a message on a guarded
+ * entity's own subject, or on one below it that is not a position. The position guard cannot
+ * see it: a write this store makes from its
+ * cached end after such a message takes the next position subject, reports a position one
+ * short of what reads count, and passes an expected-version check it should fail
+ * (docs/reliability.md, "Other writers on a guarded category"). Said once per stream.
+ */
+function warnOfForeignWriter(nats: NatsContext, storage: StorageConfig, stream: ParsedStream) {
+  let warned = warnedOfForeignWriter.get(nats);
+  if (warned === undefined) warnedOfForeignWriter.set(nats, (warned = new Set()));
+  if (warned.has(storage.name)) return;
+  warned.add(storage.name);
+  nats.options.logger.warn(
+    { storage: storage.name, category: stream.category, streamName: stream.name },
+    "another writer put a message on a position-guarded entity's own subject; give a category shared with such writers the zencastr layout",
+  );
+}
+
 /**
  * The entity's version. In the position layout the cheap path is one direct get on the
  * position wildcard, plus one on the bare entity subject in parallel to notice other writers,
@@ -309,6 +331,8 @@ export async function entityEnd(nats: NatsContext, stream: ParsedStream): Promis
     const { position } = nats.subjects.parse(stream.category, last.subject);
     if (position >= 0) return { version: position, lastSequence: last.sequence, last };
   }
+  // Only another kind of writer's message leads here: a bare subject, or one after the id that is not a position.
+  if (storage.guarded) warnOfForeignWriter(nats, storage, stream);
   const counted = await countedEnd(nats, storage, stream);
   return { ...counted, lastSequence: last?.sequence ?? 0 };
 }
