@@ -45,6 +45,8 @@ const ROUND_TIMEOUT_MS = 150_000;
 
 interface Disruption {
   readonly name: string;
+  /** What the store must log while it recovers: the mechanism this disruption proves. */
+  readonly logs?: RegExp;
   /** Disturbs the cluster; returns the node it killed, if any, to restart afterwards. */
   act(bed: ClusterBed, storage: string, consumer: string): Promise<string | undefined>;
 }
@@ -85,6 +87,8 @@ const disruptions: Disruption[] = [
   },
   {
     name: "the consumer's leader stepping down",
+    // The server's leader-elected advisory reopens the consume, before heartbeats go missing.
+    logs: /the consumer has a new leader; reopening the consume/,
     async act(bed, storage, consumer) {
       await stepDownConsumer(bed.connection, storage, consumer);
       return undefined;
@@ -118,17 +122,20 @@ async function healed(bed: ClusterBed, storage: string): Promise<void> {
   }, 60_000);
 }
 
-/** `MSTORE_CLUSTER_DEBUG=1` prints the store's log, to see what a subscription did when. */
+/** The store's log lines, kept; `MSTORE_CLUSTER_DEBUG=1` also prints them, to see what a subscription did when. */
 const started = Date.now();
+const logged: string[] = [];
 const printed =
   (level: string) =>
   (fields: unknown, text?: string): void => {
+    logged.push(text ?? "");
+    if (process.env.MSTORE_CLUSTER_DEBUG !== "1") return;
     const shown = JSON.stringify(fields, (_key, value: unknown) =>
       value instanceof Error ? `${value.name}: ${value.message}` : value,
     );
     console.error(`[${Date.now() - started} ms] ${level} ${text ?? ""} ${shown}`);
   };
-const debugLogger = {
+const keptLogger = {
   debug: printed("debug"),
   info: printed("info"),
   warn: printed("warn"),
@@ -147,7 +154,7 @@ describe.skipIf(!hasNats())(`a 3-node cluster with R3 categories ${natsSkipReaso
       prefix: uniquePrefix("cluster"),
       replicas: 3,
       timeoutMs: 20_000,
-      ...(process.env.MSTORE_CLUSTER_DEBUG === "1" ? { logger: debugLogger } : {}),
+      logger: keptLogger,
     });
   });
 
@@ -201,6 +208,7 @@ describe.skipIf(!hasNats())(`a 3-node cluster with R3 categories ${natsSkipReaso
         await acknowledgedMore(workload, WRITES_BEFORE, 30_000);
         await consumerLeader(bed.manager, storage, "proof");
 
+        logged.length = 0;
         const disruptedAt = Date.now();
         let killed: string | undefined;
         let writableAgainAt: number;
@@ -241,6 +249,8 @@ describe.skipIf(!hasNats())(`a 3-node cluster with R3 categories ${natsSkipReaso
         // An election is shorter than the store's timeoutMs: no write may fail meanwhile.
         expect(workload.retriedErrors).toEqual([]);
         expect(longestWait).toBeLessThanOrEqual(MAX_WAIT_MS);
+        if (disruption.logs !== undefined)
+          expect(logged).toContainEqual(expect.stringMatching(disruption.logs));
         // Acks sent to a leader that went away were sent again: none was handled twice.
         expect(acknowledgedAll).toBe("");
         expect(workload.handlerRuns()).toBe(workload.handled.size);

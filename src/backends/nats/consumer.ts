@@ -31,6 +31,7 @@ import { withinMs } from "../../util/within-ms.ts";
 import { AckBatch } from "./ack-batch.ts";
 import { NatsSourceStatus } from "./consumer-status.ts";
 import type { NatsContext } from "./context.ts";
+import { onLeaderElected } from "./leader-elections.ts";
 import { headersRecord } from "./message-headers.ts";
 import { deliveryFactsOf, replySubjectOf } from "./reply-subject.ts";
 import { SettledSequences } from "./settled-sequences.ts";
@@ -51,6 +52,8 @@ export const CONSUME_SILENCE_LIMIT_MS: number = 3 * CONSUME_IDLE_HEARTBEAT_MS;
  * and the subscription asks again (subscribe/reopening-source.ts).
  */
 export const REOPEN_ATTEMPT_TIMEOUT_MS = 1000;
+/** How often a consume waiting to be reopened looks whether its held messages are handed out. */
+const HANDED_OUT_CHECK_MS = 20;
 
 type StartFields = Pick<ConsumerConfig, "deliver_policy" | "opt_start_seq" | "opt_start_time">;
 
@@ -197,6 +200,8 @@ class NatsConsumerSource implements ConsumerSource {
   #opened: ConsumerInfo | undefined;
   /** The server said the consumer or its stream is gone: the reopen sets it up in full. */
   #gone = false;
+  /** The consume being reopened because its consumer has a new leader, if any. */
+  #reopening: ConsumerMessages | undefined;
   readonly #status: NatsSourceStatus;
   readonly #acks: AckBatch;
   /** Lets a late copy of a settled message be recognised (settled-sequences.ts). */
@@ -392,6 +397,14 @@ class NatsConsumerSource implements ConsumerSource {
     // A close that raced the set-up above must still stop this consume.
     if (this.#closed.signal.aborted) await this.#stopConsume();
     else {
+      const stopListening = onLeaderElected(
+        this.#nats.connection,
+        info.stream_name,
+        info.name,
+        () => this.#reopenOnceHandedOut(messages),
+        (error) => this.#log("debug", error, "no consumer leader advisories; heartbeats tell"),
+      );
+      void messages.closed().then(stopListening, stopListening);
       void this.#watch(messages);
       this.#lastSign = Date.now();
       void this.#closeWhenSilent(messages);
@@ -442,6 +455,28 @@ class NatsConsumerSource implements ConsumerSource {
     } catch (error) {
       this.#log("warn", error, "watching the consumer status failed");
     }
+  }
+
+  /**
+   * The consumer has a new leader, which knows nothing of this consume's pulls: reopen it,
+   * as for missed heartbeats, but seconds sooner. Messages nats.js already holds were
+   * delivered before the election and are handed out first; closing would drop them, to come
+   * back only after the ack wait.
+   */
+  #reopenOnceHandedOut(messages: ConsumerMessages): void {
+    if (this.#reopening === messages) return;
+    this.#reopening = messages;
+    this.#log("debug", undefined, "the consumer has a new leader; reopening the consume");
+    const reopen = (): void => {
+      if (this.#messages !== messages) return;
+      if (messages.getPending() > 0) {
+        setTimeout(reopen, HANDED_OUT_CHECK_MS);
+        return;
+      }
+      this.#leaveForReopen();
+      void messages.close();
+    };
+    reopen();
   }
 
   /**

@@ -1,0 +1,44 @@
+/**
+ * The server's word that a consumer has a new leader. A consumer's pulls live only in its
+ * leader's memory: after a graceful step-down (or a failover the client did not see as a
+ * disconnect) the new leader delivers nothing until it is pulled from again. Without this
+ * the consume noticed only once two heartbeats had gone missing, 2–3 s after the election;
+ * JetStream publishes an advisory in the consumer's account the moment it is elected.
+ */
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+
+/** JetStream's advisory subject for a consumer's election (stream and consumer names hold no dots). */
+export function leaderElectedSubject(stream: string, consumer: string): string {
+  return `$JS.EVENT.ADVISORY.CONSUMER.LEADER_ELECTED.${stream}.${consumer}`;
+}
+
+/**
+ * Calls `elected` on each advisory that `consumer` of `stream` has a new leader, until the
+ * returned function is called. A user who may not subscribe to `$JS.EVENT` (a server's
+ * permissions) gets no advisories: `denied` is told once, and heartbeats still notice the
+ * change, only later.
+ */
+export function onLeaderElected(
+  connection: NatsConnection,
+  stream: string,
+  consumer: string,
+  elected: () => void,
+  denied: (error: Error) => void,
+): () => void {
+  let subscription: Subscription;
+  try {
+    subscription = connection.subscribe(leaderElectedSubject(stream, consumer), {
+      callback: (error) => {
+        if (error === null) elected();
+        else denied(error);
+      },
+    });
+  } catch (error) {
+    // A closed or draining connection: the consume that asked ends with it.
+    denied(error instanceof Error ? error : new Error(String(error)));
+    return () => {};
+  }
+  return () => {
+    if (!subscription.isClosed()) subscription.unsubscribe();
+  };
+}
