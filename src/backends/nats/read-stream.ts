@@ -292,7 +292,10 @@ const warnedOfForeignWriter = new WeakMap<NatsContext, Set<string>>();
  */
 function warnOfForeignWriter(nats: NatsContext, storage: StorageConfig, stream: ParsedStream) {
   let warned = warnedOfForeignWriter.get(nats);
-  if (warned === undefined) warnedOfForeignWriter.set(nats, (warned = new Set()));
+  if (warned === undefined) {
+    warned = new Set();
+    warnedOfForeignWriter.set(nats, warned);
+  }
   if (warned.has(storage.name)) return;
   warned.add(storage.name);
   nats.options.logger.warn(
