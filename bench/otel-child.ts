@@ -23,9 +23,10 @@ import { nowMs, percentile } from "./stats.ts";
  * async-local-storage context manager registered and entered once, as a traced service has it:
  * what async hooks alone cost every promise of the client. `noop`: `otelInstrumentation()` with
  * no SDK registered. `traced`: the SDK with `BatchSpanProcessor`; `traced-simple`: with
- * `SimpleSpanProcessor`. `bare-span`: no `instrumentation`, but the W4 handler makes one bare
- * SDK span as the floor does (`attemptLikeSpan`), through the batch processor: what the SDK's
- * span costs inside a running consumer, with none of the store's tracing code.
+ * `SimpleSpanProcessor`. `bare-span`: no `instrumentation`, but the SDK (batch processor)
+ * makes one bare span per operation, shaped as the store's: around each W1 write
+ * (`bareWriteSpans`), and in the W4 handler as the floor does (`attemptLikeSpan`). What the
+ * SDK's span costs inside a running writer or consumer, with none of the store's tracing code.
  */
 export type Mode = "off" | "hooks" | "noop" | "traced" | "traced-simple" | "bare-span";
 
@@ -110,34 +111,81 @@ async function checkExported(sdk: BenchSdk | undefined, expected: number): Promi
   if (exported < expected) throw new Error(`exported ${exported} spans, expected ${expected}`);
 }
 
-/** `writes` sequential writes, each expecting its stream's version, to random streams. */
-async function appendRandomly(store: MessageStore, category: string, writes: number) {
+/** Wraps each write of W1: the `bare-span` mode's span around it, else nothing. */
+type AroundWrite = <Result>(category: string, write: () => Promise<Result>) => Promise<Result>;
+
+const asItIs: AroundWrite = (_category, write) => write();
+
+/**
+ * `writes` sequential writes, each expecting its stream's version, to random streams, each
+ * through `around`.
+ */
+async function appendRandomly(
+  store: MessageStore,
+  category: string,
+  writes: number,
+  around: AroundWrite,
+) {
   const versions = new Map<number, number>();
   let state = 7;
   for (let index = 0; index < writes; index++) {
     state = (state * 1103515245 + 12345) >>> 0;
     const entity = state % ENTITIES;
-    const result = await store.write(
-      `${category}-${entity}`,
-      { type: "Sampled", data: { index } },
-      { expectedVersion: versions.get(entity) ?? -1 },
+    const result = await around(category, () =>
+      store.write(
+        `${category}-${entity}`,
+        { type: "Sampled", data: { index } },
+        { expectedVersion: versions.get(entity) ?? -1 },
+      ),
     );
     versions.set(entity, result.position);
   }
 }
 
+/**
+ * The `bare-span` mode's W1 work: one producer span around each write, shaped as the store's
+ * (name, kind, the four messaging attributes at its start, three once it records, the
+ * position and global position at its end), made by the SDK alone: no context is carried in
+ * the message and no metric is recorded.
+ */
+function bareWriteSpans(sdk: BenchSdk): AroundWrite {
+  const tracer = sdk.tracerProvider.getTracer("message-store");
+  return async (category, write) => {
+    const span = tracer.startSpan(`write ${category}`, {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        "messaging.system": "nats",
+        "messaging.operation.type": "send",
+        "messaging.operation.name": "write",
+        "messaging.destination.name": category,
+      },
+    });
+    if (span.isRecording())
+      span.setAttributes({
+        "message_store.stream_name": `${category}-1`,
+        "message_store.message_type": "Sampled",
+        "message_store.expected_version": "0",
+      });
+    const result = await write();
+    span.setAttributes({ "message_store.position": 1, "message_store.global_position": 2 });
+    span.end();
+    return result;
+  };
+}
+
 async function writesPerSecond(mode: Mode, url: string, writes: number): Promise<Figure> {
   const sdk = sdkFor(mode);
+  const around = mode === "bare-span" && sdk !== undefined ? bareWriteSpans(sdk) : asItIs;
   const store = await connect(url, optionsFor(mode, sdk, nextPrefix(`w1${mode}`)));
   try {
     await store.ensureCategory("bench");
     await store.ensureCategory("warm");
-    await appendRandomly(store, "warm", WARM_UP_WRITES);
+    await appendRandomly(store, "warm", WARM_UP_WRITES, around);
     await checkExported(sdk, WARM_UP_WRITES);
     sdk?.reset();
     const cpu = process.cpuUsage();
     const started = nowMs();
-    await appendRandomly(store, "bench", writes);
+    await appendRandomly(store, "bench", writes, around);
     const figure = figureSince(writes, started, cpu);
     await checkExported(sdk, writes);
     return figure;

@@ -4,17 +4,17 @@
  *   tsx bench/otel.ts [--quick] [--rounds N]
  *
  * - W1-like: sequential writes with an expected version to random streams, and W4-like:
- *   a new durable consumer catching up on a category, each in five modes (`Mode`,
+ *   a new durable consumer catching up on a category, each in six modes (`Mode`,
  *   otel-child.ts): `off`, `hooks` (the context manager alone), `noop`, `traced`
- *   (BatchSpanProcessor, what a service runs) and `traced-simple` (SimpleSpanProcessor); W4
- *   also in `bare-span` (untraced, its handler making one bare SDK span per message). Every
+ *   (BatchSpanProcessor, what a service runs), `traced-simple` (SimpleSpanProcessor) and
+ *   `bare-span` (untraced, one bare SDK span around each write and in each handler). Every
  *   measurement runs in a process of its own, so no mode pays for what another switched on.
  *   Rounds alternate the order, so a busy machine hurts each alike; the median round is
  *   reported.
  * - The SDK floor: CPU per bare SDK span shaped like an attempt's, in a loop with no store,
- *   beside the untraced W4's CPU per message. `bare-span` is the same span inside a running
- *   consumer, which costs more than in the loop: traced W4 / bare-span W4 is what the store's
- *   tracing costs beyond the SDK's span.
+ *   beside the untraced W4's CPU per message. `bare-span` is such a span inside a running
+ *   writer or consumer, which costs more than in the loop: traced / bare-span is what the
+ *   store's tracing costs beyond the SDK's span.
  * - Propagation: the p50 of reading a 100-message entity, written with the trace context in
  *   metadata, in headers, in both, or without tracing (`none`).
  */
@@ -49,8 +49,6 @@ const READ_ENTITIES = quick ? 20 : 200;
 const READS = quick ? 100 : 1000;
 
 const MODES: readonly Mode[] = ["off", "hooks", "noop", "traced", "traced-simple", "bare-span"];
-/** `bare-span` is a W4 handler's work: W1 has no handler to make its span in. */
-const W1_MODES: readonly Mode[] = MODES.filter((mode) => mode !== "bare-span");
 /** An empty list of figures for each mode in `MODES`. */
 const figuresPerMode = (): Record<Mode, Figure[]> =>
   Object.fromEntries(MODES.map((mode) => [mode, []])) as unknown as Record<Mode, Figure[]>;
@@ -106,7 +104,7 @@ async function main(): Promise<void> {
     const floors: Record<"batch" | "simple", Floor[]> = { batch: [], simple: [] };
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? MODES : [...MODES].reverse();
-      for (const mode of order.filter((mode) => W1_MODES.includes(mode)))
+      for (const mode of order)
         w1[mode].push(await inChild<Figure>({ job: "w1", mode, url, writes: WRITES }));
       for (const mode of order) {
         const prefix = nextPrefix(`w4${mode.replace("-", "")}`);
@@ -122,7 +120,7 @@ async function main(): Promise<void> {
         );
       const figures = order.map(
         (mode) =>
-          `${mode} ${w1[mode].at(-1)?.perSecond.toFixed(0) ?? "-"}/${w4[mode].at(-1)?.perSecond.toFixed(0)}`,
+          `${mode} ${w1[mode].at(-1)?.perSecond.toFixed(0)}/${w4[mode].at(-1)?.perSecond.toFixed(0)}`,
       );
       console.log(`round ${round + 1}/${rounds} (W1/W4 per second): ${figures.join(", ")}`);
     }
@@ -141,25 +139,20 @@ async function main(): Promise<void> {
     const rate = (figures: readonly Figure[]): number => median(figures.map((f) => f.perSecond));
     const cpu = (figures: readonly Figure[]): number => median(figures.map((f) => f.cpuMicros));
     for (const mode of MODES) {
-      const writes = W1_MODES.includes(mode)
-        ? [
-            `W1 ${rate(w1[mode]).toFixed(0).padStart(6)}/s (${(rate(w1[mode]) / rate(w1.off)).toFixed(2)}x)`,
-            `${cpu(w1[mode]).toFixed(0).padStart(4)} µs CPU/write`,
-          ]
-        : [" ".repeat(38)];
       const cells = [
-        ...writes,
+        `W1 ${rate(w1[mode]).toFixed(0).padStart(6)}/s (${(rate(w1[mode]) / rate(w1.off)).toFixed(2)}x)`,
+        `${cpu(w1[mode]).toFixed(0).padStart(4)} µs CPU/write`,
         `W4 ${rate(w4[mode]).toFixed(0).padStart(6)}/s (${(rate(w4[mode]) / rate(w4.off)).toFixed(2)}x)`,
         `${cpu(w4[mode]).toFixed(1).padStart(5)} µs CPU/message`,
       ];
       console.log(`  ${mode.padEnd(13)} ${cells.join("   ")}`);
     }
-    // The store's tracing beside the SDK's own span made in the same consumer's handler.
-    const traced = rate(w4.traced);
-    const bare = rate(w4["bare-span"]);
+    // The store's tracing beside the SDK's own span made around the same writes, in the same handler.
+    const ofBare = (figures: Record<Mode, Figure[]>): string =>
+      (rate(figures.traced) / rate(figures["bare-span"])).toFixed(2);
     console.log(
-      `  traced W4 / bare-span W4: ${(traced / bare).toFixed(2)}x ` +
-        `(the store's tracing against one bare SDK span per message in an untraced consumer)`,
+      `  traced / bare-span: W1 ${ofBare(w1)}x, W4 ${ofBare(w4)}x ` +
+        `(the store's tracing against one bare SDK span per operation, untraced otherwise)`,
     );
     const untraced = cpu(w4.off);
     console.log(
