@@ -61,7 +61,7 @@ describe.skipIf(!hasNats())(`mstore doctor on NATS ${natsSkipReason()}`, () => {
     ]);
   });
 
-  it("counts the entities of a guarded category that hold another writer's message on their own subject", async () => {
+  it("counts the entities of a position-layout category that hold another writer's message on their own subject", async () => {
     const prefix = uniquePrefix("doctor");
     const common = ["--url", natsUrl(), "--prefix", prefix];
     expect((await runCli([...common, "write", "acct-1", "Opened"])).code).toBe(0);

@@ -54,7 +54,7 @@ describe.skipIf(!hasNats())("NATS reads", () => {
     expect(category).toEqual([0, -1, -1]);
   });
 
-  it("warns once per stream when another writer's message sits where the position guard cannot see it, and counts it", async () => {
+  it("warns once per stream when another writer's message sits where the write checks cannot see it, and counts it", async () => {
     const warnings: { fields: object; text: string }[] = [];
     const logger = {
       debug: () => {},
@@ -81,8 +81,31 @@ describe.skipIf(!hasNats())("NATS reads", () => {
     ]);
     expect(await reader.version("shared-1")).toBe(2);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]?.text).toMatch(/position-guarded entity's own subject.*zencastr layout/);
+    expect(warnings[0]?.text).toMatch(
+      /entity's own subject in the position layout.*zencastr layout/,
+    );
     expect(warnings[0]?.fields).toMatchObject({ category: "shared", streamName: "shared-1" });
+  });
+
+  it("warns of another writer's message on an unguarded position-layout category too", async () => {
+    const warnings: string[] = [];
+    const logger = {
+      debug: () => {},
+      info: () => {},
+      warn: (_fields: object, text?: string) => warnings.push(text ?? ""),
+      error: () => {},
+    };
+    const store = await open({ logger });
+    const { prefix } = store.options;
+    await store.ensureCategory("loose", { positionGuard: false });
+    await store.write("loose-1", { type: "Ours" });
+    await bed.raw().connection.request(`${prefix}.loose.1`, encode({ type: "Theirs" }));
+    await bed.raw().connection.request(`${prefix}.loose.1`, encode({ type: "Theirs" }));
+    const fresh = await open({ prefix, logger });
+    expect(await fresh.version("loose-1")).toBe(2);
+    expect(warnings).toEqual([
+      expect.stringMatching(/entity's own subject in the position layout/),
+    ]);
   });
 
   it("skips malformed bodies in a category read and reads from a global position", async () => {

@@ -108,11 +108,11 @@ async function syncFinding(connection: NatsConnection): Promise<Finding> {
 }
 
 /**
- * How many entities of a position-guarded category hold a message on their own subject,
+ * How many entities of a position-layout category hold a message on their own subject,
  * `{…}.{category}.{id}`, where this store never writes in that layout: another kind of
- * writer's. The guard cannot see those (docs/reliability.md, "Other writers on a guarded
- * category"). One stream info request, its subjects filtered to that depth; `0` for other
- * streams.
+ * writer's. Its writes' checks cannot see those (docs/reliability.md, "Other writers in the
+ * position layout"). One stream info request, its subjects filtered to that depth; `0` for
+ * categories in the zencastr layout, where every message sits there.
  */
 async function foreignEntities(
   nats: NatsContext,
@@ -120,7 +120,7 @@ async function foreignEntities(
   stream: StreamInfo,
 ): Promise<number> {
   const storage = await nats.catalog.lookup(category);
-  if (storage === undefined || !storage.guarded || storage.layout !== "position") return 0;
+  if (storage === undefined || storage.layout !== "position") return 0;
   const filtered = await nats.manager.streams.info(stream.config.name, {
     subjects_filter: `${nats.subjects.categoryRoot(category)}*`,
   });
@@ -137,7 +137,7 @@ function categoryFinding(
   const risks: string[] = [];
   if (foreignEntities > 0)
     risks.push(
-      `${foreignEntities} entities hold another writer's message on their own subject, which the position guard cannot see (give a category shared with such writers the zencastr layout)`,
+      `${foreignEntities} entities hold another writer's message on their own subject, which this store's write checks cannot see (give a category shared with such writers the zencastr layout)`,
     );
   const replicas = config.num_replicas ?? 1;
   if (replicas < 3) risks.push(`replicas ${replicas} (a lost server loses or stops it; use 3)`);

@@ -279,16 +279,16 @@ async function subjectEnd(
   return { version: count - 1, lastSequence: last.sequence, last };
 }
 
-/** The guarded streams whose foreign writer a store has warned of: once each is enough. */
+/** The streams whose other writers a store has warned of: once each is enough. */
 const warnedOfForeignWriter = new WeakMap<NatsContext, Set<string>>();
 
 /**
- * Another kind of writer (a Zencastr service, raw nats.js) put a message on a guarded
- * entity's own subject, or on one below it that is not a position. The position guard cannot
- * see it: a write this store makes from its
- * cached end after such a message takes the next position subject, reports a position one
- * short of what reads count, and passes an expected-version check it should fail
- * (docs/reliability.md, "Other writers on a guarded category"). Said once per stream.
+ * Another kind of writer (a Zencastr service, raw nats.js) put a message on an entity's own
+ * subject, or on one below it that is not a position. Neither the position guard nor the
+ * unguarded check (the last sequence on the position subjects) sees it: a write this store
+ * makes from its cached end after such a message reports a position one short of what reads
+ * count, and passes an expected-version check it should fail (docs/reliability.md, "Other
+ * writers in the position layout"). Said once per stream.
  */
 function warnOfForeignWriter(nats: NatsContext, storage: StorageConfig, stream: ParsedStream) {
   let warned = warnedOfForeignWriter.get(nats);
@@ -300,7 +300,7 @@ function warnOfForeignWriter(nats: NatsContext, storage: StorageConfig, stream: 
   warned.add(storage.name);
   nats.options.logger.warn(
     { storage: storage.name, category: stream.category, streamName: stream.name },
-    "another writer put a message on a position-guarded entity's own subject; give a category shared with such writers the zencastr layout",
+    "another writer put a message on an entity's own subject in the position layout; give a category shared with such writers the zencastr layout",
   );
 }
 
@@ -335,7 +335,7 @@ export async function entityEnd(nats: NatsContext, stream: ParsedStream): Promis
     if (position >= 0) return { version: position, lastSequence: last.sequence, last };
   }
   // Only another kind of writer's message leads here: a bare subject, or one after the id that is not a position.
-  if (storage.guarded) warnOfForeignWriter(nats, storage, stream);
+  warnOfForeignWriter(nats, storage, stream);
   const counted = await countedEnd(nats, storage, stream);
   return { ...counted, lastSequence: last?.sequence ?? 0 };
 }
