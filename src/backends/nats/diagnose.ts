@@ -111,8 +111,9 @@ async function syncFinding(connection: NatsConnection): Promise<Finding> {
  * How many entities of a position-layout category hold a message on their own subject,
  * `{…}.{category}.{id}`, where this store never writes in that layout: another kind of
  * writer's. Its writes' checks cannot see those (docs/reliability.md, "Other writers in the
- * position layout"). One stream info request, its subjects filtered to that depth; `0` for
- * categories in the zencastr layout, where every message sits there.
+ * position layout"). A stream info request, its subjects filtered to that depth (nats.js
+ * pages a long list); `0` for categories in the zencastr layout, where every message sits
+ * there.
  */
 async function foreignEntities(
   nats: NatsContext,
