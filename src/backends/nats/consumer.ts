@@ -200,7 +200,7 @@ class NatsConsumerSource implements ConsumerSource {
   #opened: ConsumerInfo | undefined;
   /** The server said the consumer or its stream is gone: the reopen sets it up in full. */
   #gone = false;
-  /** The consume being reopened because its consumer has a new leader, if any. */
+  /** The consume being reopened because its consumer has a new leader, if any; cleared by the next open. */
   #reopening: ConsumerMessages | undefined;
   readonly #status: NatsSourceStatus;
   readonly #acks: AckBatch;
@@ -266,6 +266,8 @@ class NatsConsumerSource implements ConsumerSource {
       return messages.next().then((result) => {
         this.#nextPending = false;
         if (result.done === true) {
+          // A new consumer leader: pull from it within this source, with no reopen pause.
+          if (this.#reopening !== undefined && !closed.aborted) return this.#release().then(next);
           if (!closed.aborted) this.#log("warn", undefined, "consume ended");
           return end();
         }
@@ -302,6 +304,7 @@ class NatsConsumerSource implements ConsumerSource {
     const messages = await untilAborted(this.#consume(set.info), closed);
     if (messages === undefined || closed.aborted) return undefined;
     if (set.remembered) void this.#checkExists(messages, attemptMs);
+    this.#reopening = undefined;
     this.#reading = messages[Symbol.asyncIterator]();
     return set.storage;
   }
@@ -459,7 +462,8 @@ class NatsConsumerSource implements ConsumerSource {
 
   /**
    * The consumer has a new leader, which knows nothing of this consume's pulls: reopen it,
-   * as for missed heartbeats, but seconds sooner. Messages nats.js already holds were
+   * as for missed heartbeats, but seconds sooner, and within this source (see the iterator),
+   * so without the subscription's reopen pause. Messages nats.js already holds were
    * delivered before the election and are handed out first; closing would drop them, to come
    * back only after the ack wait.
    */
