@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { leaderElectedSubject } from "../../src/backends/nats/leader-elections.ts";
 import { connect, type Logger } from "../../src/index.ts";
 import { type RunningNatsServer, startNatsServer } from "../../src/server/run-nats-server.ts";
+import { eventually } from "../../src/testing/helpers.ts";
 import { hasNats, natsSkipReason, uniquePrefix } from "../support/nats.ts";
 
 const NO_ADVISORIES_CONFIG = `
@@ -62,14 +63,12 @@ describe.skipIf(!hasNats())(`a user who may not hear advisories ${natsSkipReason
       });
       await subscription.start();
       await store.write("acct-2", { type: "Opened" });
-      const deadline = Date.now() + 10_000;
-      while (
-        (handled.length < 2 ||
-          !logger.lines.some((line) => /no consumer leader advisories/.test(line))) &&
-        Date.now() < deadline
-      ) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await eventually(
+        "both messages handled and the refusal logged",
+        () =>
+          handled.length === 2 &&
+          logger.lines.some((line) => /no consumer leader advisories/.test(line)),
+      );
       expect(handled).toEqual(["acct-1", "acct-2"]);
       expect(logger.lines).toContainEqual(
         expect.stringMatching(/no consumer leader advisories; heartbeats tell/),
