@@ -87,8 +87,8 @@ const disruptions: Disruption[] = [
   },
   {
     name: "the consumer's leader stepping down",
-    // The server's leader-elected advisory reopens the consume, before heartbeats go missing.
-    logs: /the consumer has a new leader; reopening the consume/,
+    // The server's leader-elected advisory makes the consume pull again, before heartbeats go missing.
+    logs: /the consumer has a new leader; pulling again/,
     async act(bed, storage, consumer) {
       await stepDownConsumer(bed.connection, storage, consumer);
       return undefined;

@@ -52,8 +52,14 @@ export const CONSUME_SILENCE_LIMIT_MS: number = 3 * CONSUME_IDLE_HEARTBEAT_MS;
  * and the subscription asks again (subscribe/reopening-source.ts).
  */
 export const REOPEN_ATTEMPT_TIMEOUT_MS = 1000;
-/** How often a consume waiting to be reopened looks whether its held messages are handed out. */
-const HANDED_OUT_CHECK_MS = 20;
+/** nats.js's way to drop what it counts as requested and pull again on the same consume. */
+interface PullsAgain {
+  resetPendingNoInfo(): Promise<boolean>;
+}
+
+function pullsAgain(messages: ConsumerMessages): messages is ConsumerMessages & PullsAgain {
+  return typeof (messages as Partial<PullsAgain>).resetPendingNoInfo === "function";
+}
 
 type StartFields = Pick<ConsumerConfig, "deliver_policy" | "opt_start_seq" | "opt_start_time">;
 
@@ -200,8 +206,6 @@ class NatsConsumerSource implements ConsumerSource {
   #opened: ConsumerInfo | undefined;
   /** The server said the consumer or its stream is gone: the reopen sets it up in full. */
   #gone = false;
-  /** The consume being reopened because its consumer has a new leader, if any; cleared by the next open. */
-  #reopening: ConsumerMessages | undefined;
   readonly #status: NatsSourceStatus;
   readonly #acks: AckBatch;
   /** Lets a late copy of a settled message be recognised (settled-sequences.ts). */
@@ -266,8 +270,6 @@ class NatsConsumerSource implements ConsumerSource {
       return messages.next().then((result) => {
         this.#nextPending = false;
         if (result.done === true) {
-          // A new consumer leader: pull from it within this source, with no reopen pause.
-          if (this.#reopening !== undefined && !closed.aborted) return this.#release().then(next);
           if (!closed.aborted) this.#log("warn", undefined, "consume ended");
           return end();
         }
@@ -304,7 +306,6 @@ class NatsConsumerSource implements ConsumerSource {
     const messages = await untilAborted(this.#consume(set.info), closed);
     if (messages === undefined || closed.aborted) return undefined;
     if (set.remembered) void this.#checkExists(messages, attemptMs);
-    this.#reopening = undefined;
     this.#reading = messages[Symbol.asyncIterator]();
     return set.storage;
   }
@@ -404,7 +405,7 @@ class NatsConsumerSource implements ConsumerSource {
         this.#nats.connection,
         info.stream_name,
         info.name,
-        () => this.#reopenOnceHandedOut(messages),
+        () => this.#pullAgain(messages),
         (error) => this.#log("debug", error, "no consumer leader advisories; heartbeats tell"),
       );
       void messages.closed().then(stopListening, stopListening);
@@ -461,26 +462,24 @@ class NatsConsumerSource implements ConsumerSource {
   }
 
   /**
-   * The consumer has a new leader, which knows nothing of this consume's pulls: reopen it,
-   * as for missed heartbeats, but seconds sooner, and within this source (see the iterator),
-   * so without the subscription's reopen pause. Messages nats.js already holds were
-   * delivered before the election and are handed out first; closing would drop them, to come
-   * back only after the ack wait.
+   * The consumer has a new leader, which knows nothing of this consume's pulls: pull again
+   * now, on the same consume, rather than once two heartbeats have gone missing. The same
+   * inbox still takes what the old leader sent before it stepped down, which may arrive after
+   * the advisory (another server sends it); a consume closed and reopened instead dropped
+   * those, and they came back only after the ack wait. A nats.js without that call gets the
+   * reopen that missed heartbeats get.
    */
-  #reopenOnceHandedOut(messages: ConsumerMessages): void {
-    if (this.#reopening === messages) return;
-    this.#reopening = messages;
-    this.#log("debug", undefined, "the consumer has a new leader; reopening the consume");
-    const reopen = (): void => {
-      if (this.#messages !== messages) return;
-      if (messages.getPending() > 0) {
-        setTimeout(reopen, HANDED_OUT_CHECK_MS);
-        return;
-      }
-      this.#leaveForReopen();
-      void messages.close();
-    };
-    reopen();
+  #pullAgain(messages: ConsumerMessages): void {
+    if (this.#messages !== messages) return;
+    this.#log("debug", undefined, "the consumer has a new leader; pulling again");
+    if (pullsAgain(messages)) {
+      messages.resetPendingNoInfo().catch((error: unknown) => {
+        this.#log("warn", error, "pulling again after a leader change failed; heartbeats tell");
+      });
+      return;
+    }
+    this.#leaveForReopen();
+    void messages.close();
   }
 
   /**
