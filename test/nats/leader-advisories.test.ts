@@ -6,10 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { leaderElectedSubject } from "../../src/backends/nats/leader-elections.ts";
-import { connect, type Logger } from "../../src/index.ts";
+import { connect } from "../../src/index.ts";
 import { type RunningNatsServer, startNatsServer } from "../../src/server/run-nats-server.ts";
 import { eventually } from "../../src/testing/helpers.ts";
 import { hasNats, natsSkipReason, uniquePrefix } from "../support/nats.ts";
+import { recordingLogger } from "../support/recording-logger.ts";
 
 const NO_ADVISORIES_CONFIG = `
 jetstream {}
@@ -19,14 +20,6 @@ authorization {
   ]
 }
 `;
-
-function recordingLogger(): Logger & { readonly lines: string[] } {
-  const lines: string[] = [];
-  const keep = (_fields: unknown, message?: string): void => {
-    lines.push(message ?? "");
-  };
-  return { lines, debug: keep, info: keep, warn: keep, error: keep };
-}
 
 describe("the leader advisory's subject", () => {
   it("is JetStream's, per stream and consumer", () => {
@@ -67,10 +60,10 @@ describe.skipIf(!hasNats())(`a user who may not hear advisories ${natsSkipReason
         "both messages handled and the refusal logged",
         () =>
           handled.length === 2 &&
-          logger.lines.some((line) => /no consumer leader advisories/.test(line)),
+          logger.entries.some((entry) => /no consumer leader advisories/.test(entry.message ?? "")),
       );
       expect(handled).toEqual(["acct-1", "acct-2"]);
-      expect(logger.lines).toContainEqual(
+      expect(logger.entries.map((entry) => entry.message)).toContainEqual(
         expect.stringMatching(/no consumer leader advisories; heartbeats tell/),
       );
       await subscription.stop();

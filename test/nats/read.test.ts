@@ -1,6 +1,7 @@
 // NATS-specific reads: paging past the server's 1024-subject cap, other writers' messages, category reads.
 import { describe, expect, it } from "vitest";
 import { hasNats } from "../support/nats.ts";
+import { recordingLogger } from "../support/recording-logger.ts";
 import { encode, useNatsTestBed } from "./nats-helpers.ts";
 
 describe.skipIf(!hasNats())("NATS reads", () => {
@@ -55,13 +56,8 @@ describe.skipIf(!hasNats())("NATS reads", () => {
   });
 
   it("warns once per stream when another writer's message sits where the write checks cannot see it, and counts it", async () => {
-    const warnings: { fields: object; text: string }[] = [];
-    const logger = {
-      debug: () => {},
-      info: () => {},
-      warn: (fields: object, text?: string) => warnings.push({ fields, text: text ?? "" }),
-      error: () => {},
-    };
+    const logger = recordingLogger();
+    const warnings = () => logger.entries.filter((entry) => entry.level === "warn");
     const writer = await open();
     const { prefix } = writer.options;
     await writer.write("shared-1", { type: "Ours" });
@@ -70,7 +66,7 @@ describe.skipIf(!hasNats())("NATS reads", () => {
     // A store that has not cached the entity looks its end up, and counts the other message.
     const reader = await open({ prefix, logger });
     expect(await reader.version("plain-1")).toBe(0);
-    expect(warnings).toEqual([]);
+    expect(warnings()).toEqual([]);
     expect(await reader.version("shared-1")).toBe(1);
     const written = await reader.write("shared-1", { type: "Ours" }, { expectedVersion: 1 });
     expect(written.position).toBe(2);
@@ -80,21 +76,15 @@ describe.skipIf(!hasNats())("NATS reads", () => {
       ["Ours", 2],
     ]);
     expect(await reader.version("shared-1")).toBe(2);
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]?.text).toMatch(
+    expect(warnings()).toHaveLength(1);
+    expect(warnings()[0]?.message).toMatch(
       /entity's own subject in the position layout.*zencastr layout/,
     );
-    expect(warnings[0]?.fields).toMatchObject({ category: "shared", streamName: "shared-1" });
+    expect(warnings()[0]?.fields).toMatchObject({ category: "shared", streamName: "shared-1" });
   });
 
   it("warns of another writer's message on an unguarded position-layout category too", async () => {
-    const warnings: string[] = [];
-    const logger = {
-      debug: () => {},
-      info: () => {},
-      warn: (_fields: object, text?: string) => warnings.push(text ?? ""),
-      error: () => {},
-    };
+    const logger = recordingLogger();
     const store = await open({ logger });
     const { prefix } = store.options;
     await store.ensureCategory("loose", { positionGuard: false });
@@ -103,7 +93,8 @@ describe.skipIf(!hasNats())("NATS reads", () => {
     await bed.raw().connection.request(`${prefix}.loose.1`, encode({ type: "Theirs" }));
     const fresh = await open({ prefix, logger });
     expect(await fresh.version("loose-1")).toBe(2);
-    expect(warnings).toEqual([
+    const warnings = logger.entries.filter((entry) => entry.level === "warn");
+    expect(warnings.map((entry) => entry.message)).toEqual([
       expect.stringMatching(/entity's own subject in the position layout/),
     ]);
   });

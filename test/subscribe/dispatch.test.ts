@@ -8,12 +8,12 @@ import { resolveSubscribeOptions } from "../../src/subscribe/options.ts";
 import { OrderedDispatcher } from "../../src/subscribe/ordered-dispatcher.ts";
 import { DEAD_LETTER_FAILURE_RETRY_MS } from "../../src/subscribe/settle.ts";
 import type { Handler, SubscribeOptions } from "../../src/subscribe/types.ts";
+import { recordingLogger } from "../support/recording-logger.ts";
 import {
   deadLetterRecorder,
   type RecordingDelivery,
   recordedMessage,
   recordingDelivery,
-  recordingLogger,
 } from "./recording-delivery.ts";
 
 const patiently = { timeout: 5000, interval: 2 };

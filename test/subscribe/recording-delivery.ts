@@ -5,7 +5,6 @@
 import type { DeadLetter, Delivery } from "../../src/backend.ts";
 import { MalformedMessageError } from "../../src/errors.ts";
 import type { RecordedMessage } from "../../src/message.ts";
-import type { Logger } from "../../src/options.ts";
 
 export type Settlement = { kind: "ack" } | { kind: "nak"; delayMs: number } | { kind: "term" };
 
@@ -75,17 +74,4 @@ export function deadLetterRecorder(): {
       letters.push(letter);
     },
   };
-}
-
-/** A logger that keeps every entry by level. */
-export function recordingLogger(): Logger & {
-  entries: { level: string; message: string | undefined }[];
-} {
-  const entries: { level: string; message: string | undefined }[] = [];
-  const at =
-    (level: string) =>
-    (_object: unknown, message?: string): void => {
-      entries.push({ level, message });
-    };
-  return { entries, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }

@@ -6,7 +6,8 @@ import {
   reopenDelay,
   reopeningSource,
 } from "../../src/subscribe/reopening-source.ts";
-import { recordedMessage, recordingDelivery, recordingLogger } from "./recording-delivery.ts";
+import { recordingLogger } from "../support/recording-logger.ts";
+import { recordedMessage, recordingDelivery } from "./recording-delivery.ts";
 
 /** A source that yields `count` deliveries, then ends or throws `failure`. */
 function scriptedSource(count: number, failure?: Error): ConsumerSource & { closed: boolean } {
