@@ -7,6 +7,7 @@ import type { NatsConnection, ServerInfo } from "@nats-io/transport-node";
 import type { Diagnosis, Finding } from "../../diagnosis.ts";
 import { isVersionAtLeast, REQUIRED_SERVER_VERSION } from "./connection.ts";
 import type { NatsContext } from "./context.ts";
+import { configOf, type StorageConfig } from "./storage.ts";
 
 /** Where the server's settings are published: answered for the system account, or an account that imports it. */
 const VARZ_SUBJECT = "$SYS.REQ.SERVER.PING.VARZ";
@@ -23,8 +24,9 @@ export async function diagnoseNats(nats: NatsContext): Promise<Diagnosis> {
       .filter((category): category is string => category !== undefined);
     const [category] = categories;
     if (category === undefined) continue;
-    const foreign = await foreignEntities(nats, category, stream);
-    findings.push(categoryFinding(category, stream, clusterSize, foreign));
+    const storage = configOf(stream.config, nats.subjects.categoryFilter(category));
+    const foreign = await foreignEntities(nats, category, storage);
+    findings.push(categoryFinding(category, stream, storage, clusterSize, foreign));
     for await (const consumer of nats.manager.consumers.list(stream.config.name)) {
       findings.push(consumerFinding(category, stream, consumer));
     }
@@ -118,11 +120,10 @@ async function syncFinding(connection: NatsConnection): Promise<Finding> {
 async function foreignEntities(
   nats: NatsContext,
   category: string,
-  stream: StreamInfo,
+  storage: StorageConfig,
 ): Promise<number> {
-  const storage = await nats.catalog.lookup(category);
-  if (storage === undefined || storage.layout !== "position") return 0;
-  const filtered = await nats.manager.streams.info(stream.config.name, {
+  if (storage.layout !== "position") return 0;
+  const filtered = await nats.manager.streams.info(storage.name, {
     subjects_filter: `${nats.subjects.categoryRoot(category)}*`,
   });
   return Object.keys(filtered.state.subjects ?? {}).length;
@@ -131,6 +132,7 @@ async function foreignEntities(
 function categoryFinding(
   category: string,
   stream: StreamInfo,
+  storage: StorageConfig,
   clusterSize: number,
   foreignEntities: number,
 ): Finding {
@@ -155,11 +157,10 @@ function categoryFinding(
   if (stream.cluster !== undefined && (stream.cluster.leader ?? "") === "") {
     risks.push("no leader (writes are refused)");
   }
-  const guarded = config.max_msgs_per_subject === 1 && config.discard_new_per_subject === true;
   const facts = [
     `stream ${config.name}`,
     `replicas ${replicas}`,
-    guarded ? "position guard on" : "position guard off (positions checked by headers)",
+    storage.guarded ? "position guard on" : "position guard off (positions checked by headers)",
     `${stream.state.messages} messages`,
   ].join(", ");
   return {

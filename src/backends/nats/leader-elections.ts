@@ -5,7 +5,7 @@
  * the consume noticed only once two heartbeats had gone missing, 2–3 s after the election;
  * JetStream publishes an advisory in the consumer's account the moment it is elected.
  */
-import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
 
 /** JetStream's advisory subject for a consumer's election (stream and consumer names hold no dots). */
 export function leaderElectedSubject(stream: string, consumer: string): string {
@@ -25,19 +25,14 @@ export function onLeaderElected(
   elected: () => void,
   denied: (error: Error) => void,
 ): () => void {
-  let subscription: Subscription;
-  try {
-    subscription = connection.subscribe(leaderElectedSubject(stream, consumer), {
-      callback: (error) => {
-        if (error === null) elected();
-        else denied(error);
-      },
-    });
-  } catch (error) {
-    // A closed or draining connection: the consume that asked ends with it.
-    denied(error instanceof Error ? error : new Error(String(error)));
-    return () => {};
-  }
+  // Throws only on a closed or draining connection: the consume that asks fails with it, and
+  // its subscription opens it again as after any failure.
+  const subscription = connection.subscribe(leaderElectedSubject(stream, consumer), {
+    callback: (error) => {
+      if (error === null) elected();
+      else denied(error);
+    },
+  });
   return () => {
     if (!subscription.isClosed()) subscription.unsubscribe();
   };

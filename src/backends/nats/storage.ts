@@ -55,7 +55,8 @@ function layoutOf(config: StreamConfig): CategoryLayout {
   return config.discard === DiscardPolicy.New ? "position" : "zencastr";
 }
 
-function configOf(config: StreamConfig, categoryFilter: string): StorageConfig {
+/** What the store needs to know of a category's stream, read from the stream's config. */
+export function configOf(config: StreamConfig, categoryFilter: string): StorageConfig {
   return {
     name: config.name,
     layout: layoutOf(config),
