@@ -15,6 +15,7 @@ import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { Requester } from "../src/backends/nats/requester.ts";
 import { connect, type MessageStore } from "../src/index.ts";
+import { type CpuShare, describeCpu, measureCpu } from "./process-cpu.ts";
 import { startBenchServer } from "./server.ts";
 
 const { values } = parseArgs({
@@ -56,11 +57,21 @@ function countRequests(): void {
   };
 }
 
-function takeCounts(writes: number): string {
+/**
+ * The requests each stored write took, by kind, and what the client and server spent per
+ * request: with 16 connections each request is a socket write and a wake-up of its own on
+ * both sides, where one shared connection sends many in one.
+ */
+function takeCounts(writes: number, cpu: CpuShare): string {
   if (!values.count) return "";
   const perWrite = [...counts].map(([kind, n]) => `${(n / writes).toFixed(2)} ${kind}`);
+  // Refused publishes are counted among the publishes too.
+  const requests = [...counts].reduce((sum, [kind, n]) => (kind === "refused" ? sum : sum + n), 0);
   counts.clear();
-  return ` (per stored write: ${perWrite.join(", ")})`;
+  const microseconds = (ms: number | undefined): string =>
+    ms === undefined ? "?" : ((ms * 1000) / requests).toFixed(0);
+  const perRequest = `CPU per request: client ${microseconds(cpu.clientMs)} µs, server ${microseconds(cpu.serverMs)} µs`;
+  return ` (per stored write: ${perWrite.join(", ")}; ${perRequest})`;
 }
 
 /**
@@ -72,10 +83,11 @@ async function storm(
   label: string,
   alone = false,
   forMs = durationMs,
-): Promise<{ rate: number; counted: string }> {
+): Promise<{ rate: number; counted: string; cpu: string }> {
   const names = Array.from({ length: streams }, (_, index) => `storm-${label}${index}`);
   let writes = 0;
   counts.clear();
+  const measured = measureCpu(server.pid);
   const deadline = Date.now() + forMs;
   await Promise.all(
     Array.from({ length: writers }, async (_, writer) => {
@@ -87,7 +99,8 @@ async function storm(
       }
     }),
   );
-  return { rate: writes / (forMs / 1000), counted: takeCounts(writes) };
+  const cpu = measured();
+  return { rate: writes / (forMs / 1000), counted: takeCounts(writes, cpu), cpu: describeCpu(cpu) };
 }
 
 const load = (): string => `load ${loadavg()[0]?.toFixed(2)}`;
@@ -107,15 +120,15 @@ try {
   for (let round = 0; round < rounds; round += 1) {
     const one = await storm([shared], `shared${round}-`);
     console.log(
-      `round ${round + 1}: one shared store ${one.rate.toFixed(0)} writes/s${one.counted}, ${load()}`,
+      `round ${round + 1}: one shared store ${one.rate.toFixed(0)} writes/s${one.counted}, ${one.cpu}, ${load()}`,
     );
     const many = await storm(separate, `separate${round}-`);
     console.log(
-      `round ${round + 1}: ${writers} stores racing ${many.rate.toFixed(0)} writes/s${many.counted}, ${load()}`,
+      `round ${round + 1}: ${writers} stores racing ${many.rate.toFixed(0)} writes/s${many.counted}, ${many.cpu}, ${load()}`,
     );
     const alone = await storm(separate, `alone${round}-`, true);
     console.log(
-      `round ${round + 1}: ${writers} stores, no race ${alone.rate.toFixed(0)} writes/s${alone.counted}, ${load()}`,
+      `round ${round + 1}: ${writers} stores, no race ${alone.rate.toFixed(0)} writes/s${alone.counted}, ${alone.cpu}, ${load()}`,
     );
     ratios.push(many.rate / one.rate);
     console.log(
