@@ -81,6 +81,14 @@ describe.skipIf(!hasNats())("NATS reads", () => {
       /entity's own subject in the position layout.*zencastr layout/,
     );
     expect(warnings()[0]?.fields).toMatchObject({ category: "shared", streamName: "shared-1" });
+    // A store behind the entity confirms the position it expects, which is there (0), and the
+    // bare subject beside it, which is not empty: so it looks the end up in full and refuses,
+    // rather than publish to the free position subject 1 after the other writer's message.
+    const late = await open({ prefix });
+    await expect(
+      late.write("shared-1", { type: "Late" }, { expectedVersion: 0 }),
+    ).rejects.toMatchObject({ name: "ExpectedVersionError", expected: 0, actual: 2 });
+    expect(await reader.version("shared-1")).toBe(2);
   });
 
   it("warns of another writer's message on an unguarded position-layout category too", async () => {

@@ -148,6 +148,55 @@ describe.skipIf(!hasNats())("NATS writes", () => {
     });
   }
 
+  for (const [label, settings] of [
+    ["a guarded category", {}],
+    ["an unguarded category", { positionGuard: false }],
+  ] as const) {
+    it(`a store behind the entity confirms the expected version's own position, never the last one on the wildcard, on ${label}`, async () => {
+      const first = await open();
+      const { prefix } = first.options;
+      const category = `behind${label.length}`;
+      await first.ensureCategory(category, settings);
+      const stream = `${category}-1`;
+      await first.write(stream, [{ type: "A" }, { type: "B" }, { type: "C" }]);
+      // What each direct get asks for, seen from a core subscription.
+      const { connection } = bed.raw();
+      const asked: string[] = [];
+      const gets = connection.subscribe(`$JS.API.DIRECT.GET.${prefix}-${category}`, {
+        callback: (_error, message) => {
+          asked.push((message.json() as { last_by_subj: string }).last_by_subj);
+        },
+      });
+      await connection.flush();
+
+      const second = await open({ prefix });
+      await expect(
+        second.write(stream, { type: "D" }, { expectedVersion: 2 }),
+      ).resolves.toMatchObject({ position: 3 });
+      await connection.flush();
+      // The position it expects and the bare subject (other writers), both exact subjects: the
+      // server answers a wildcard by going through every position of the entity.
+      expect(asked.sort()).toEqual([`${prefix}.${category}.1`, `${prefix}.${category}.1.2`]);
+
+      // A version the entity has passed is refused by the publish, then looked up in full for
+      // the error; one it has not reached is not there, and is looked up in full before anything
+      // is published.
+      const third = await open({ prefix });
+      for (const expectedVersion of [1, 9]) {
+        await expect(third.write(stream, { type: "X" }, { expectedVersion })).rejects.toMatchObject(
+          { name: "ExpectedVersionError", expected: expectedVersion, actual: 3 },
+        );
+      }
+      gets.unsubscribe();
+      expect((await first.get(stream)).map((message) => message.type)).toEqual([
+        "A",
+        "B",
+        "C",
+        "D",
+      ]);
+    });
+  }
+
   it("answers a retry from another process with the first result, looking only where it could have landed", async () => {
     const first = await open();
     const second = await open({ prefix: first.options.prefix });

@@ -31,7 +31,7 @@ import type { NatsContext } from "./context.ts";
 import { translateTimeout } from "./jetstream-errors.ts";
 import { withMessageHeaders } from "./message-headers.ts";
 import { type PublishOutcome, publishOne, withTransientRetries } from "./publish.ts";
-import { entityEnd } from "./read-stream.ts";
+import { endAt, entityEnd } from "./read-stream.ts";
 import type { StorageConfig } from "./storage.ts";
 import type { SubjectLayout } from "./subjects.ts";
 
@@ -190,17 +190,26 @@ export class EntityWriter {
     // A new entity needs no look: if it exists, the publish is refused anyway (and a blind
     // write learns the real end in the same round trip).
     if (end === undefined && (exact === -1 || expected === "any")) end = UNSEEN_END;
-    if (end === undefined) end = await this.#refresh(key, stream);
     // The cache is never ahead of the server, only behind: look again before refusing.
-    const behind =
-      (exact !== undefined && end.version < exact) || (expected === "exists" && end.version < 0);
-    if (behind) end = await this.#refresh(key, stream);
+    const behind = (known: KnownEnd): boolean =>
+      (exact !== undefined && known.version < exact) ||
+      (expected === "exists" && known.version < 0);
+    if (end === undefined || behind(end)) end = await this.#refresh(key, stream, exact);
     assertExpectedVersion(stream.name, expected, end.version);
     return end;
   }
 
-  async #refresh(key: string, stream: ParsedStream): Promise<KnownEnd> {
-    return this.#remember(key, await entityEnd(this.#nats, stream));
+  /**
+   * The entity's end from the server. A caller that expects an exact version (another
+   * process most likely wrote up to it) only needs that position confirmed (`endAt`), which
+   * costs the server the same at any length; the full lookup otherwise, or when it is not there.
+   */
+  async #refresh(key: string, stream: ParsedStream, expected?: number): Promise<KnownEnd> {
+    const confirmed =
+      expected !== undefined && expected >= 0
+        ? await endAt(this.#nats, stream, expected)
+        : undefined;
+    return this.#remember(key, confirmed ?? (await entityEnd(this.#nats, stream)));
   }
 
   /**

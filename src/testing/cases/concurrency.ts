@@ -20,7 +20,7 @@ async function expectConflict(
   expect(summary(await store.get(stream))).toEqual(before);
 }
 
-export function concurrencyCases({ store: newStore, test }: SuiteContext): void {
+export function concurrencyCases({ store: newStore, sibling, test }: SuiteContext): void {
   test(
     "50 concurrent writes without an expected version get dense positions 0..49",
     async () => {
@@ -73,6 +73,30 @@ export function concurrencyCases({ store: newStore, test }: SuiteContext): void 
     await expectConflict(store, stream, 0, 1);
     await expectConflict(store, stream, 5, 1);
     await expectConflict(store, stream, -1, 1);
+  });
+
+  test("a store behind another one checks an exact expected version with the server, and one ahead stores nothing", async () => {
+    const first = await newStore();
+    const stream = `account-${uniqueId()}`;
+    await first.write(stream, [{ type: "A" }, { type: "B" }, { type: "C" }]);
+    // Never seen the entity: ahead of it, behind it, then at its end.
+    const second = await sibling(first);
+    await expectConflict(second, stream, 5, 2);
+    await expectConflict(second, stream, 1, 2);
+    expect((await second.write(stream, { type: "D" }, { expectedVersion: 2 })).position).toBe(3);
+    // Its cache at 2, behind: the version the other store reached, then one past the end.
+    expect((await first.write(stream, { type: "E" }, { expectedVersion: 3 })).position).toBe(4);
+    await expectConflict(first, stream, 7, 4);
+    // Seen at 3, behind again: the version it has not seen, but one the entity has passed.
+    await expectConflict(second, stream, 3, 4);
+    const messages = await first.get(stream);
+    expect(messages.map((m) => [m.position, m.type])).toEqual([
+      [0, "A"],
+      [1, "B"],
+      [2, "C"],
+      [3, "D"],
+      [4, "E"],
+    ]);
   });
 
   test('expectedVersion "no_stream" only writes a new stream', async () => {
