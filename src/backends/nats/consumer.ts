@@ -305,7 +305,7 @@ class NatsConsumerSource implements ConsumerSource {
     // A consume that opens after a close stops itself (see #consume).
     const messages = await untilAborted(this.#consume(set.info), closed);
     if (messages === undefined || closed.aborted) return undefined;
-    if (set.remembered) void this.#checkExists(messages, attemptMs);
+    if (set.remembered) void this.#checkExists(messages);
     this.#reading = messages[Symbol.asyncIterator]();
     return set.storage;
   }
@@ -367,12 +367,11 @@ class NatsConsumerSource implements ConsumerSource {
    * reopen creates the consumer again. No answer proves nothing (its leader is being
    * elected): the consume's own pulls tell when it has one again.
    */
-  async #checkExists(messages: ConsumerMessages, attemptMs: number): Promise<void> {
+  async #checkExists(messages: ConsumerMessages): Promise<void> {
     const info = this.#opened;
     if (info === undefined) return;
     try {
-      const asked = this.#nats.manager.consumers.info(info.stream_name, info.name);
-      await withinMs(asked, attemptMs, "checking the consumer");
+      await this.#nats.checks.consumers.info(info.stream_name, info.name);
     } catch (error) {
       if (!isConsumerGone(error)) return;
       this.#gone = true;

@@ -25,12 +25,22 @@ export interface StoredMessage {
   readonly headers: MsgHdrs | undefined;
 }
 
+/** How long a check made during a possible leader election waits for its answer (`checks`). */
+export const CHECK_TIMEOUT_MS = 1000;
+
 export interface NatsContext {
   readonly connection: NatsConnection;
   /** Requests where nats.js `request()` costs too much per call: publishes, confirmed acks. */
   readonly requester: Requester;
   readonly jetstream: JetStreamClient;
   readonly manager: JetStreamManager;
+  /**
+   * The same API with a short timeout (`CHECK_TIMEOUT_MS`, or `timeoutMs` if that is shorter),
+   * for what is asked while a leader may be being elected, when nobody answers: whether a
+   * stream was deleted, whether a consumer still exists. Cutting such a check short from
+   * outside left its request pending for the whole `timeoutMs`.
+   */
+  readonly checks: JetStreamManager;
   readonly options: ResolvedOptions;
   readonly subjects: SubjectLayout;
   /**

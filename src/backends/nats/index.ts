@@ -27,7 +27,7 @@ import { listCategories } from "./categories.ts";
 import { ConnectionWatch, checkServer, openConnection } from "./connection.ts";
 import { openNatsConsumer } from "./consumer.ts";
 import { natsConsumerInfo, natsConsumers, resetNatsConsumer } from "./consumer-admin.ts";
-import type { NatsContext } from "./context.ts";
+import { CHECK_TIMEOUT_MS, type NatsContext } from "./context.ts";
 import { writeNatsDeadLetter } from "./dead-letter.ts";
 import { discardNatsDeadLetter, natsDeadLetters } from "./dead-letter-workflow.ts";
 import { decodeStored } from "./decode.ts";
@@ -52,11 +52,16 @@ async function createInternals(
   const subjects = createSubjectLayout(options.prefix);
   const jetstreamOptions = { timeout: options.timeoutMs };
   const manager = await jetstreamManager(connection, { ...jetstreamOptions, checkAPI: false });
-  const catalog = new CategoryStorage(manager, subjects, options);
+  const checks = await jetstreamManager(connection, {
+    timeout: Math.min(options.timeoutMs, CHECK_TIMEOUT_MS),
+    checkAPI: false,
+  });
+  const catalog = new CategoryStorage(manager, checks, subjects, options);
   return {
     connection,
     jetstream: jetstream(connection, jetstreamOptions),
     manager,
+    checks,
     options,
     subjects,
     catalog,

@@ -20,7 +20,6 @@ import {
 import type { CategoryLayout, CategorySettings } from "../../backend.ts";
 import { CategoryLayoutError, StreamNotFoundError } from "../../errors.ts";
 import type { ResolvedOptions } from "../../options.ts";
-import { withinMs } from "../../util/within-ms.ts";
 import { JetStreamCode, translateCreateFailure } from "./jetstream-errors.ts";
 import type { SubjectLayout } from "./subjects.ts";
 
@@ -96,14 +95,22 @@ export function newStreamConfig(
 
 export class CategoryStorage {
   readonly #manager: JetStreamManager;
+  /** The manager with the short timeout of a check (context.ts `checks`). */
+  readonly #checks: JetStreamManager;
   readonly #subjects: SubjectLayout;
   readonly #options: ResolvedOptions;
   readonly #known = new Map<string, Promise<StorageConfig | undefined>>();
   /** The streams looked up so far, for decoders and traces that cannot wait. */
   readonly #found = new Map<string, StorageConfig>();
 
-  constructor(manager: JetStreamManager, subjects: SubjectLayout, options: ResolvedOptions) {
+  constructor(
+    manager: JetStreamManager,
+    checks: JetStreamManager,
+    subjects: SubjectLayout,
+    options: ResolvedOptions,
+  ) {
     this.#manager = manager;
+    this.#checks = checks;
     this.#subjects = subjects;
     this.#options = options;
   }
@@ -181,13 +188,15 @@ export class CategoryStorage {
   /**
    * Whether the server says the JetStream stream `name` does not exist. Asked when nobody
    * answers a publish, which a deleted stream and a leader election look alike for; an
-   * election may leave this unanswered too, so it waits at most `timeoutMs` and says `false`.
+   * election may leave this unanswered too, so it waits only as long as a check
+   * (`CHECK_TIMEOUT_MS`) and says `false`.
    */
-  async isDeleted(name: string, timeoutMs: number): Promise<boolean> {
+  async isDeleted(name: string): Promise<boolean> {
     try {
-      return (await withinMs(this.#info(name), timeoutMs, `stream info ${name}`)) === undefined;
-    } catch {
+      await this.#checks.streams.info(name);
       return false;
+    } catch (error) {
+      return isStreamNotFound(error);
     }
   }
 

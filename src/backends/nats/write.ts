@@ -342,7 +342,7 @@ export class EntityWriter {
    */
   async #failIfDeleted(stream: ParsedStream, storage: StorageConfig): Promise<void> {
     const { catalog } = this.#nats;
-    if (!(await catalog.isDeleted(storage.name, DELETED_CHECK_TIMEOUT_MS))) return;
+    if (!(await catalog.isDeleted(storage.name))) return;
     catalog.forget(stream.category);
     throw new MessageStoreError(
       `write to ${stream.name}: JetStream stream ${storage.name} was deleted; nothing was written, and the next write recreates it`,
@@ -350,9 +350,6 @@ export class EntityWriter {
     );
   }
 }
-
-/** How long the check for a deleted stream waits for the server's answer. */
-const DELETED_CHECK_TIMEOUT_MS = 1000;
 
 /**
  * Without a position guard the check is the entity's last sequence: on its position subjects
