@@ -20,6 +20,7 @@ import {
   streamLeader,
   untilAnswers,
 } from "./cluster-helpers.ts";
+import { tapInboxes } from "./inbox-tap.ts";
 import {
   acknowledgedMore,
   allHandled,
@@ -209,6 +210,7 @@ describe.skipIf(!hasNats())(`a 3-node cluster with R3 categories ${natsSkipReaso
         await consumerLeader(bed.manager, storage, "proof");
 
         logged.length = 0;
+        const tap = await tapInboxes(bed.cluster.url.split(","));
         const disruptedAt = Date.now();
         let killed: string | undefined;
         let writableAgainAt: number;
@@ -238,8 +240,11 @@ describe.skipIf(!hasNats())(`a 3-node cluster with R3 categories ${natsSkipReaso
           (error: unknown) => String(error),
         );
         await workload.subscription.stop();
+        await tap.stop();
+        const lost = [...workload.firstSeenRedelivered];
+        const neverSent = lost.filter((id) => !tap.sentFirst(id)).length;
         figures.push(
-          `${disruption.name}: ${workload.acknowledged.length} writes, writable again after ${writableAgainAt - disruptedAt} ms, consumer led again after ${consumerLedAt - disruptedAt} ms, first message handled ${resumedMs} ms after writes were accepted again and ${resumedLedMs} ms after the consumer was also led again, longest handler wait ${longestWait} ms, ${workload.firstSeenRedelivered.size} lost on the way (handled after the ack wait), ${workload.handlerRuns() - workload.handled.size} handled twice, ${workload.retriedErrors.length} retried write errors`,
+          `${disruption.name}: ${workload.acknowledged.length} writes, writable again after ${writableAgainAt - disruptedAt} ms, consumer led again after ${consumerLedAt - disruptedAt} ms, first message handled ${resumedMs} ms after writes were accepted again and ${resumedLedMs} ms after the consumer was also led again, longest handler wait ${longestWait} ms, ${lost.length} lost on the way (handled after the ack wait; no server sent the first delivery of ${neverSent}), ${workload.handlerRuns() - workload.handled.size} handled twice, ${workload.retriedErrors.length} retried write errors`,
         );
         if (killed !== undefined) await bed.cluster.node(killed).restart();
         await healed(bed, storage);
