@@ -11,7 +11,17 @@ import type { ParsedTarget } from "../../stream-name.ts";
 import { listCategories } from "./categories.ts";
 import { durableConsumerConfig } from "./consumer.ts";
 import type { NatsContext } from "./context.ts";
+import { isConsumerGone } from "./jetstream-errors.ts";
 import { REDRIVE_TOKEN } from "./subjects.ts";
+
+/**
+ * `undefined` when the server says the consumer (or its stream) does not exist; any other failure (no answer
+ * while the server is away) is thrown, not mistaken for a consumer that is not there.
+ */
+function notFoundAsUndefined(error: unknown): undefined {
+  if (isConsumerGone(error)) return undefined;
+  throw error;
+}
 
 /**
  * Deletes the durable and creates it again at `startAt`, keeping its ack wait. nats-server
@@ -28,7 +38,7 @@ export async function resetNatsConsumer(
   const storage = await nats.storageFor(target.category, true);
   if (storage === undefined)
     throw new StreamNotFoundError(nats.subjects.storageName(target.category));
-  const existing = await nats.manager.consumers.info(storage, consumer).catch(() => undefined);
+  const existing = await nats.manager.consumers.info(storage, consumer).catch(notFoundAsUndefined);
   if (existing !== undefined) await nats.manager.consumers.delete(storage, consumer);
   const config = durableConsumerConfig(
     { target, consumer, batchSize: 1, ackWaitMs: DEFAULT_ACK_WAIT_MS, startAt },
@@ -73,7 +83,7 @@ export async function natsConsumerInfo(
 ): Promise<ConsumerInfo | undefined> {
   const storage = await nats.catalog.lookup(target.category);
   if (storage === undefined) return undefined;
-  const info = await nats.manager.consumers.info(storage.name, consumer).catch(() => undefined);
+  const info = await nats.manager.consumers.info(storage.name, consumer).catch(notFoundAsUndefined);
   return info === undefined ? undefined : infoOf(nats, target.category, info);
 }
 

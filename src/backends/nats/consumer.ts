@@ -13,8 +13,6 @@ import {
   type ConsumerInfo,
   type ConsumerMessages,
   DeliverPolicy,
-  JetStreamApiCodes,
-  JetStreamApiError,
   type JsMsg,
 } from "@nats-io/jetstream";
 import { nanos, type Status } from "@nats-io/transport-node";
@@ -31,6 +29,7 @@ import { withinMs } from "../../util/within-ms.ts";
 import { AckBatch } from "./ack-batch.ts";
 import { NatsSourceStatus } from "./consumer-status.ts";
 import type { NatsContext } from "./context.ts";
+import { isConsumerGone } from "./jetstream-errors.ts";
 import { onLeaderElected } from "./leader-elections.ts";
 import { headersRecord } from "./message-headers.ts";
 import { deliveryFactsOf, replySubjectOf } from "./reply-subject.ts";
@@ -83,15 +82,6 @@ function reopenFromOf(nats: NatsContext): Map<string, ConsumerInfo> {
     reopenFrom.set(nats, known);
   }
   return known;
-}
-
-/** Whether `error` is the server saying the consumer or its stream does not exist. */
-function isConsumerGone(error: unknown): boolean {
-  return (
-    error instanceof JetStreamApiError &&
-    (error.code === JetStreamApiCodes.ConsumerNotFound ||
-      error.code === JetStreamApiCodes.StreamNotFound)
-  );
 }
 
 /** Whether `existing` already has every setting of `wanted` (so an update would change nothing). */

@@ -32,6 +32,7 @@ import { writeNatsDeadLetter } from "./dead-letter.ts";
 import { discardNatsDeadLetter, natsDeadLetters } from "./dead-letter-workflow.ts";
 import { decodeStored } from "./decode.ts";
 import { diagnoseNats } from "./diagnose.ts";
+import { translateNatsError } from "./jetstream-errors.ts";
 import { mergeSources } from "./merged-source.ts";
 import { lastGlobalPosition, readCategory } from "./read-category.ts";
 import { entityEnd, lastMessage, readStreamPages } from "./read-stream.ts";
@@ -114,7 +115,10 @@ class NatsBackend implements Backend {
   }
 
   async ensureCategory(category: string, settings: CategorySettings): Promise<void> {
-    await this.#nats.catalog.ensure(category, settings);
+    await this.#translated(
+      `ensureCategory ${category}`,
+      this.#nats.catalog.ensure(category, settings),
+    );
   }
 
   storageName(category: string): string | undefined {
@@ -134,7 +138,11 @@ class NatsBackend implements Backend {
     fromPosition: number,
     maxCount: number,
   ): AsyncGenerator<RecordedMessage[]> {
-    yield* readStreamPages(this.#nats, stream, fromPosition, maxCount);
+    try {
+      yield* readStreamPages(this.#nats, stream, fromPosition, maxCount);
+    } catch (error) {
+      throw this.#translate(error, `read ${stream.name}`);
+    }
   }
 
   async *readCategory(
@@ -142,19 +150,27 @@ class NatsBackend implements Backend {
     fromGlobalPosition: number,
     maxCount: number,
   ): AsyncGenerator<RecordedMessage> {
-    yield* readCategory(this.#nats, category, fromGlobalPosition, maxCount);
+    try {
+      yield* readCategory(this.#nats, category, fromGlobalPosition, maxCount);
+    } catch (error) {
+      throw this.#translate(error, `read category ${category}`);
+    }
   }
 
   async version(stream: ParsedStream): Promise<number> {
-    return (await entityEnd(this.#nats, stream)).version;
+    return (await this.#translated(`version of ${stream.name}`, entityEnd(this.#nats, stream)))
+      .version;
   }
 
   async last(stream: ParsedStream, type: string | undefined): Promise<RecordedMessage | undefined> {
-    return lastMessage(this.#nats, stream, type);
+    return this.#translated(`last of ${stream.name}`, lastMessage(this.#nats, stream, type));
   }
 
   async lastGlobalPosition(category: string): Promise<number> {
-    return lastGlobalPosition(this.#nats, category);
+    return this.#translated(
+      `last global position of ${category}`,
+      lastGlobalPosition(this.#nats, category),
+    );
   }
 
   async *tail(
@@ -162,7 +178,11 @@ class NatsBackend implements Backend {
     start: TailStart,
     signal: AbortSignal,
   ): AsyncGenerator<RecordedMessage> {
-    yield* tailNats(this.#nats, target, start, signal);
+    try {
+      yield* tailNats(this.#nats, target, start, signal);
+    } catch (error) {
+      throw this.#translate(error, `follow ${target.name}`);
+    }
   }
 
   consume(spec: ConsumerSpec): ConsumerSource {
@@ -173,40 +193,72 @@ class NatsBackend implements Backend {
   }
 
   async resetConsumer(target: ParsedTarget, consumer: string, startAt: StartAt): Promise<void> {
-    await resetNatsConsumer(this.#nats, target, consumer, startAt);
+    await this.#translated(
+      `reset consumer ${consumer} of ${target.name}`,
+      resetNatsConsumer(this.#nats, target, consumer, startAt),
+    );
   }
 
   async consumerInfo(target: ParsedTarget, consumer: string): Promise<ConsumerInfo | undefined> {
-    return natsConsumerInfo(this.#nats, target, consumer);
+    return this.#translated(
+      `consumer ${consumer} of ${target.name}`,
+      natsConsumerInfo(this.#nats, target, consumer),
+    );
   }
 
   async consumers(category: string | undefined): Promise<ConsumerInfo[]> {
-    return natsConsumers(this.#nats, category);
+    return this.#translated("list consumers", natsConsumers(this.#nats, category));
   }
 
   async *deadLetters(category: string): AsyncGenerator<DeadLetterRecord> {
-    yield* natsDeadLetters(this.#nats, category);
+    try {
+      yield* natsDeadLetters(this.#nats, category);
+    } catch (error) {
+      throw this.#translate(error, `read dead letters of ${category}`);
+    }
   }
 
   async discardDeadLetter(category: string, deadLetterPosition: number): Promise<boolean> {
-    return discardNatsDeadLetter(this.#nats, category, deadLetterPosition);
+    return this.#translated(
+      `discard dead letter ${deadLetterPosition} of ${category}`,
+      discardNatsDeadLetter(this.#nats, category, deadLetterPosition),
+    );
   }
 
   async redrive(category: string, deadLetterPositions: readonly number[]): Promise<number> {
-    return redriveNats(this.#nats, category, deadLetterPositions);
+    return this.#translated(
+      `redrive dead letters of ${category}`,
+      redriveNats(this.#nats, category, deadLetterPositions),
+    );
   }
 
   async deadLetter(letter: DeadLetter): Promise<void> {
-    await writeNatsDeadLetter(this.#nats, letter);
+    await this.#translated("write a dead letter", writeNatsDeadLetter(this.#nats, letter));
   }
 
   async diagnose(): Promise<Diagnosis> {
-    return diagnoseNats(this.#nats);
+    return this.#translated("diagnose", diagnoseNats(this.#nats));
   }
 
   async categories(): Promise<CategoryStats[]> {
     const nats = this.#nats;
-    return listCategories(nats.manager, nats.subjects);
+    return this.#translated("list categories", listCategories(nats.manager, nats.subjects));
+  }
+
+  /**
+   * `work`'s result, or its failure as the store's error: calls that reach nats.js have no
+   * translation of their own but this one (writes have theirs, in write.ts).
+   */
+  async #translated<T>(what: string, work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (error) {
+      throw this.#translate(error, what);
+    }
+  }
+
+  #translate(error: unknown, what: string): unknown {
+    return translateNatsError(error, what, this.#options.timeoutMs);
   }
 
   close(): Promise<void> {

@@ -2,13 +2,16 @@
  * JetStream error codes, in one map, and their translation into the store's errors. Only
  * this file looks at server codes and descriptions; everything else sees `MessageStoreError`s.
  */
-import { JetStreamApiError } from "@nats-io/jetstream";
+import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import {
+  ClosedConnectionError,
+  DrainingConnectionError,
   TimeoutError as NatsTimeoutError,
   NoRespondersError,
   RequestError,
 } from "@nats-io/transport-node";
 import {
+  ConnectionError,
   InvalidMessageError,
   MessageStoreError,
   ReplicasUnavailableError,
@@ -116,6 +119,33 @@ export function translateTimeout(error: unknown, what: string, timeoutMs: number
   return new TimeoutError(`${what}: no answer from NATS within ${timeoutMs} ms`, timeoutMs, {
     cause: error,
   });
+}
+
+/** Whether `error` is the server saying the consumer or its stream does not exist. */
+export function isConsumerGone(error: unknown): boolean {
+  return (
+    error instanceof JetStreamApiError &&
+    (error.code === JetStreamApiCodes.ConsumerNotFound ||
+      error.code === JetStreamApiCodes.StreamNotFound)
+  );
+}
+
+/**
+ * Any failure of a backend call as a `MessageStoreError`, for the calls that have no
+ * translation of their own (reads, consumer and dead-letter administration): nats.js's request
+ * timeout (the server is away, or a leader is being elected) as `TimeoutError`; a connection
+ * closed or draining under the store (the caller's own, given to `fromNats`) as
+ * `ConnectionError`; anything else nats.js or JetStream threw as `MessageStoreError` with
+ * code `BACKEND`, the original as its `cause`. The store's own errors pass unchanged.
+ */
+export function translateNatsError(error: unknown, what: string, timeoutMs: number): unknown {
+  if (error instanceof MessageStoreError) return error;
+  if (error instanceof NatsTimeoutError) return translateTimeout(error, what, timeoutMs);
+  if (error instanceof ClosedConnectionError || error instanceof DrainingConnectionError) {
+    return new ConnectionError(`${what}: the NATS connection is closed`, { cause: error });
+  }
+  const text = error instanceof Error ? error.message : String(error);
+  return new MessageStoreError(`${what}: ${text}`, "BACKEND", { cause: error });
 }
 
 /**

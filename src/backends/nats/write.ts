@@ -28,7 +28,7 @@ import { markUncertainAppend } from "../../uncertain-append.ts";
 import { BoundedMap } from "../../util/bounded-map.ts";
 import { publishAtomicBatch } from "./atomic-batch.ts";
 import type { NatsContext } from "./context.ts";
-import { translateTimeout } from "./jetstream-errors.ts";
+import { translateNatsError, translateTimeout } from "./jetstream-errors.ts";
 import { withMessageHeaders } from "./message-headers.ts";
 import { type PublishOutcome, publishOne, withTransientRetries } from "./publish.ts";
 import { endAt, entityEnd } from "./read-stream.ts";
@@ -102,7 +102,7 @@ export class EntityWriter {
     const previous = this.#queues.get(key) ?? Promise.resolve();
     const append = (): Promise<WriteResult> =>
       this.#append(key, stream, messages, expected).catch((error: unknown) => {
-        throw translateTimeout(error, `write to ${stream.name}`, this.#nats.options.timeoutMs);
+        throw translateNatsError(error, `write to ${stream.name}`, this.#nats.options.timeoutMs);
       });
     const run = previous.then(append, append);
     const settled = run.catch(() => undefined);
