@@ -11,7 +11,7 @@ import {
   type MessageStore,
 } from "../../src/index.ts";
 import type { RunningNatsServer } from "../../src/server/run-nats-server.ts";
-import { hasNats, startDedicatedServer, uniquePrefix } from "../support/nats.ts";
+import { hasNats, natsUrl, startDedicatedServer, uniquePrefix } from "../support/nats.ts";
 
 /** Each call that asks the server: its name, what the store's error names, the call. */
 function callsOf(store: MessageStore): [string, string, () => Promise<unknown>][] {
@@ -95,16 +95,10 @@ describe.skipIf(!hasNats())("calls while the server is away", () => {
 });
 
 describe.skipIf(!hasNats())("calls after the caller closed its own connection", () => {
-  let server: RunningNatsServer | undefined;
-  afterAll(async () => {
-    await server?.stop();
-  });
-
   it("each fail with ConnectionError", async () => {
-    server = await startDedicatedServer();
-    const [prepared] = await preparedStores(server.url);
+    const [prepared] = await preparedStores(natsUrl());
     await prepared.close();
-    const connection = await connectNats({ servers: server.url });
+    const connection = await connectNats({ servers: natsUrl() });
     const store = await fromNats(connection, {
       prefix: prepared.options.prefix,
       timeoutMs: 600,
