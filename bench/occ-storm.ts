@@ -62,8 +62,8 @@ function countRequests(): void {
  * request: with 16 connections each request is a socket write and a wake-up of its own on
  * both sides, where one shared connection sends many in one.
  */
-function takeCounts(writes: number, cpu: CpuShare): string {
-  if (!values.count) return "";
+function takeCounts(writes: number, cpu: CpuShare): { text: string; perWrite: number } {
+  if (!values.count) return { text: "", perWrite: Number.NaN };
   const perWrite = [...counts].map(([kind, n]) => `${(n / writes).toFixed(2)} ${kind}`);
   // Refused publishes are counted among the publishes too.
   const requests = [...counts].reduce((sum, [kind, n]) => (kind === "refused" ? sum : sum + n), 0);
@@ -71,7 +71,10 @@ function takeCounts(writes: number, cpu: CpuShare): string {
   const microseconds = (ms: number | undefined): string =>
     ms === undefined ? "?" : ((ms * 1000) / requests).toFixed(0);
   const perRequest = `CPU per request: client ${microseconds(cpu.clientMs)} µs, server ${microseconds(cpu.serverMs)} µs`;
-  return ` (per stored write: ${perWrite.join(", ")}; ${perRequest})`;
+  return {
+    text: ` (per stored write: ${perWrite.join(", ")}; ${perRequest})`,
+    perWrite: requests / writes,
+  };
 }
 
 /**
@@ -83,7 +86,7 @@ async function storm(
   label: string,
   alone = false,
   forMs = durationMs,
-): Promise<{ rate: number; counted: string; cpu: string }> {
+): Promise<{ rate: number; counted: string; requestsPerWrite: number; cpu: string }> {
   const names = Array.from({ length: streams }, (_, index) => `storm-${label}${index}`);
   let writes = 0;
   counts.clear();
@@ -100,7 +103,13 @@ async function storm(
     }),
   );
   const cpu = measured();
-  return { rate: writes / (forMs / 1000), counted: takeCounts(writes, cpu), cpu: describeCpu(cpu) };
+  const counted = takeCounts(writes, cpu);
+  return {
+    rate: writes / (forMs / 1000),
+    counted: counted.text,
+    requestsPerWrite: counted.perWrite,
+    cpu: describeCpu(cpu),
+  };
 }
 
 const load = (): string => `load ${loadavg()[0]?.toFixed(2)}`;
@@ -134,6 +143,14 @@ try {
     console.log(
       `round ${round + 1}: racing / shared ${(many.rate / one.rate).toFixed(2)}, no race / shared ${(alone.rate / one.rate).toFixed(2)}`,
     );
+    // The 16 stores are bound by CPU spent per request: racing, each stored write takes
+    // `requestsPerWrite` requests where it takes one with no race (docs/reliability.md).
+    if (values.count) {
+      const predicted = alone.rate / many.requestsPerWrite;
+      console.log(
+        `round ${round + 1}: racing / (no race / requests per stored write) ${(many.rate / predicted).toFixed(2)} (${many.rate.toFixed(0)} against ${predicted.toFixed(0)} writes/s)`,
+      );
+    }
   }
   console.log(
     `${writers} blind writers on ${streams} streams: separate stores reach ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}× one shared store`,
