@@ -123,6 +123,12 @@ async function healed(bed: ClusterBed, storage: string): Promise<void> {
   }, 60_000);
 }
 
+/** The name of the server the store is connected to, as its diagnosis reports it. */
+async function connectedServer(store: MessageStore): Promise<string | undefined> {
+  const { findings } = await store.diagnose();
+  return findings.find((finding) => finding.check === "server")?.subject;
+}
+
 /** The store's log lines, kept; `MSTORE_CLUSTER_DEBUG=1` also prints them, to see what a subscription did when. */
 const started = Date.now();
 const logged: string[] = [];
@@ -211,6 +217,8 @@ describe.skipIf(!hasNats())(`a 3-node cluster with R3 categories ${natsSkipReaso
 
         logged.length = 0;
         const tap = await tapInboxes(bed.cluster.url.split(","));
+        // The node the store is connected to: a kill of that one may drop what was on its way.
+        const storeServer = await connectedServer(store);
         const disruptedAt = Date.now();
         let killed: string | undefined;
         let writableAgainAt: number;
@@ -244,7 +252,7 @@ describe.skipIf(!hasNats())(`a 3-node cluster with R3 categories ${natsSkipReaso
         const lost = [...workload.firstSeenRedelivered];
         const neverSent = lost.filter((id) => !tap.sentFirst(id)).length;
         figures.push(
-          `${disruption.name}: ${workload.acknowledged.length} writes, writable again after ${writableAgainAt - disruptedAt} ms, consumer led again after ${consumerLedAt - disruptedAt} ms, first message handled ${resumedMs} ms after writes were accepted again and ${resumedLedMs} ms after the consumer was also led again, longest handler wait ${longestWait} ms, ${lost.length} lost on the way (handled after the ack wait; no server sent the first delivery of ${neverSent}), ${workload.handlerRuns() - workload.handled.size} handled twice, ${workload.retriedErrors.length} retried write errors`,
+          `${disruption.name}: ${workload.acknowledged.length} writes, writable again after ${writableAgainAt - disruptedAt} ms, consumer led again after ${consumerLedAt - disruptedAt} ms, first message handled ${resumedMs} ms after writes were accepted again and ${resumedLedMs} ms after the consumer was also led again, longest handler wait ${longestWait} ms, ${lost.length} lost on the way (handled after the ack wait; no server sent the first delivery of ${neverSent}; ${killed === undefined ? "no node killed" : killed === storeServer ? "the store's node killed" : "the store's node kept"}), ${workload.handlerRuns() - workload.handled.size} handled twice, ${workload.retriedErrors.length} retried write errors`,
         );
         if (killed !== undefined) await bed.cluster.node(killed).restart();
         await healed(bed, storage);
