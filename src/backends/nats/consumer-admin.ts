@@ -15,8 +15,8 @@ import { isConsumerGone } from "./jetstream-errors.ts";
 import { REDRIVE_TOKEN } from "./subjects.ts";
 
 /**
- * `undefined` when the server says the consumer (or its stream) does not exist; any other failure (no answer
- * while the server is away) is thrown, not mistaken for a consumer that is not there.
+ * `undefined` when the server says the consumer (or its stream) does not exist; any other
+ * failure (no answer while the server is away) is thrown, not mistaken for a missing consumer.
  */
 function notFoundAsUndefined(error: unknown): undefined {
   if (isConsumerGone(error)) return undefined;

@@ -113,12 +113,10 @@ async function* pagesFrom(
   stream: ParsedStream,
   fromPosition: number,
 ): AsyncGenerator<PositionedPage> {
-  const start = await lastOnSubject(
-    nats.manager,
-    nats.requester,
+  const start = await lastStoredOn(
+    nats,
     storage,
     nats.subjects.positionSubject(stream, fromPosition),
-    nats.options.timeoutMs,
   );
   if (start === undefined) return;
   const wildcard = nats.subjects.positionWildcard(stream);
@@ -267,16 +265,35 @@ async function subjectEnd(
   stream: ParsedStream,
 ): Promise<EntityEnd> {
   const subject = nats.subjects.entitySubject(stream);
-  const last = await lastOnSubject(
-    nats.manager,
-    nats.requester,
-    storage,
-    subject,
-    nats.options.timeoutMs,
-  );
+  const last = await lastStoredOn(nats, storage, subject);
   if (last === undefined) return { version: -1, lastSequence: 0, last: undefined };
   const count = await messagesOnSubject(nats.manager, storage, subject);
   return { version: count - 1, lastSequence: last.sequence, last };
+}
+
+/** The last message stored on `subject` (a wildcard allowed), by the store's own requester. */
+function lastStoredOn(
+  nats: NatsContext,
+  storage: StorageConfig,
+  subject: string,
+): Promise<StoredMessage | undefined> {
+  return lastOnSubject(nats.manager, nats.requester, storage, subject, nats.options.timeoutMs);
+}
+
+/**
+ * The last message on `subject` and, asked side by side, the last on the entity's bare
+ * subject, where only another kind of writer puts messages in the position layout.
+ */
+function besideBareSubject(
+  nats: NatsContext,
+  storage: StorageConfig,
+  stream: ParsedStream,
+  subject: string,
+): Promise<[StoredMessage | undefined, StoredMessage | undefined]> {
+  return Promise.all([
+    lastStoredOn(nats, storage, subject),
+    lastStoredOn(nats, storage, nats.subjects.entitySubject(stream)),
+  ]);
 }
 
 /** The streams whose other writers a store has warned of: once each is enough. */
@@ -313,22 +330,12 @@ export async function entityEnd(nats: NatsContext, stream: ParsedStream): Promis
   const storage = await nats.catalog.lookup(stream.category);
   if (storage === undefined) return { version: -1, lastSequence: 0, last: undefined };
   if (storage.layout === "zencastr") return subjectEnd(nats, storage, stream);
-  const [last, bare] = await Promise.all([
-    lastOnSubject(
-      nats.manager,
-      nats.requester,
-      storage,
-      nats.subjects.positionWildcard(stream),
-      nats.options.timeoutMs,
-    ),
-    lastOnSubject(
-      nats.manager,
-      nats.requester,
-      storage,
-      nats.subjects.entitySubject(stream),
-      nats.options.timeoutMs,
-    ),
-  ]);
+  const [last, bare] = await besideBareSubject(
+    nats,
+    storage,
+    stream,
+    nats.subjects.positionWildcard(stream),
+  );
   if (bare === undefined) {
     if (last === undefined) return { version: -1, lastSequence: 0, last: undefined };
     const { position } = nats.subjects.parse(stream.category, last.subject);
@@ -359,17 +366,12 @@ export async function endAt(
 ): Promise<Omit<EntityEnd, "last"> | undefined> {
   const storage = await nats.catalog.lookup(stream.category);
   if (storage === undefined || storage.layout !== "position") return undefined;
-  const { manager, requester, subjects, options } = nats;
-  const [at, bare] = await Promise.all([
-    lastOnSubject(
-      manager,
-      requester,
-      storage,
-      subjects.writeSubject("position", stream, position),
-      options.timeoutMs,
-    ),
-    lastOnSubject(manager, requester, storage, subjects.entitySubject(stream), options.timeoutMs),
-  ]);
+  const [at, bare] = await besideBareSubject(
+    nats,
+    storage,
+    stream,
+    nats.subjects.positionSubject(stream, position),
+  );
   if (at === undefined || bare !== undefined) return undefined;
   return { version: position, lastSequence: at.sequence };
 }
